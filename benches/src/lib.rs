@@ -1,0 +1,71 @@
+//! Shared setup of the zkr benchmarks: states and batches to prove.
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use zkr_circuits::executor::{apply, execute, BatchExecution, ExecError};
+use zkr_circuits::state::MemoryBackend;
+use zkr_circuits::witness::{self, BatchWitness, WitnessError};
+use zkr_circuits::workload::{
+    genesis_batch, genesis_chunks, random_batch, WorkloadError, OPERATOR,
+};
+
+/// Accounts the benchmark state starts with, besides the operator.
+pub const ACCOUNTS: u32 = 64;
+/// Tokens the benchmark state holds.
+pub const TOKENS: u16 = 3;
+
+/// Why a benchmark batch could not be prepared.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// The workload parameters are invalid.
+    #[error(transparent)]
+    Workload(#[from] WorkloadError),
+    /// A generated batch did not execute.
+    #[error(transparent)]
+    Exec(#[from] ExecError),
+    /// The witness could not be built.
+    #[error(transparent)]
+    Witness(#[from] WitnessError),
+}
+
+/// An executed random batch and its witness, ready to prove.
+pub struct PreparedBatch {
+    /// The execution (roots, pubdata, trace).
+    pub exec: BatchExecution,
+    /// The witness for a circuit of the execution's capacity.
+    pub witness: BatchWitness,
+}
+
+/// A random batch of `capacity` chunks on a state of [`ACCOUNTS`] accounts
+/// (whose genesis is applied natively, not proven), executed and witnessed.
+pub fn prepare_batch(capacity: usize, seed: u64) -> Result<PreparedBatch, SetupError> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut backend = MemoryBackend::new();
+    let genesis = genesis_batch(ACCOUNTS, TOKENS, &mut rng)?;
+    apply(&mut backend, &genesis, genesis_chunks(ACCOUNTS))?;
+    let batch = random_batch(&backend, 2, OPERATOR, capacity, &mut rng)?;
+    let exec = execute(&backend, &batch, capacity)?;
+    let witness = witness::generate(&exec)?;
+    Ok(PreparedBatch { exec, witness })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prepared_batch_fills_the_capacity_it_is_asked_for() {
+        for capacity in [8, 32] {
+            let prepared = match prepare_batch(capacity, 1) {
+                Ok(p) => p,
+                Err(e) => panic!("capacity {capacity}: expected a prepared batch, got {e}"),
+            };
+            let used: usize = prepared.exec.ops.iter().map(|o| o.op.chunks()).sum();
+            assert_eq!(
+                used, capacity,
+                "capacity {capacity}: expected a full batch, got {used} chunks"
+            );
+            assert_eq!(prepared.exec.capacity, capacity);
+        }
+    }
+}

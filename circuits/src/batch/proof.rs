@@ -1,0 +1,85 @@
+//! Batch proofs and their public values.
+
+use plonky2::field::types::{Field, PrimeField64};
+use plonky2::hash::hash_types::HashOut;
+use plonky2::plonk::proof::ProofWithPublicInputs;
+
+use super::{BatchCircuit, CircuitError, C, D, NUM_PUBLIC_INPUTS};
+use crate::state::{Digest, F};
+
+/// A proof of one batch.
+#[derive(Clone, Debug)]
+pub struct BatchProof {
+    pub(crate) proof: ProofWithPublicInputs<F, C, D>,
+}
+
+/// What a batch proof states.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BatchPublicValues {
+    /// State root before the batch.
+    pub old_root: Digest,
+    /// State root after the batch.
+    pub new_root: Digest,
+    /// SHA-256 of the batch's pubdata.
+    pub commitment: [u8; 32],
+}
+
+impl BatchPublicValues {
+    /// Decodes the 16 public inputs.
+    pub fn from_public_inputs(pi: &[F]) -> Result<Self, CircuitError> {
+        if pi.len() != NUM_PUBLIC_INPUTS {
+            return Err(CircuitError::Malformed(format!(
+                "{} public inputs, expected {NUM_PUBLIC_INPUTS}",
+                pi.len()
+            )));
+        }
+        let mut commitment = [0u8; 32];
+        for (i, w) in pi[8..16].iter().enumerate() {
+            let v = w.to_canonical_u64();
+            let v = u32::try_from(v)
+                .map_err(|_| CircuitError::Malformed(format!("commitment word {i} = {v} exceeds 32 bits")))?;
+            commitment[4 * i..4 * i + 4].copy_from_slice(&v.to_be_bytes());
+        }
+        Ok(Self {
+            old_root: HashOut::from_partial(&pi[0..4]),
+            new_root: HashOut::from_partial(&pi[4..8]),
+            commitment,
+        })
+    }
+
+    /// The 16 public inputs.
+    pub fn to_public_inputs(&self) -> Vec<F> {
+        let mut out = Vec::with_capacity(NUM_PUBLIC_INPUTS);
+        out.extend_from_slice(&self.old_root.elements);
+        out.extend_from_slice(&self.new_root.elements);
+        for c in self.commitment.chunks(4) {
+            let w = u32::from_be_bytes([c[0], c[1], c[2], c[3]]);
+            out.push(F::from_canonical_u32(w));
+        }
+        out
+    }
+}
+
+impl BatchProof {
+    /// The proven public values.
+    pub fn public_values(&self) -> Result<BatchPublicValues, CircuitError> {
+        BatchPublicValues::from_public_inputs(&self.proof.public_inputs)
+    }
+
+    /// Serialized proof (plonky2's encoding, public inputs included).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.proof.to_bytes()
+    }
+
+    /// Decodes a proof of `circuit`.
+    pub fn from_bytes(bytes: &[u8], circuit: &BatchCircuit) -> Result<Self, CircuitError> {
+        let proof = ProofWithPublicInputs::from_bytes(bytes.to_vec(), &circuit.data.common)
+            .map_err(|e| CircuitError::Malformed(e.to_string()))?;
+        Ok(Self { proof })
+    }
+
+    /// The inner plonky2 proof (for recursion).
+    pub fn inner(&self) -> &ProofWithPublicInputs<F, C, D> {
+        &self.proof
+    }
+}

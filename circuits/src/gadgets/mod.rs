@@ -1,0 +1,7 @@
+//! plonky2 gadgets, each beside the native function it constrains.
+
+pub mod float;
+pub mod merkle;
+pub mod nonzero;
+pub mod sha256;
+pub mod uint128;

@@ -1,0 +1,9 @@
+//! zkr rollup circuits: state model, operations, executor, witness and the batch circuit.
+
+pub mod batch;
+pub mod executor;
+pub mod gadgets;
+pub mod ops;
+pub mod state;
+pub mod witness;
+pub mod workload;

@@ -1,0 +1,232 @@
+//! The batch circuit: valid batches prove and verify with the executor's public
+//! values; a witness that breaks one rule (built by the executor with that rule
+//! switched off) cannot be proven.
+
+use std::sync::OnceLock;
+
+use plonky2::hash::hash_types::HashOut;
+use plonky2::field::types::Field;
+use zkr_circuits::batch::{BatchCircuit, BatchProof, CircuitError};
+use zkr_circuits::executor::{apply, execute, execute_with, Rules};
+use zkr_circuits::gadgets::sha256::sha256;
+use zkr_circuits::ops::{Batch, Deposit, Operation, Signature, Transfer, Withdraw};
+use zkr_circuits::state::{MemoryBackend, PubKey, F};
+use zkr_circuits::witness::{generate, BatchWitness};
+
+const CAP: usize = 8;
+
+fn circuit() -> &'static BatchCircuit {
+    static C: OnceLock<BatchCircuit> = OnceLock::new();
+    C.get_or_init(|| BatchCircuit::build(CAP))
+}
+
+fn key(n: u64) -> PubKey {
+    PubKey([n, 7, 7, 7, 7])
+}
+
+fn deposit(account: u32, amount: u128, priority_index: u64) -> Operation {
+    Operation::Deposit(Deposit {
+        account,
+        pubkey: key(account as u64 + 1),
+        token: 1,
+        amount,
+        priority_index,
+    })
+}
+
+fn transfer(from: u32, to: u32, amount: u128, fee: u128, nonce: u32) -> Operation {
+    Operation::Transfer(Transfer {
+        from,
+        to,
+        token: 1,
+        amount,
+        fee,
+        nonce,
+        signature: Signature::default(),
+    })
+}
+
+/// State after batch 1 (operator 0 and account 1 with 1000 of token 1).
+fn genesis() -> (MemoryBackend, Batch) {
+    let b1 = Batch {
+        number: 1,
+        operator: 0,
+        operations: vec![deposit(0, 0, 0), deposit(1, 1000, 1)],
+    };
+    (MemoryBackend::new(), b1)
+}
+
+/// Batch 2: a new account by deposit, a transfer to it, a withdrawal, a transfer back.
+fn batch2() -> Batch {
+    Batch {
+        number: 2,
+        operator: 0,
+        operations: vec![
+            deposit(2, 5, 2),
+            transfer(1, 2, 300, 2, 0),
+            Operation::Withdraw(Withdraw {
+                from: 1,
+                token: 1,
+                amount: 100,
+                fee: 1,
+                nonce: 1,
+                to_l1: [0x5a; 20],
+                signature: Signature::default(),
+            }),
+            transfer(2, 1, 5, 0, 0),
+        ],
+    }
+}
+
+fn state_after_genesis() -> MemoryBackend {
+    let (mut s, b1) = genesis();
+    apply(&mut s, &b1, CAP).expect("genesis applies");
+    s
+}
+
+fn witness_unchecked(s: &MemoryBackend, b: &Batch) -> BatchWitness {
+    let exec = execute_with(s, b, CAP, Rules::SkipForTesting).expect("executes with rules off");
+    generate(&exec).expect("lays out")
+}
+
+fn assert_unprovable(w: &BatchWitness, what: &str) {
+    match circuit().prove(w) {
+        Err(CircuitError::Unsatisfied(_)) => {}
+        Ok(_) => panic!("{what}: expected proving to fail, but a proof was made"),
+        Err(e) => panic!("{what}: expected an unsatisfied witness, got {e}"),
+    }
+}
+
+#[test]
+fn valid_batches_prove_and_verify_with_executor_public_values() {
+    let (mut s, b1) = genesis();
+    for b in [b1, batch2()] {
+        let exec = apply(&mut s, &b, CAP).expect("valid batch applies");
+        let w = generate(&exec).expect("witness");
+        let proof = circuit().prove(&w).expect("valid batch proves");
+        circuit().verify(&proof).expect("proof verifies");
+        let pv = proof.public_values().expect("public values decode");
+        assert_eq!(pv.old_root, exec.old_root, "batch {} old root", b.number);
+        assert_eq!(pv.new_root, exec.new_root, "batch {} new root", b.number);
+        assert_eq!(pv.commitment, sha256(&exec.pubdata), "batch {} commitment", b.number);
+        let bytes = proof.to_bytes();
+        let back = BatchProof::from_bytes(&bytes, circuit()).expect("proof decodes");
+        circuit().verify(&back).expect("decoded proof verifies");
+    }
+}
+
+#[test]
+fn altered_proof_bytes_are_rejected() {
+    let s = state_after_genesis();
+    let w = generate(&execute(&s, &batch2(), CAP).unwrap()).unwrap();
+    let proof = circuit().prove(&w).expect("proves");
+    let mut bytes = proof.to_bytes();
+    // Past the public inputs, inside the proof proper.
+    let i = bytes.len() / 2;
+    bytes[i] ^= 0x01;
+    let rejected = match BatchProof::from_bytes(&bytes, circuit()) {
+        Err(_) => true,
+        Ok(p) => circuit().verify(&p).is_err(),
+    };
+    assert!(rejected, "a proof with a flipped byte verified");
+}
+
+#[test]
+fn wrong_merkle_path_cannot_be_proven() {
+    let s = state_after_genesis();
+    let mut w = witness_unchecked(&s, &batch2());
+    w.slots[3].lane_a.account_siblings[4] = HashOut {
+        elements: [F::from_canonical_u64(42); 4],
+    };
+    assert_unprovable(&w, "altered account-tree sibling");
+}
+
+#[test]
+fn overdraft_cannot_be_proven() {
+    let s = state_after_genesis();
+    let b = Batch {
+        number: 2,
+        operator: 0,
+        operations: vec![deposit(2, 5, 2), transfer(1, 2, 1000, 1, 0)],
+    };
+    assert!(execute(&s, &b, CAP).is_err(), "executor rejects the overdraft");
+    assert_unprovable(&witness_unchecked(&s, &b), "overdraft by the fee");
+}
+
+#[test]
+fn nonce_replay_cannot_be_proven() {
+    let s = state_after_genesis();
+    let b = Batch {
+        number: 2,
+        operator: 0,
+        operations: vec![deposit(2, 5, 2), transfer(1, 2, 10, 0, 0), transfer(1, 2, 10, 0, 0)],
+    };
+    assert!(execute(&s, &b, CAP).is_err(), "executor rejects the replay");
+    assert_unprovable(&witness_unchecked(&s, &b), "second use of nonce 0");
+}
+
+#[test]
+fn transfer_to_missing_account_cannot_be_proven() {
+    let s = state_after_genesis();
+    let b = Batch {
+        number: 2,
+        operator: 0,
+        operations: vec![transfer(1, 9, 10, 0, 0)],
+    };
+    assert!(execute(&s, &b, CAP).is_err(), "executor rejects the unknown recipient");
+    assert_unprovable(&witness_unchecked(&s, &b), "recipient 9 does not exist");
+}
+
+#[test]
+fn deposit_with_another_key_cannot_be_proven() {
+    let s = state_after_genesis();
+    let mut op = deposit(1, 5, 2);
+    if let Operation::Deposit(d) = &mut op {
+        d.pubkey = key(99);
+    }
+    let b = Batch {
+        number: 2,
+        operator: 0,
+        operations: vec![op],
+    };
+    assert!(execute(&s, &b, CAP).is_err(), "executor rejects the key change");
+    assert_unprovable(&witness_unchecked(&s, &b), "deposit replacing account 1's key");
+}
+
+#[test]
+fn altered_pubdata_byte_cannot_be_proven() {
+    let s = state_after_genesis();
+    let mut w = generate(&execute(&s, &batch2(), CAP).unwrap()).unwrap();
+    // Claim pubdata whose withdrawal address differs in one byte.
+    let at = 4 + 4 * 24 + 28 + 10;
+    w.pubdata[at] ^= 0x01;
+    w.commitment = sha256(&w.pubdata);
+    assert_unprovable(&w, "commitment of altered pubdata");
+}
+
+#[test]
+fn wrong_new_root_cannot_be_proven() {
+    let s = state_after_genesis();
+    let mut w = generate(&execute(&s, &batch2(), CAP).unwrap()).unwrap();
+    w.new_root.elements[2] += F::ONE;
+    assert_unprovable(&w, "claimed new root off by one");
+}
+
+#[test]
+fn stray_fee_on_a_noop_cannot_be_proven() {
+    let s = state_after_genesis();
+    let mut w = generate(&execute(&s, &batch2(), CAP).unwrap()).unwrap();
+    // A fee credited to the operator from a padding slot, paid by nobody.
+    let last = w.slots.len() - 1;
+    w.slots[last].fee = 1;
+    w.slots[last].fee_packed.mantissa = 1;
+    w.fees[0].lane.balance_after += 1;
+    assert_unprovable(&w, "fee from a no-op slot");
+}
+
+#[test]
+fn rows_per_capacity_stay_within_budget() {
+    let c = circuit();
+    println!("capacity {CAP}: {} gates, 2^{} rows", c.num_gates(), c.degree_bits());
+    assert!(c.degree_bits() <= 14, "capacity {CAP}: expected at most 2^14 rows, got 2^{}", c.degree_bits());
+}

@@ -1,0 +1,143 @@
+//! The `zkr` commands, one module each, and what they share.
+
+mod demo;
+mod gen_batch;
+pub mod logging;
+mod progress;
+mod prove_batch;
+mod proving;
+
+use std::fmt;
+use std::path::Path;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use zkr_circuits::ops::{Batch, Operation};
+use zkr_circuits::state::RedbBackend;
+
+/// zkr: proves that batches of rollup operations move the state root correctly.
+#[derive(Debug, Parser)]
+#[command(name = "zkr", version, about, long_about = None)]
+#[command(after_help = "Logging: set RUST_LOG (default: info), e.g. RUST_LOG=debug zkr demo.")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build a batch circuit, then prove and verify a genesis batch and random batches.
+    Demo(demo::DemoArgs),
+    /// Execute, prove and verify one batch against a state directory, then commit it.
+    ProveBatch(prove_batch::ProveBatchArgs),
+    /// Write a random valid next batch for a state directory as JSON.
+    GenBatch(gen_batch::GenBatchArgs),
+}
+
+impl Cli {
+    /// Runs the chosen command.
+    pub fn run(self) -> anyhow::Result<()> {
+        match self.command {
+            Command::Demo(args) => demo::run(args),
+            Command::ProveBatch(args) => prove_batch::run(args),
+            Command::GenBatch(args) => gen_batch::run(args),
+        }
+    }
+}
+
+/// File name of the state database inside a state directory.
+const STATE_FILE: &str = "state.redb";
+
+/// Opens the state database in `dir`, creating the directory and an empty state if missing.
+fn open_state(dir: &Path) -> anyhow::Result<RedbBackend> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("creating state directory {}", dir.display()))?;
+    let path = dir.join(STATE_FILE);
+    RedbBackend::open(&path).with_context(|| format!("opening state {}", path.display()))
+}
+
+/// Smallest batch circuit capacity, in pubdata chunks, the CLI builds.
+const MIN_CAPACITY: usize = 3;
+
+/// Checks a requested capacity: the circuit must hold at least one deposit.
+fn check_capacity(capacity: usize) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        capacity >= MIN_CAPACITY,
+        "capacity {capacity} is too small: a deposit takes {MIN_CAPACITY} chunks"
+    );
+    Ok(())
+}
+
+/// A batch's operations counted by kind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct OpCounts {
+    deposits: usize,
+    transfers: usize,
+    withdrawals: usize,
+}
+
+impl OpCounts {
+    fn of(batch: &Batch) -> Self {
+        let mut c = Self::default();
+        for op in &batch.operations {
+            match op {
+                Operation::Deposit(_) => c.deposits += 1,
+                Operation::Transfer(_) => c.transfers += 1,
+                Operation::Withdraw(_) => c.withdrawals += 1,
+            }
+        }
+        c
+    }
+}
+
+impl fmt::Display for OpCounts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} deposits, {} transfers, {} withdrawals",
+            self.deposits, self.transfers, self.withdrawals
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn capacity_below_one_deposit_is_refused() {
+        assert!(
+            check_capacity(2).is_err(),
+            "expected capacity 2 to be refused"
+        );
+        assert!(
+            check_capacity(3).is_ok(),
+            "expected capacity 3 to be accepted"
+        );
+    }
+
+    #[test]
+    fn demo_defaults_are_capacity_8_and_3_batches() {
+        let cli = Cli::parse_from(["zkr", "demo"]);
+        match cli.command {
+            Command::Demo(args) => {
+                assert_eq!(
+                    (args.capacity, args.batches),
+                    (8, 3),
+                    "expected (capacity, batches)"
+                );
+                assert!(
+                    args.state_dir.is_none(),
+                    "expected the in-memory state by default"
+                );
+            }
+            other => panic!("expected the demo command, got {other:?}"),
+        }
+    }
+}
