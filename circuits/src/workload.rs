@@ -100,8 +100,8 @@ pub fn genesis_batch<R: Rng + ?Sized>(
 /// A random batch `number` that executes on `backend`'s committed state: a mix
 /// of transfers, withdrawals and deposits filling up to `capacity` chunks, fees
 /// in at most [`FEE_SLOTS`] tokens, paid to `operator`. If `operator` does not
-/// exist yet, the first operation creates it. Only accounts
-/// `0..SCANNED_ACCOUNTS` and tokens `0..WORKLOAD_TOKENS` are used as senders.
+/// exist yet, the first operation creates it. Operations involve accounts
+/// `0..SCANNED_ACCOUNTS` and the operator, in tokens `0..WORKLOAD_TOKENS`.
 pub fn random_batch<B: StateBackend, R: Rng + ?Sized>(
     backend: &B,
     number: u64,
@@ -229,7 +229,9 @@ impl Model {
     ) -> Result<Self, StateError> {
         let mut accounts = BTreeMap::new();
         let mut tokens = Vec::new();
-        for id in 0..SCANNED_ACCOUNTS {
+        // The operator is read wherever it is, so that it is never re-created.
+        let ids = (0..SCANNED_ACCOUNTS).chain((operator >= SCANNED_ACCOUNTS).then_some(operator));
+        for id in ids {
             let account = view.account(id)?;
             if !account.exists() {
                 continue;
@@ -616,6 +618,30 @@ mod tests {
             "expected the batch to execute, got {:?}",
             exec.err()
         );
+    }
+
+    #[test]
+    fn operator_beyond_the_scanned_accounts_is_found_not_recreated() {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let mut backend = genesis_state(3, 2, &mut rng);
+        let far = SCANNED_ACCOUNTS + 10;
+        let first = random_batch(&backend, 2, far, 8, &mut rng).expect("memory state");
+        apply(&mut backend, &first, 8).expect("batch creating the far operator executes");
+        let second = random_batch(&backend, 3, far, 8, &mut rng).expect("memory state");
+        let key = crate::executor::account_key(&backend, far).expect("memory state");
+        for op in &second.operations {
+            if let Operation::Deposit(d) = op {
+                if d.account == far {
+                    assert_eq!(
+                        d.pubkey, key,
+                        "expected deposits to operator {far} to reuse its key"
+                    );
+                }
+            }
+        }
+        if let Err(e) = execute(&backend, &second, 8) {
+            panic!("expected the second batch to execute, got: {e}");
+        }
     }
 
     #[test]

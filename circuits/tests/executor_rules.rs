@@ -50,7 +50,11 @@ fn genesis() -> MemoryBackend {
     let b = Batch {
         number: 1,
         operator: 0,
-        operations: vec![deposit(0, 1, 0, 0), deposit(1, 1, 1000, 1), deposit(2, 1, 5, 2)],
+        operations: vec![
+            deposit(0, 1, 0, 0),
+            deposit(1, 1, 1000, 1),
+            deposit(2, 1, 5, 2),
+        ],
     };
     apply(&mut s, &b, CAP).expect("genesis applies");
     s
@@ -89,9 +93,18 @@ fn valid_batch_moves_balances_nonces_and_fees() {
 #[test]
 fn unknown_sender_and_recipient_are_rejected() {
     let s = genesis();
-    assert_eq!(op_error(execute(&s, &batch(vec![transfer(7, 1, 1, 0, 0)]), CAP)), (0, OpError::UnknownAccount(7)));
-    assert_eq!(op_error(execute(&s, &batch(vec![transfer(1, 9, 1, 0, 0)]), CAP)), (0, OpError::UnknownAccount(9)));
-    assert_eq!(op_error(execute(&s, &batch(vec![withdraw(8, 1, 0, 0)]), CAP)), (0, OpError::UnknownAccount(8)));
+    assert_eq!(
+        op_error(execute(&s, &batch(vec![transfer(7, 1, 1, 0, 0)]), CAP)),
+        (0, OpError::UnknownAccount(7))
+    );
+    assert_eq!(
+        op_error(execute(&s, &batch(vec![transfer(1, 9, 1, 0, 0)]), CAP)),
+        (0, OpError::UnknownAccount(9))
+    );
+    assert_eq!(
+        op_error(execute(&s, &batch(vec![withdraw(8, 1, 0, 0)]), CAP)),
+        (0, OpError::UnknownAccount(8))
+    );
 }
 
 #[test]
@@ -100,7 +113,13 @@ fn bad_nonce_and_replay_are_rejected() {
     let replay = vec![transfer(1, 2, 1, 0, 0), transfer(1, 2, 1, 0, 0)];
     assert_eq!(
         op_error(execute(&s, &batch(replay), CAP)),
-        (1, OpError::BadNonce { expected: 1, got: 0 })
+        (
+            1,
+            OpError::BadNonce {
+                expected: 1,
+                got: 0
+            }
+        )
     );
 }
 
@@ -109,9 +128,23 @@ fn overdraft_is_rejected_counting_the_fee() {
     let s = genesis();
     let (i, e) = op_error(execute(&s, &batch(vec![transfer(1, 2, 1000, 1, 0)]), CAP));
     assert_eq!(i, 0);
-    assert!(matches!(e, OpError::InsufficientBalance { balance: 1000, amount: 1000, fee: 1, .. }), "got {e:?}");
+    assert!(
+        matches!(
+            e,
+            OpError::InsufficientBalance {
+                balance: 1000,
+                amount: 1000,
+                fee: 1,
+                ..
+            }
+        ),
+        "got {e:?}"
+    );
     let (_, e) = op_error(execute(&s, &batch(vec![withdraw(2, 6, 0, 0)]), CAP));
-    assert!(matches!(e, OpError::InsufficientBalance { .. }), "got {e:?}");
+    assert!(
+        matches!(e, OpError::InsufficientBalance { .. }),
+        "got {e:?}"
+    );
 }
 
 #[test]
@@ -129,7 +162,10 @@ fn balance_overflow_is_rejected() {
         operations: vec![transfer(1, 2, 1, 0, 0)],
     };
     let (_, e) = op_error(execute(&s, &b3, CAP));
-    assert!(matches!(e, OpError::Overflow { account: 2, .. }), "got {e:?}");
+    assert!(
+        matches!(e, OpError::Overflow { account: 2, .. }),
+        "got {e:?}"
+    );
 }
 
 #[test]
@@ -139,13 +175,20 @@ fn token_out_of_range_is_rejected() {
     if let Operation::Transfer(t) = &mut op {
         t.token = 1024;
     }
-    assert_eq!(op_error(execute(&s, &batch(vec![op]), CAP)), (0, OpError::TokenOutOfRange(1024)));
+    assert_eq!(
+        op_error(execute(&s, &batch(vec![op]), CAP)),
+        (0, OpError::TokenOutOfRange(1024))
+    );
 }
 
 #[test]
 fn unpackable_amounts_and_fees_are_rejected() {
     let s = genesis();
-    let (_, e) = op_error(execute(&s, &batch(vec![transfer(1, 2, (1 << 35) + 1, 0, 0)]), CAP));
+    let (_, e) = op_error(execute(
+        &s,
+        &batch(vec![transfer(1, 2, (1 << 35) + 1, 0, 0)]),
+        CAP,
+    ));
     assert!(matches!(e, OpError::NotEncodable(_)), "amount: got {e:?}");
     let (_, e) = op_error(execute(&s, &batch(vec![transfer(1, 2, 1, 2049, 0)]), CAP));
     assert!(matches!(e, OpError::NotEncodable(_)), "fee: got {e:?}");
@@ -158,20 +201,35 @@ fn deposit_rules_key_and_priority_order() {
     if let Operation::Deposit(d) = &mut wrong_key {
         d.pubkey = key(999);
     }
-    assert_eq!(op_error(execute(&s, &batch(vec![wrong_key]), CAP)), (0, OpError::PubkeyMismatch(1)));
+    assert_eq!(
+        op_error(execute(&s, &batch(vec![wrong_key]), CAP)),
+        (0, OpError::PubkeyMismatch(1))
+    );
     let mut no_key = deposit(5, 1, 5, 3);
     if let Operation::Deposit(d) = &mut no_key {
         d.pubkey = PubKey::NONE;
     }
-    assert_eq!(op_error(execute(&s, &batch(vec![no_key]), CAP)), (0, OpError::InvalidPubkey));
+    assert_eq!(
+        op_error(execute(&s, &batch(vec![no_key]), CAP)),
+        (0, OpError::InvalidPubkey)
+    );
     let mut non_canonical = deposit(5, 1, 5, 3);
     if let Operation::Deposit(d) = &mut non_canonical {
         d.pubkey.0[2] = u64::MAX;
     }
-    assert_eq!(op_error(execute(&s, &batch(vec![non_canonical]), CAP)), (0, OpError::InvalidPubkey));
+    assert_eq!(
+        op_error(execute(&s, &batch(vec![non_canonical]), CAP)),
+        (0, OpError::InvalidPubkey)
+    );
     assert_eq!(
         op_error(execute(&s, &batch(vec![deposit(5, 1, 5, 4)]), CAP)),
-        (0, OpError::PriorityIndex { expected: 3, got: 4 })
+        (
+            0,
+            OpError::PriorityIndex {
+                expected: 3,
+                got: 4
+            }
+        )
     );
 }
 
@@ -180,11 +238,29 @@ fn batch_level_rules_order_capacity_fee_tokens_operator() {
     let s = genesis();
     let mut b = batch(vec![]);
     b.number = 3;
-    assert!(matches!(execute(&s, &b, CAP), Err(ExecError::OutOfOrder { expected: 2, got: 3 })));
+    assert!(matches!(
+        execute(&s, &b, CAP),
+        Err(ExecError::OutOfOrder {
+            expected: 2,
+            got: 3
+        })
+    ));
 
-    let ops = (0..6).map(|i| deposit(10 + i, 1, 1, 3 + i as u64)).collect();
+    let ops = (0..6)
+        .map(|i| deposit(10 + i, 1, 1, 3 + i as u64))
+        .collect();
     let err = execute(&s, &batch(ops), CAP).expect_err("18 chunks exceed 16");
-    assert!(matches!(err, ExecError::TooManyChunks { chunks: 18, capacity: 16, .. }), "got {err:?}");
+    assert!(
+        matches!(
+            err,
+            ExecError::TooManyChunks {
+                chunks: 18,
+                capacity: 16,
+                ..
+            }
+        ),
+        "got {err:?}"
+    );
 
     let mut ops = vec![];
     for t in 2..=(FEE_SLOTS as u16 + 1) {
@@ -198,12 +274,24 @@ fn batch_level_rules_order_capacity_fee_tokens_operator() {
         ops.push(op);
     }
     let err = execute(&s, &batch(ops), 32).expect_err("five fee tokens");
-    assert!(matches!(err, ExecError::TooManyFeeTokens { tokens: 5, .. }), "got {err:?}");
+    assert!(
+        matches!(err, ExecError::TooManyFeeTokens { tokens: 5, .. }),
+        "got {err:?}"
+    );
 
     let mut b = batch(vec![transfer(1, 2, 1, 1, 0)]);
     b.operator = 77;
     let err = execute(&s, &b, CAP).expect_err("operator 77 does not exist");
-    assert!(matches!(err, ExecError::Operator { reason: OpError::UnknownAccount(77), .. }), "got {err:?}");
+    assert!(
+        matches!(
+            err,
+            ExecError::Operator {
+                reason: OpError::UnknownAccount(77),
+                ..
+            }
+        ),
+        "got {err:?}"
+    );
 }
 
 #[test]
@@ -226,5 +314,21 @@ fn error_message_names_batch_op_and_values() {
     assert_eq!(
         err.to_string(),
         "batch 2 rejected: op 0 (transfer): nonce 0 expected, got 3"
+    );
+}
+
+#[test]
+fn nonce_overflow_is_rejected() {
+    let mut s = genesis();
+    let mut writes = zkr_circuits::state::StateWrites::default();
+    writes.accounts.insert(1, (key(11), u32::MAX));
+    s.commit(&writes).unwrap();
+    assert_eq!(
+        op_error(execute(
+            &s,
+            &batch(vec![transfer(1, 2, 1, 0, u32::MAX)]),
+            CAP
+        )),
+        (0, OpError::NonceOverflow(1))
     );
 }

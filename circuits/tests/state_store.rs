@@ -49,8 +49,16 @@ fn restart_on_same_directory_continues_from_last_batch() {
         apply(&mut s, &transfer(2, 0), 16).unwrap().new_root
     };
     let mut s = RedbBackend::open(&path).unwrap();
-    assert_eq!(s.meta().unwrap().last_batch, 2, "last applied batch survives restart");
-    assert_eq!(StateView::new(&s).root().unwrap(), root, "root survives restart");
+    assert_eq!(
+        s.meta().unwrap().last_batch,
+        2,
+        "last applied batch survives restart"
+    );
+    assert_eq!(
+        StateView::new(&s).root().unwrap(),
+        root,
+        "root survives restart"
+    );
     let exec = apply(&mut s, &transfer(3, 1), 16).expect("batch 3 applies after restart");
     assert_eq!(exec.old_root, root);
     assert_eq!(s.balance(2, 3).unwrap(), 1_000_000 + 2000);
@@ -70,7 +78,10 @@ fn rejected_batch_changes_nothing_on_disk() {
         let mut s = RedbBackend::open(&path).unwrap();
         let mut bad = transfer(2, 0);
         bad.operations.push(transfer(2, 7).operations.remove(0));
-        assert!(apply(&mut s, &bad, 16).is_err(), "second op has a bad nonce");
+        assert!(
+            apply(&mut s, &bad, 16).is_err(),
+            "second op has a bad nonce"
+        );
     }
     let after = std::fs::read(&path).unwrap();
     assert!(before == after, "state file changed by a rejected batch");

@@ -2,9 +2,18 @@
 
 mod cli;
 
+use std::process::ExitCode;
+
 use clap::Parser;
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     cli::logging::init();
-    cli::Cli::parse().run()
+    match cli::Cli::parse().run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line, outermost context first: "what failed: why".
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -26,7 +26,7 @@ use crate::gadgets::uint128::{limbs_of, SumEq, U128Target};
 use crate::state::{BALANCE_TREE_DEPTH, F};
 use crate::witness::BatchWitness;
 use lane::LaneTargets;
-use slot::{SlotTargets, CHUNK_WORDS};
+use slot::SlotTargets;
 
 /// plonky2 configuration of every batch proof.
 pub type C = PoseidonGoldilocksConfig;
@@ -116,15 +116,15 @@ impl BatchCircuit {
                 let p = &slots[i - 1];
                 sources.push(p.is_dep.target);
                 sources.push(p.is_wd.target);
-                for k in 0..CHUNK_WORDS {
-                    words[k] = b.add(words[k], p.next_words[k]);
+                for (w, n) in words.iter_mut().zip(p.next_words) {
+                    *w = b.add(*w, n);
                 }
             }
             if i >= 2 {
                 let p = &slots[i - 2];
                 sources.push(p.is_dep.target);
-                for k in 0..CHUNK_WORDS {
-                    words[k] = b.add(words[k], p.next2_words[k]);
+                for (w, n) in words.iter_mut().zip(p.next2_words) {
+                    *w = b.add(*w, n);
                 }
             }
             let s = b.add_many(sources);
@@ -163,9 +163,22 @@ impl BatchCircuit {
             if s == 0 {
                 operator_exists = Some(NonZeroIf::build(&mut b, &lane.pk_before, one));
             }
-            let sum = SumEq::build(&mut b, &[lane.bal_before, fee_totals[s]], &[lane.bal_after], carry_bits);
+            let sum = SumEq::build(
+                &mut b,
+                &[lane.bal_before, fee_totals[s]],
+                &[lane.bal_after],
+                carry_bits,
+            );
             let pk = lane.pk_before;
-            root = lane.apply(&mut b, root, one, &op_bits_le, &token_bits, &pk, lane.nonce_before);
+            root = lane.apply(
+                &mut b,
+                root,
+                one,
+                &op_bits_le,
+                &token_bits,
+                &pk,
+                lane.nonce_before,
+            );
             fees.push(FeeCreditTargets { token, lane, sum });
         }
         let operator_exists = operator_exists.expect("FEE_SLOTS > 0");

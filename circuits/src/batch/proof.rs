@@ -36,8 +36,9 @@ impl BatchPublicValues {
         let mut commitment = [0u8; 32];
         for (i, w) in pi[8..16].iter().enumerate() {
             let v = w.to_canonical_u64();
-            let v = u32::try_from(v)
-                .map_err(|_| CircuitError::Malformed(format!("commitment word {i} = {v} exceeds 32 bits")))?;
+            let v = u32::try_from(v).map_err(|_| {
+                CircuitError::Malformed(format!("commitment word {i} = {v} exceeds 32 bits"))
+            })?;
             commitment[4 * i..4 * i + 4].copy_from_slice(&v.to_be_bytes());
         }
         Ok(Self {

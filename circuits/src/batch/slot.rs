@@ -112,8 +112,8 @@ impl SlotTargets {
         let amount_unpack = Unpack::build(b, amt_man, amt_exp);
         let fee_unpack = Unpack::build(b, fee_man, fee_exp);
         let fee = fee_unpack.value;
-        for i in 0..4 {
-            let d = b.sub(amount[i], amount_unpack.value[i]);
+        for (a, u) in amount.iter().zip(amount_unpack.value) {
+            let d = b.sub(*a, u);
             let g = b.mul(is_tr.target, d);
             b.assert_zero(g);
         }
@@ -162,8 +162,21 @@ impl SlotTargets {
             let s = b.add(amount[i], fee[i]);
             b.mul(signed, s)
         });
-        let sum_a = SumEq::build(b, &[lane_a.bal_before, dep_amount], &[lane_a.bal_after, debit], 4);
-        let root_mid = lane_a.apply(b, root_in, active, &a_bits, &token_bits, &pk_after_a, nonce_after);
+        let sum_a = SumEq::build(
+            b,
+            &[lane_a.bal_before, dep_amount],
+            &[lane_a.bal_after, debit],
+            4,
+        );
+        let root_mid = lane_a.apply(
+            b,
+            root_in,
+            active,
+            &a_bits,
+            &token_bits,
+            &pk_after_a,
+            nonce_after,
+        );
 
         // Lane B: transfer recipient.
         let lane_b = LaneTargets::new(b);
@@ -181,7 +194,8 @@ impl SlotTargets {
         );
 
         // Fee slot: exactly one selected, of this token whenever there is a fee.
-        let fee_sel: [BoolTarget; FEE_SLOTS] = std::array::from_fn(|_| b.add_virtual_bool_target_safe());
+        let fee_sel: [BoolTarget; FEE_SLOTS] =
+            std::array::from_fn(|_| b.add_virtual_bool_target_safe());
         let sel_sum = b.add_many(fee_sel.iter().map(|s| s.target));
         b.connect(sel_sum, one);
         let mut slot_token = b.zero();
@@ -213,14 +227,31 @@ impl SlotTargets {
             own_words[2 + k] = b.mul_add(is_tr.target, tr_words[k], x);
         }
         let fee_word = b.mul_const(F::from_canonical_u64(1 << 16), fee_packed);
-        let dep1 = [priority[0], priority[1], dep_pk_hi[0], dep_pk_lo[0], dep_pk_hi[1], dep_pk_lo[1]];
-        let wd1 = [fee_word, address[0], address[1], address[2], address[3], address[4]];
+        let dep1 = [
+            priority[0],
+            priority[1],
+            dep_pk_hi[0],
+            dep_pk_lo[0],
+            dep_pk_hi[1],
+            dep_pk_lo[1],
+        ];
+        let wd1 = [
+            fee_word, address[0], address[1], address[2], address[3], address[4],
+        ];
         let next_words: [Target; CHUNK_WORDS] = std::array::from_fn(|k| {
             let x = b.mul(is_dep.target, dep1[k]);
             b.mul_add(is_wd.target, wd1[k], x)
         });
-        let dep2 = [dep_pk_hi[2], dep_pk_lo[2], dep_pk_hi[3], dep_pk_lo[3], dep_pk_hi[4], dep_pk_lo[4]];
-        let next2_words: [Target; CHUNK_WORDS] = std::array::from_fn(|k| b.mul(is_dep.target, dep2[k]));
+        let dep2 = [
+            dep_pk_hi[2],
+            dep_pk_lo[2],
+            dep_pk_hi[3],
+            dep_pk_lo[3],
+            dep_pk_hi[4],
+            dep_pk_lo[4],
+        ];
+        let next2_words: [Target; CHUNK_WORDS] =
+            std::array::from_fn(|k| b.mul(is_dep.target, dep2[k]));
 
         (
             Self {
@@ -276,8 +307,14 @@ impl SlotTargets {
         for (t, v) in self.amount.iter().zip(limbs_of(w.amount)) {
             pw.set_target(*t, f(v))?;
         }
-        let Packed { mantissa: am, exponent: ae } = w.amount_packed;
-        let Packed { mantissa: fm, exponent: fe } = w.fee_packed;
+        let Packed {
+            mantissa: am,
+            exponent: ae,
+        } = w.amount_packed;
+        let Packed {
+            mantissa: fm,
+            exponent: fe,
+        } = w.fee_packed;
         pw.set_target(self.m_hi, f(am >> 3))?;
         let low = ((((am & 7) << 5) | ae as u64) << 16) | (fm << 5) | fe as u64;
         pw.set_target(self.low24, f(low))?;
@@ -328,7 +365,8 @@ impl SlotTargets {
             .assign(pw, &w.lane_a.before.pubkey.elements(), active && !key_empty)?;
         self.recipient_exists
             .assign(pw, &w.lane_b.before.pubkey.elements(), is_tr)?;
-        self.deposit_key.assign(pw, &key_elements(&w.deposit_pubkey), is_dep)?;
+        self.deposit_key
+            .assign(pw, &key_elements(&w.deposit_pubkey), is_dep)?;
         Ok(())
     }
 }

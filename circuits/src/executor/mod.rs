@@ -6,13 +6,13 @@ mod error;
 
 pub use error::{ExecError, OpError};
 
-use sha2::{Digest as _, Sha256};
 use crate::ops::pubdata::{assemble, encode_op};
 use crate::ops::{Batch, Deposit, Operation, Transfer, Withdraw};
 use crate::state::{
     AccountId, Digest, LaneUpdate, PubKey, StateBackend, StateView, StateWrites, TokenId,
     MAX_TOKENS,
 };
+use sha2::{Digest as _, Sha256};
 
 /// Number of distinct tokens a batch may collect fees in.
 pub const FEE_SLOTS: usize = 4;
@@ -279,12 +279,13 @@ fn apply_deposit<B: StateBackend>(
         return Err(OpError::PubkeyMismatch(d.account).into());
     }
     let balance = view.balance(d.account, d.token)?;
-    let new_balance = checked_or_wrapping_add(balance, d.amount, enforce).ok_or(OpError::Overflow {
-        account: d.account,
-        token: d.token,
-        balance,
-        added: d.amount,
-    })?;
+    let new_balance =
+        checked_or_wrapping_add(balance, d.amount, enforce).ok_or(OpError::Overflow {
+            account: d.account,
+            token: d.token,
+            balance,
+            added: d.amount,
+        })?;
     *next_priority_index += 1;
     Ok(view.update(d.account, d.token, d.pubkey, acc.nonce, new_balance)?)
 }
@@ -312,23 +313,27 @@ fn debit_sender<B: StateBackend>(
         .into());
     }
     let new_nonce = if enforce {
-        acc.nonce.checked_add(1).ok_or(OpError::NonceOverflow(from))?
+        acc.nonce
+            .checked_add(1)
+            .ok_or(OpError::NonceOverflow(from))?
     } else {
         acc.nonce.wrapping_add(1)
     };
     let balance = view.balance(from, token)?;
     let new_balance = if enforce {
-        amount.checked_add(fee).and_then(|total| balance.checked_sub(total))
+        amount
+            .checked_add(fee)
+            .and_then(|total| balance.checked_sub(total))
     } else {
         Some(balance.wrapping_sub(amount.wrapping_add(fee)))
     }
     .ok_or(OpError::InsufficientBalance {
-            account: from,
-            token,
-            balance,
-            amount,
-            fee,
-        })?;
+        account: from,
+        token,
+        balance,
+        amount,
+        fee,
+    })?;
     Ok(view.update(from, token, acc.pubkey, new_nonce, new_balance)?)
 }
 
@@ -346,12 +351,13 @@ fn apply_transfer<B: StateBackend>(
     let a = debit_sender(view, t.from, t.token, t.amount, t.fee, t.nonce, enforce)?;
     let to = view.account(t.to)?;
     let balance = view.balance(t.to, t.token)?;
-    let new_balance = checked_or_wrapping_add(balance, t.amount, enforce).ok_or(OpError::Overflow {
-        account: t.to,
-        token: t.token,
-        balance,
-        added: t.amount,
-    })?;
+    let new_balance =
+        checked_or_wrapping_add(balance, t.amount, enforce).ok_or(OpError::Overflow {
+            account: t.to,
+            token: t.token,
+            balance,
+            added: t.amount,
+        })?;
     let b = view.update(t.to, t.token, to.pubkey, to.nonce, new_balance)?;
     Ok((a, b))
 }

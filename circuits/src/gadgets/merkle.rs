@@ -21,8 +21,9 @@ pub fn merkle_root<F: RichField + Extendable<D>, const D: usize>(
     let zero = builder.zero();
     let mut node = leaf;
     for (bit, sibling) in index_bits.iter().zip(siblings) {
-        let mut inputs =
-            <PoseidonHash as AlgebraicHasher<F>>::AlgebraicPermutation::new(std::iter::repeat(zero));
+        let mut inputs = <PoseidonHash as AlgebraicHasher<F>>::AlgebraicPermutation::new(
+            std::iter::repeat(zero),
+        );
         inputs.set_from_slice(&node.elements, 0);
         inputs.set_from_slice(&sibling.elements, NUM_HASH_OUT_ELTS);
         let out = PoseidonHash::permute_swapped(inputs, *bit, builder);
@@ -65,7 +66,11 @@ mod tests {
         }
         pw.set_target(idx, F::from_canonical_u64(index)).unwrap();
         let proof = data.prove(pw).expect("valid path proves");
-        assert_eq!(proof.public_inputs, expected.elements.to_vec(), "circuit root vs native root");
+        assert_eq!(
+            proof.public_inputs,
+            expected.elements.to_vec(),
+            "circuit root vs native root"
+        );
         data.verify(proof).expect("verifies");
     }
     use plonky2::field::types::Field;

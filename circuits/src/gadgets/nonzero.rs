@@ -23,7 +23,10 @@ impl NonZeroIf {
         values: &[Target],
         cond: Target,
     ) -> Self {
-        let coeffs: Vec<Target> = values.iter().map(|_| builder.add_virtual_target()).collect();
+        let coeffs: Vec<Target> = values
+            .iter()
+            .map(|_| builder.add_virtual_target())
+            .collect();
         let inv = builder.add_virtual_target();
         let mut acc = builder.zero();
         for (c, v) in coeffs.iter().zip(values) {

@@ -4,7 +4,9 @@ mod packing;
 pub mod pubdata;
 mod serde_amount;
 
-pub use packing::{pack_amount, pack_fee, unpack, Packed, AMOUNT_PACKING, FEE_PACKING, PackingSpec};
+pub use packing::{
+    pack_amount, pack_fee, unpack, Packed, PackingSpec, AMOUNT_PACKING, FEE_PACKING,
+};
 
 use serde::{Deserialize, Serialize};
 
@@ -95,9 +97,9 @@ mod hex_address {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 20], D::Error> {
         let s = String::deserialize(d)?;
         let bytes = hex::decode(s.trim_start_matches("0x")).map_err(serde::de::Error::custom)?;
-        bytes
-            .try_into()
-            .map_err(|b: Vec<u8>| serde::de::Error::custom(format!("L1 address has {} bytes, expected 20", b.len())))
+        bytes.try_into().map_err(|b: Vec<u8>| {
+            serde::de::Error::custom(format!("L1 address has {} bytes, expected 20", b.len()))
+        })
     }
 }
 

@@ -73,7 +73,7 @@ pub fn pack(value: u128, spec: PackingSpec) -> Option<Packed> {
                 exponent: e,
             });
         }
-        if m % 10 != 0 {
+        if !m.is_multiple_of(10) {
             return None;
         }
         m /= 10;
@@ -104,7 +104,15 @@ mod tests {
 
     #[test]
     fn packing_round_trips_representable_values_with_smallest_exponent() {
-        for v in [0u128, 1, 12345, (1 << 35) - 1, 1 << 35, 10u128.pow(18), 123 * 10u128.pow(30)] {
+        for v in [
+            0u128,
+            1,
+            12345,
+            (1 << 35) - 1,
+            10 * ((1 << 35) - 1),
+            10u128.pow(18),
+            123 * 10u128.pow(30),
+        ] {
             let p = pack_amount(v).unwrap_or_else(|| panic!("{v} should pack"));
             assert_eq!(unpack(p), Some(v), "round trip of {v}");
             if p.exponent > 0 {
@@ -129,6 +137,9 @@ mod tests {
     fn packed_encoding_is_mantissa_then_exponent_big_endian() {
         let p = pack_fee(15_000).expect("packs");
         assert_eq!((p.mantissa, p.exponent), (1500, 1));
-        assert_eq!(p.to_bytes(FEE_PACKING), ((1500u16 << 5) | 1).to_be_bytes().to_vec());
+        assert_eq!(
+            p.to_bytes(FEE_PACKING),
+            ((1500u16 << 5) | 1).to_be_bytes().to_vec()
+        );
     }
 }

@@ -111,7 +111,8 @@ impl StateBackend for MemoryBackend {
         Ok(self.meta)
     }
     fn commit(&mut self, writes: &StateWrites) -> Result<(), StateError> {
-        self.nodes.extend(writes.nodes.iter().map(|(k, v)| (*k, *v)));
+        self.nodes
+            .extend(writes.nodes.iter().map(|(k, v)| (*k, *v)));
         self.accounts
             .extend(writes.accounts.iter().map(|(k, v)| (*k, *v)));
         for (k, v) in &writes.balances {

@@ -6,7 +6,10 @@ use plonky2::field::types::{Field, Field64, PrimeField64};
 use plonky2::hash::hash_types::HashOut;
 use redb::{Database, TableDefinition};
 
-use super::{AccountId, Digest, NodeKey, PubKey, StateBackend, StateError, StateMeta, StateWrites, TokenId, F};
+use super::{
+    AccountId, Digest, NodeKey, PubKey, StateBackend, StateError, StateMeta, StateWrites, TokenId,
+    F,
+};
 
 const NODES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("state_nodes");
 const ACCOUNTS: TableDefinition<u32, &[u8]> = TableDefinition::new("state_accounts");
@@ -59,7 +62,10 @@ fn encode_digest(d: &Digest) -> [u8; 32] {
 
 fn decode_u64s<const N: usize>(bytes: &[u8], what: &str) -> Result<[u64; N], StateError> {
     if bytes.len() < 8 * N {
-        return Err(StateError::Corrupt(format!("{what}: {} bytes", bytes.len())));
+        return Err(StateError::Corrupt(format!(
+            "{what}: {} bytes",
+            bytes.len()
+        )));
     }
     Ok(std::array::from_fn(|i| {
         let mut b = [0u8; 8];
@@ -148,9 +154,13 @@ impl StateBackend for RedbBackend {
             let mut balances = tx.open_table(BALANCES).map_err(store_err)?;
             for ((id, token), v) in &writes.balances {
                 if *v == 0 {
-                    balances.remove(balance_key(*id, *token)).map_err(store_err)?;
+                    balances
+                        .remove(balance_key(*id, *token))
+                        .map_err(store_err)?;
                 } else {
-                    balances.insert(balance_key(*id, *token), *v).map_err(store_err)?;
+                    balances
+                        .insert(balance_key(*id, *token), *v)
+                        .map_err(store_err)?;
                 }
             }
             if let Some(m) = writes.meta {

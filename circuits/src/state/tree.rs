@@ -229,8 +229,7 @@ pub fn hash_pair(node: Digest, sibling: Digest, node_is_right: bool) -> Digest {
 
 /// Root reached from a leaf and its siblings (leaf level first) at `index`.
 pub fn root_from_path(leaf: Digest, index: u64, siblings: &[Digest]) -> Digest {
-    siblings
-        .iter()
-        .enumerate()
-        .fold(leaf, |node, (h, sib)| hash_pair(node, *sib, (index >> h) & 1 == 1))
+    siblings.iter().enumerate().fold(leaf, |node, (h, sib)| {
+        hash_pair(node, *sib, (index >> h) & 1 == 1)
+    })
 }

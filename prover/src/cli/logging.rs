@@ -1,7 +1,7 @@
 //! Log output: `tracing` events to stderr, filtered by `RUST_LOG` (default `info`),
 //! written around any progress bar on screen so neither garbles the other.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::EnvFilter;
@@ -13,6 +13,7 @@ pub fn init() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(io::stderr().is_terminal())
         .with_writer(AroundProgress)
         .init();
 }

@@ -17,7 +17,7 @@ use zkr_circuits::state::RedbBackend;
 
 /// zkr: proves that batches of rollup operations move the state root correctly.
 #[derive(Debug, Parser)]
-#[command(name = "zkr", version, about, long_about = None)]
+#[command(name = "zkr", version)]
 #[command(after_help = "Logging: set RUST_LOG (default: info), e.g. RUST_LOG=debug zkr demo.")]
 pub struct Cli {
     #[command(subcommand)]

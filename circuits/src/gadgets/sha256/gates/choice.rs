@@ -4,7 +4,6 @@
 use anyhow::{anyhow, Result};
 use plonky2::field::extension::Extendable;
 use plonky2::field::packed::PackedField;
-use plonky2::field::types::{Field, PrimeField64};
 use plonky2::gates::gate::Gate;
 use plonky2::gates::packed_util::PackedEvaluableBase;
 use plonky2::gates::util::StridedConstraintConsumer;
@@ -21,8 +20,10 @@ use plonky2::plonk::vars::{
 };
 use plonky2::util::serialization::{Buffer, IoResult, Read, Write};
 
-use super::{carry_bits, eval_base, eval_circuit, eval_extension, read_word, set_wires, AlgebraicGate};
-use crate::gadgets::sha256::algebra::{ch, le_sum, sigma_bit, word_bits, Algebra, boolean};
+use super::{
+    carry_bits, eval_base, eval_circuit, eval_extension, read_word, set_wires, AlgebraicGate,
+};
+use crate::gadgets::sha256::algebra::{boolean, ch, le_sum, sigma_bit, word_bits, Algebra};
 use crate::gadgets::sha256::native::{self, bits_le, BIG_SIGMA1, WORD_BITS};
 
 /// Gate for `T1 = h + Σ1(e) + Ch(e, f, g) + K + W` and `e' = d + T1 mod 2^32`; `K` is its constant.
@@ -166,7 +167,11 @@ impl<F: RichField + Extendable<D>, const D: usize> Gate<F, D> for Sha256ChoiceGa
         format!("{self:?}")
     }
 
-    fn serialize(&self, _dst: &mut Vec<u8>, _common_data: &CommonCircuitData<F, D>) -> IoResult<()> {
+    fn serialize(
+        &self,
+        _dst: &mut Vec<u8>,
+        _common_data: &CommonCircuitData<F, D>,
+    ) -> IoResult<()> {
         // The layout is fixed: nothing to record.
         Ok(())
     }
@@ -308,6 +313,7 @@ impl<F: RichField + Extendable<D>, const D: usize> SimpleGenerator<F, D> for Cho
 
 #[cfg(test)]
 mod tests {
+    use plonky2::field::types::Field;
     use plonky2::gates::gate_testing::{test_eval_fns, test_low_degree};
     use plonky2::plonk::config::PoseidonGoldilocksConfig;
 
@@ -364,20 +370,36 @@ mod tests {
                 Sha256ChoiceGate::WIRE_E_NEXT,
                 wires[Sha256ChoiceGate::WIRE_E_NEXT] + (1 << 32),
             ),
-            (Sha256ChoiceGate::WIRE_T1, wires[Sha256ChoiceGate::WIRE_T1] + 1),
-            (Sha256ChoiceGate::START_BITS + 3, flip(Sha256ChoiceGate::START_BITS + 3)),
-            (Sha256ChoiceGate::START_BITS + 40, flip(Sha256ChoiceGate::START_BITS + 40)),
-            (Sha256ChoiceGate::START_BITS + 90, flip(Sha256ChoiceGate::START_BITS + 90)),
-            (Sha256ChoiceGate::START_CARRY, flip(Sha256ChoiceGate::START_CARRY)),
+            (
+                Sha256ChoiceGate::WIRE_T1,
+                wires[Sha256ChoiceGate::WIRE_T1] + 1,
+            ),
+            (
+                Sha256ChoiceGate::START_BITS + 3,
+                flip(Sha256ChoiceGate::START_BITS + 3),
+            ),
+            (
+                Sha256ChoiceGate::START_BITS + 40,
+                flip(Sha256ChoiceGate::START_BITS + 40),
+            ),
+            (
+                Sha256ChoiceGate::START_BITS + 90,
+                flip(Sha256ChoiceGate::START_BITS + 90),
+            ),
+            (
+                Sha256ChoiceGate::START_CARRY,
+                flip(Sha256ChoiceGate::START_CARRY),
+            ),
             (Sha256ChoiceGate::START_CARRY + 2, 2),
         ] {
             assert_tamper_caught(&Sha256ChoiceGate, &wires, &constants, wire, value);
         }
         // A different round constant breaks the row too.
         let wrong_k = [u64::from(k) + 1];
-        let evals = crate::gadgets::sha256::gates::testing::eval(&Sha256ChoiceGate, &wires, &wrong_k);
+        let evals =
+            crate::gadgets::sha256::gates::testing::eval(&Sha256ChoiceGate, &wires, &wrong_k);
         assert!(
-            evals.iter().any(|e| *e != Field::ZERO),
+            evals.iter().any(|e| !e.is_zero()),
             "expected a wrong round constant to violate a constraint, got none"
         );
     }

@@ -140,7 +140,11 @@ impl<F: RichField + Extendable<D>, const D: usize> Gate<F, D> for Sha256Majority
         format!("{self:?}")
     }
 
-    fn serialize(&self, _dst: &mut Vec<u8>, _common_data: &CommonCircuitData<F, D>) -> IoResult<()> {
+    fn serialize(
+        &self,
+        _dst: &mut Vec<u8>,
+        _common_data: &CommonCircuitData<F, D>,
+    ) -> IoResult<()> {
         // The layout is fixed: nothing to record.
         Ok(())
     }
@@ -181,7 +185,9 @@ impl<F: RichField + Extendable<D>, const D: usize> Gate<F, D> for Sha256Majority
     }
 
     fn generators(&self, row: usize, _local_constants: &[F]) -> Vec<WitnessGeneratorRef<F, D>> {
-        vec![WitnessGeneratorRef::new(MajorityGenerator { row }.adapter())]
+        vec![WitnessGeneratorRef::new(
+            MajorityGenerator { row }.adapter(),
+        )]
     }
 
     fn num_wires(&self) -> usize {
@@ -241,9 +247,21 @@ impl<F: RichField + Extendable<D>, const D: usize> SimpleGenerator<F, D> for Maj
     fn run_once(&self, witness: &PartitionWitness<F>, out: &mut GeneratedValues<F>) -> Result<()> {
         let row = self.row;
         let context = |name: &str| format!("SHA-256 majority gate at row {row}, input {name}");
-        let a = read_word(witness, Target::wire(row, Sha256MajorityGate::WIRE_A), &context("a"))?;
-        let b = read_word(witness, Target::wire(row, Sha256MajorityGate::WIRE_B), &context("b"))?;
-        let c = read_word(witness, Target::wire(row, Sha256MajorityGate::WIRE_C), &context("c"))?;
+        let a = read_word(
+            witness,
+            Target::wire(row, Sha256MajorityGate::WIRE_A),
+            &context("a"),
+        )?;
+        let b = read_word(
+            witness,
+            Target::wire(row, Sha256MajorityGate::WIRE_B),
+            &context("b"),
+        )?;
+        let c = read_word(
+            witness,
+            Target::wire(row, Sha256MajorityGate::WIRE_C),
+            &context("c"),
+        )?;
         let t1 = read_bounded(
             witness,
             Target::wire(row, Sha256MajorityGate::WIRE_T1),
@@ -309,11 +327,26 @@ mod tests {
                 Sha256MajorityGate::WIRE_A_NEXT,
                 wires[Sha256MajorityGate::WIRE_A_NEXT] ^ 0x8000_0000,
             ),
-            (Sha256MajorityGate::WIRE_T1, wires[Sha256MajorityGate::WIRE_T1] + 2),
-            (Sha256MajorityGate::START_BITS, flip(Sha256MajorityGate::START_BITS)),
-            (Sha256MajorityGate::START_BITS + 33, flip(Sha256MajorityGate::START_BITS + 33)),
-            (Sha256MajorityGate::START_BITS + 95, flip(Sha256MajorityGate::START_BITS + 95)),
-            (Sha256MajorityGate::START_CARRY + 1, flip(Sha256MajorityGate::START_CARRY + 1)),
+            (
+                Sha256MajorityGate::WIRE_T1,
+                wires[Sha256MajorityGate::WIRE_T1] + 2,
+            ),
+            (
+                Sha256MajorityGate::START_BITS,
+                flip(Sha256MajorityGate::START_BITS),
+            ),
+            (
+                Sha256MajorityGate::START_BITS + 33,
+                flip(Sha256MajorityGate::START_BITS + 33),
+            ),
+            (
+                Sha256MajorityGate::START_BITS + 95,
+                flip(Sha256MajorityGate::START_BITS + 95),
+            ),
+            (
+                Sha256MajorityGate::START_CARRY + 1,
+                flip(Sha256MajorityGate::START_CARRY + 1),
+            ),
         ] {
             assert_tamper_caught(&Sha256MajorityGate, &wires, &[], wire, value);
         }

@@ -14,7 +14,7 @@ pub mod u32_bits;
 use anyhow::{anyhow, Result};
 use plonky2::field::extension::Extendable;
 use plonky2::field::packed::PackedField;
-use plonky2::field::types::{Field, PrimeField64};
+use plonky2::field::types::Field;
 use plonky2::gates::util::StridedConstraintConsumer;
 use plonky2::hash::hash_types::RichField;
 use plonky2::iop::ext_target::ExtensionTarget;
@@ -36,12 +36,8 @@ use super::algebra::{Algebra, InCircuit, Native};
 /// A gate whose constraints are written once, over any [`Algebra`].
 pub(crate) trait AlgebraicGate {
     /// The gate's constraints, in the order `Gate::eval_unfiltered` returns them.
-    fn constraints<A: Algebra>(
-        &self,
-        alg: &mut A,
-        wires: &[A::V],
-        constants: &[A::V],
-    ) -> Vec<A::V>;
+    fn constraints<A: Algebra>(&self, alg: &mut A, wires: &[A::V], constants: &[A::V])
+        -> Vec<A::V>;
 }
 
 /// `Gate::eval_unfiltered` for an [`AlgebraicGate`].
@@ -179,9 +175,7 @@ pub(crate) mod testing {
             gate.num_constraints(),
             evals.len()
         );
-        let failing: Vec<usize> = (0..evals.len())
-            .filter(|&i| evals[i] != FE::ZERO)
-            .collect();
+        let failing: Vec<usize> = (0..evals.len()).filter(|&i| evals[i] != FE::ZERO).collect();
         assert!(
             failing.is_empty(),
             "{}: expected an honest witness to satisfy all constraints, got failures at {failing:?}",

@@ -20,7 +20,9 @@ use plonky2::plonk::vars::{
 };
 use plonky2::util::serialization::{Buffer, IoResult, Read, Write};
 
-use super::{carry_bits, eval_base, eval_circuit, eval_extension, read_word, set_wires, AlgebraicGate};
+use super::{
+    carry_bits, eval_base, eval_circuit, eval_extension, read_word, set_wires, AlgebraicGate,
+};
 use crate::gadgets::sha256::algebra::{boolean, le_sum, sigma_bit, word_bits, Algebra};
 use crate::gadgets::sha256::native::{bits_le, SMALL_SIGMA0, SMALL_SIGMA1, WORD_BITS};
 
@@ -134,7 +136,11 @@ impl<F: RichField + Extendable<D>, const D: usize> Gate<F, D> for Sha256Schedule
         format!("{self:?}")
     }
 
-    fn serialize(&self, _dst: &mut Vec<u8>, _common_data: &CommonCircuitData<F, D>) -> IoResult<()> {
+    fn serialize(
+        &self,
+        _dst: &mut Vec<u8>,
+        _common_data: &CommonCircuitData<F, D>,
+    ) -> IoResult<()> {
         // The layout is fixed: nothing to record.
         Ok(())
     }
@@ -175,7 +181,9 @@ impl<F: RichField + Extendable<D>, const D: usize> Gate<F, D> for Sha256Schedule
     }
 
     fn generators(&self, row: usize, _local_constants: &[F]) -> Vec<WitnessGeneratorRef<F, D>> {
-        vec![WitnessGeneratorRef::new(ScheduleGenerator { row }.adapter())]
+        vec![WitnessGeneratorRef::new(
+            ScheduleGenerator { row }.adapter(),
+        )]
     }
 
     fn num_wires(&self) -> usize {
@@ -300,11 +308,26 @@ mod tests {
 
         let flip = |wire: usize| wires[wire] ^ 1;
         for (wire, value) in [
-            (Sha256ScheduleGate::WIRE_OUT, wires[Sha256ScheduleGate::WIRE_OUT] ^ 4),
-            (Sha256ScheduleGate::WIRE_W7, wires[Sha256ScheduleGate::WIRE_W7] - 1),
-            (Sha256ScheduleGate::START_BITS_W2 + 31, flip(Sha256ScheduleGate::START_BITS_W2 + 31)),
-            (Sha256ScheduleGate::START_BITS_W15, flip(Sha256ScheduleGate::START_BITS_W15)),
-            (Sha256ScheduleGate::START_CARRY, flip(Sha256ScheduleGate::START_CARRY)),
+            (
+                Sha256ScheduleGate::WIRE_OUT,
+                wires[Sha256ScheduleGate::WIRE_OUT] ^ 4,
+            ),
+            (
+                Sha256ScheduleGate::WIRE_W7,
+                wires[Sha256ScheduleGate::WIRE_W7] - 1,
+            ),
+            (
+                Sha256ScheduleGate::START_BITS_W2 + 31,
+                flip(Sha256ScheduleGate::START_BITS_W2 + 31),
+            ),
+            (
+                Sha256ScheduleGate::START_BITS_W15,
+                flip(Sha256ScheduleGate::START_BITS_W15),
+            ),
+            (
+                Sha256ScheduleGate::START_CARRY,
+                flip(Sha256ScheduleGate::START_CARRY),
+            ),
         ] {
             assert_tamper_caught(&Sha256ScheduleGate, &wires, &[], wire, value);
         }

@@ -124,7 +124,14 @@ impl<F: RichField + Extendable<D>, const D: usize> Gate<F, D> for U32AddGate {
         yield_constr: StridedConstraintConsumer<F>,
     ) {
         let num_wires = Gate::<F, D>::num_wires(self);
-        eval_base(self, num_wires, 0, vars.local_wires, vars.local_constants, yield_constr);
+        eval_base(
+            self,
+            num_wires,
+            0,
+            vars.local_wires,
+            vars.local_constants,
+            yield_constr,
+        );
     }
 
     fn eval_unfiltered_base_batch(&self, vars_base: EvaluationVarsBaseBatch<F>) -> Vec<F> {
@@ -177,7 +184,14 @@ impl<F: RichField + Extendable<D>, const D: usize> PackedEvaluableBase<F, D> for
         yield_constr: StridedConstraintConsumer<P>,
     ) {
         let num_wires = Gate::<F, D>::num_wires(self);
-        eval_base(self, num_wires, 0, vars.local_wires, vars.local_constants, yield_constr);
+        eval_base(
+            self,
+            num_wires,
+            0,
+            vars.local_wires,
+            vars.local_constants,
+            yield_constr,
+        );
     }
 }
 
@@ -203,12 +217,28 @@ impl<F: RichField + Extendable<D>, const D: usize> SimpleGenerator<F, D> for Add
 
     fn run_once(&self, witness: &PartitionWitness<F>, out: &mut GeneratedValues<F>) -> Result<()> {
         let context = |name: &str| {
-            format!("u32 addition at row {} op {}, addend {name}", self.row, self.op)
+            format!(
+                "u32 addition at row {} op {}, addend {name}",
+                self.row, self.op
+            )
         };
-        let x = read_word(witness, Target::wire(self.row, U32AddGate::wire_x(self.op)), &context("x"))?;
-        let y = read_word(witness, Target::wire(self.row, U32AddGate::wire_y(self.op)), &context("y"))?;
+        let x = read_word(
+            witness,
+            Target::wire(self.row, U32AddGate::wire_x(self.op)),
+            &context("x"),
+        )?;
+        let y = read_word(
+            witness,
+            Target::wire(self.row, U32AddGate::wire_y(self.op)),
+            &context("y"),
+        )?;
         let sum = u64::from(x) + u64::from(y);
-        set_wires(out, self.row, U32AddGate::wire_out(self.op), &[sum & 0xffff_ffff])?;
+        set_wires(
+            out,
+            self.row,
+            U32AddGate::wire_out(self.op),
+            &[sum & 0xffff_ffff],
+        )?;
         set_wires(out, self.row, self.carry_wire, &[sum >> 32])
     }
 
@@ -244,7 +274,12 @@ mod tests {
 
     #[test]
     fn u32_add_gate_fits_26_additions_per_row_with_standard_config() {
-        assert_eq!(gate().num_ops, 26, "expected 26 ops, got {}", gate().num_ops);
+        assert_eq!(
+            gate().num_ops,
+            26,
+            "expected 26 ops, got {}",
+            gate().num_ops
+        );
     }
 
     #[test]

@@ -6,7 +6,6 @@ use core::ops::Range;
 use anyhow::{anyhow, Result};
 use plonky2::field::extension::Extendable;
 use plonky2::field::packed::PackedField;
-use plonky2::field::types::{Field, PrimeField64};
 use plonky2::gates::gate::Gate;
 use plonky2::gates::packed_util::PackedEvaluableBase;
 use plonky2::gates::util::StridedConstraintConsumer;
@@ -114,7 +113,13 @@ impl AlgebraicGate for U32BitsGate {
         _constants: &[A::V],
     ) -> Vec<A::V> {
         (0..self.num_slots)
-            .flat_map(|slot| word_bits(alg, wires[Self::wire_word(slot)], &wires[Self::wires_bits(slot)]))
+            .flat_map(|slot| {
+                word_bits(
+                    alg,
+                    wires[Self::wire_word(slot)],
+                    &wires[Self::wires_bits(slot)],
+                )
+            })
             .collect()
     }
 }
@@ -152,7 +157,14 @@ impl<F: RichField + Extendable<D>, const D: usize> Gate<F, D> for U32BitsGate {
         yield_constr: StridedConstraintConsumer<F>,
     ) {
         let num_wires = Gate::<F, D>::num_wires(self);
-        eval_base(self, num_wires, 0, vars.local_wires, vars.local_constants, yield_constr);
+        eval_base(
+            self,
+            num_wires,
+            0,
+            vars.local_wires,
+            vars.local_constants,
+            yield_constr,
+        );
     }
 
     fn eval_unfiltered_base_batch(&self, vars_base: EvaluationVarsBaseBatch<F>) -> Vec<F> {
@@ -170,7 +182,9 @@ impl<F: RichField + Extendable<D>, const D: usize> Gate<F, D> for U32BitsGate {
     fn generators(&self, row: usize, _local_constants: &[F]) -> Vec<WitnessGeneratorRef<F, D>> {
         (0..self.num_slots)
             .map(|slot| match self.mode {
-                U32BitsMode::Pack => WitnessGeneratorRef::new(PackGenerator { row, slot }.adapter()),
+                U32BitsMode::Pack => {
+                    WitnessGeneratorRef::new(PackGenerator { row, slot }.adapter())
+                }
                 U32BitsMode::Split => {
                     WitnessGeneratorRef::new(SplitGenerator { row, slot }.adapter())
                 }
@@ -203,7 +217,14 @@ impl<F: RichField + Extendable<D>, const D: usize> PackedEvaluableBase<F, D> for
         yield_constr: StridedConstraintConsumer<P>,
     ) {
         let num_wires = Gate::<F, D>::num_wires(self);
-        eval_base(self, num_wires, 0, vars.local_wires, vars.local_constants, yield_constr);
+        eval_base(
+            self,
+            num_wires,
+            0,
+            vars.local_wires,
+            vars.local_constants,
+            yield_constr,
+        );
     }
 }
 
@@ -228,7 +249,9 @@ impl<F: RichField + Extendable<D>, const D: usize> SimpleGenerator<F, D> for Pac
     fn run_once(&self, witness: &PartitionWitness<F>, out: &mut GeneratedValues<F>) -> Result<()> {
         let mut word = 0u64;
         for (i, wire) in U32BitsGate::wires_bits(self.slot).enumerate() {
-            let bit = witness.get_target(Target::wire(self.row, wire)).to_canonical_u64();
+            let bit = witness
+                .get_target(Target::wire(self.row, wire))
+                .to_canonical_u64();
             if bit > 1 {
                 return Err(anyhow!(
                     "packing a word at row {} slot {}: bit {i} must be 0 or 1, got {bit}",
@@ -304,13 +327,18 @@ mod tests {
 
     fn gates() -> [U32BitsGate; 2] {
         let config = CircuitConfig::standard_recursion_config();
-        [U32BitsMode::Pack, U32BitsMode::Split].map(|mode| U32BitsGate::new_from_config(mode, &config))
+        [U32BitsMode::Pack, U32BitsMode::Split]
+            .map(|mode| U32BitsGate::new_from_config(mode, &config))
     }
 
     #[test]
     fn u32_bits_gate_fits_two_words_per_row_with_standard_config() {
         for gate in gates() {
-            assert_eq!(gate.num_slots, 2, "{gate:?}: expected 2 slots, got {}", gate.num_slots);
+            assert_eq!(
+                gate.num_slots, 2,
+                "{gate:?}: expected 2 slots, got {}",
+                gate.num_slots
+            );
         }
     }
 
