@@ -23,27 +23,32 @@ fn path(p: &Path) -> &str {
     p.to_str().expect("temp paths are UTF-8")
 }
 
-#[test]
-fn prove_batch_rejects_an_invalid_op_naming_it_and_leaves_the_state_unchanged() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let state = dir.path().join("state");
-    let genesis = dir.path().join("genesis.json");
+/// Runs `zkr gen-batch` at capacity 8 and checks it succeeded.
+fn gen_batch(state: &Path, seed: &str, out_file: &Path) {
     let out = zkr(&[
         "gen-batch",
         "--state-dir",
-        path(&state),
+        path(state),
         "--capacity",
         "8",
         "--seed",
-        "1",
+        seed,
         "-o",
-        path(&genesis),
+        path(out_file),
     ]);
     assert!(
         out.status.success(),
         "expected gen-batch to succeed, got {}",
         text(&out.stderr)
     );
+}
+
+#[test]
+fn prove_batch_rejects_an_invalid_op_naming_it_and_leaves_the_state_unchanged() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let state = dir.path().join("state");
+    let genesis = dir.path().join("genesis.json");
+    gen_batch(&state, "1", &genesis);
 
     // A transfer on an empty state names an account that does not exist yet.
     let bad = dir.path().join("bad.json");
@@ -78,22 +83,7 @@ fn prove_batch_rejects_an_invalid_op_naming_it_and_leaves_the_state_unchanged() 
 
     // The state is still empty: the genesis batch (number 1) is still next.
     let again = dir.path().join("again.json");
-    let out = zkr(&[
-        "gen-batch",
-        "--state-dir",
-        path(&state),
-        "--capacity",
-        "8",
-        "--seed",
-        "1",
-        "-o",
-        path(&again),
-    ]);
-    assert!(
-        out.status.success(),
-        "expected gen-batch to succeed, got {}",
-        text(&out.stderr)
-    );
+    gen_batch(&state, "1", &again);
     let (a, b) = (
         std::fs::read_to_string(&genesis).expect("genesis json"),
         std::fs::read_to_string(&again).expect("second json"),
@@ -111,23 +101,7 @@ fn gen_batch_then_prove_batch_proves_and_commits_consecutive_batches() {
     for number in 1..=2 {
         let batch = dir.path().join(format!("batch{number}.json"));
         let proof = dir.path().join(format!("batch{number}.proof"));
-        let seed = number.to_string();
-        let out = zkr(&[
-            "gen-batch",
-            "--state-dir",
-            path(&state),
-            "--capacity",
-            "8",
-            "--seed",
-            &seed,
-            "-o",
-            path(&batch),
-        ]);
-        assert!(
-            out.status.success(),
-            "batch {number}: expected gen-batch to succeed, got {}",
-            text(&out.stderr)
-        );
+        gen_batch(&state, &number.to_string(), &batch);
         let out = zkr(&[
             "prove-batch",
             "--state-dir",

@@ -278,14 +278,7 @@ fn apply_deposit<B: StateBackend>(
     if enforce && acc.exists() && acc.pubkey != d.pubkey {
         return Err(OpError::PubkeyMismatch(d.account).into());
     }
-    let balance = view.balance(d.account, d.token)?;
-    let new_balance =
-        checked_or_wrapping_add(balance, d.amount, enforce).ok_or(OpError::Overflow {
-            account: d.account,
-            token: d.token,
-            balance,
-            added: d.amount,
-        })?;
+    let new_balance = credited_balance(view, d.account, d.token, d.amount, enforce)?;
     *next_priority_index += 1;
     Ok(view.update(d.account, d.token, d.pubkey, acc.nonce, new_balance)?)
 }
@@ -350,14 +343,7 @@ fn apply_transfer<B: StateBackend>(
     }
     let a = debit_sender(view, t.from, t.token, t.amount, t.fee, t.nonce, enforce)?;
     let to = view.account(t.to)?;
-    let balance = view.balance(t.to, t.token)?;
-    let new_balance =
-        checked_or_wrapping_add(balance, t.amount, enforce).ok_or(OpError::Overflow {
-            account: t.to,
-            token: t.token,
-            balance,
-            added: t.amount,
-        })?;
+    let new_balance = credited_balance(view, t.to, t.token, t.amount, enforce)?;
     let b = view.update(t.to, t.token, to.pubkey, to.nonce, new_balance)?;
     Ok((a, b))
 }
@@ -370,12 +356,26 @@ fn apply_withdraw<B: StateBackend>(
     debit_sender(view, w.from, w.token, w.amount, w.fee, w.nonce, enforce)
 }
 
-fn checked_or_wrapping_add(a: u128, b: u128, enforce: bool) -> Option<u128> {
-    if enforce {
-        a.checked_add(b)
+/// The balance of `token` in `account` once `amount` is added to it.
+fn credited_balance<B: StateBackend>(
+    view: &StateView<'_, B>,
+    account: AccountId,
+    token: TokenId,
+    amount: u128,
+    enforce: bool,
+) -> Result<u128, Failure> {
+    let balance = view.balance(account, token)?;
+    let credited = if enforce {
+        balance.checked_add(amount)
     } else {
-        Some(a.wrapping_add(b))
-    }
+        Some(balance.wrapping_add(amount))
+    };
+    Ok(credited.ok_or(OpError::Overflow {
+        account,
+        token,
+        balance,
+        added: amount,
+    })?)
 }
 
 /// Applies and commits a batch; on any error the backend is left untouched.
