@@ -234,6 +234,30 @@ fn wrong_new_root_cannot_be_proven() {
 }
 
 #[test]
+fn non_canonical_packed_amount_cannot_be_proven() {
+    let s = state_after_genesis();
+    let mut w = generate(&execute(&s, &batch2(), CAP).unwrap()).unwrap();
+    // Slot 3 transfers 300 = (300, 10^0); (30, 10^1) is the same amount, not canonical.
+    assert_eq!(
+        (
+            w.slots[3].amount_packed.mantissa,
+            w.slots[3].amount_packed.exponent
+        ),
+        (300, 0)
+    );
+    w.slots[3].amount_packed.mantissa = 30;
+    w.slots[3].amount_packed.exponent = 1;
+    let at = 4 + 3 * 24 + 12;
+    w.pubdata[at..at + 5].copy_from_slice(
+        &w.slots[3]
+            .amount_packed
+            .to_bytes(zkr_circuits::ops::AMOUNT_PACKING),
+    );
+    w.commitment = sha256(&w.pubdata);
+    assert_unprovable(&w, "transfer amount packed with exponent 1");
+}
+
+#[test]
 fn stray_fee_on_a_noop_cannot_be_proven() {
     let s = state_after_genesis();
     let mut w = generate(&execute(&s, &batch2(), CAP).unwrap()).unwrap();
@@ -256,7 +280,7 @@ fn rows_per_slot_stay_within_budget() {
         2 * CAP,
         large.num_gates()
     );
-    // Measured 324 rows per 24-byte chunk slot (two lanes, amount/fee unpacking,
+    // Measured 327 rows per 24-byte chunk slot (two lanes, amount/fee unpacking,
     // pubdata words, SHA-256 of the chunk).
     assert!(
         per_slot <= 330,

@@ -16,7 +16,7 @@ use crate::executor::FEE_SLOTS;
 use crate::gadgets::float::Unpack;
 use crate::gadgets::nonzero::NonZeroIf;
 use crate::gadgets::uint128::{limbs_of, scale_u128, SumEq, U128Target};
-use crate::ops::Packed;
+use crate::ops::{Packed, AMOUNT_PACKING, FEE_PACKING};
 use crate::state::{PubKey, F};
 use crate::witness::{SlotKind, SlotWitness};
 
@@ -107,6 +107,17 @@ impl SlotTargets {
         // No fee unless a signed operation starts here.
         let stray_fee = b.mul(not_signed, fee_man);
         b.assert_zero(stray_fee);
+
+        // Canonical packing (the smallest exponent): a non-zero exponent only when
+        // the mantissa one exponent lower would not fit, i.e. 10 * mantissa >= 2^bits.
+        require_canonical(
+            b,
+            is_tr.target,
+            amt_man,
+            amt_exp,
+            AMOUNT_PACKING.mantissa_bits,
+        );
+        require_canonical(b, signed, fee_man, fee_exp, FEE_PACKING.mantissa_bits);
 
         let amount: U128Target = std::array::from_fn(|_| b.add_virtual_target());
         let amount_unpack = Unpack::build(b, amt_man, amt_exp);
@@ -369,6 +380,26 @@ impl SlotTargets {
             .assign(pw, &key_elements(&w.deposit_pubkey), is_dep)?;
         Ok(())
     }
+}
+
+/// If `on`, `value = mantissa * 10^exponent` must be packed with the smallest exponent.
+fn require_canonical(
+    b: &mut CircuitBuilder<F, 2>,
+    on: Target,
+    mantissa: Target,
+    exponent: Target,
+    mantissa_bits: u32,
+) {
+    let zero = b.zero();
+    let exp_is_zero = b.is_equal(exponent, zero);
+    let one = b.one();
+    let exp_nonzero = b.sub(one, exp_is_zero.target);
+    let check = b.mul(on, exp_nonzero);
+    // check * (10 * mantissa - 2^bits) must lie in [0, 2^(bits + 4)).
+    let ten_m = b.mul_const(F::from_canonical_u64(10), mantissa);
+    let excess = b.add_const(ten_m, -F::from_canonical_u64(1 << mantissa_bits));
+    let gated = b.mul(check, excess);
+    b.range_check(gated, mantissa_bits as usize + 4);
 }
 
 /// Key limbs as field elements, reduced (a non-canonical limb is the circuit's to reject).
