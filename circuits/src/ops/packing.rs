@@ -41,7 +41,7 @@ pub const FEE_PACKING: PackingSpec = PackingSpec {
 };
 
 /// A packed value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Packed {
     /// Mantissa.
     pub mantissa: u64,

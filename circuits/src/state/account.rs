@@ -42,7 +42,7 @@ impl PubKey {
 }
 
 /// One account as its leaf commits to it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
     /// Owner's public key; `PubKey::NONE` for an empty slot.
     pub pubkey: PubKey,

@@ -1,10 +1,11 @@
 //! State persisted in an embedded redb database (one file).
 
 use std::path::Path;
+use std::sync::Arc;
 
 use plonky2::field::types::{Field, Field64, PrimeField64};
 use plonky2::hash::hash_types::HashOut;
-use redb::{Database, TableDefinition};
+use redb::{Database, TableDefinition, WriteTransaction};
 
 use super::{
     AccountId, Digest, NodeKey, PubKey, StateBackend, StateError, StateMeta, StateWrites, TokenId,
@@ -24,15 +25,22 @@ fn balance_key(id: AccountId, token: TokenId) -> u64 {
     ((id as u64) << 16) | token as u64
 }
 
-/// State kept in a redb database file; every batch commits in one write transaction.
+/// State kept in a redb database; every batch commits in one write transaction,
+/// which a caller may share with its own records (the coordinator does).
+#[derive(Clone)]
 pub struct RedbBackend {
-    db: Database,
+    db: Arc<Database>,
 }
 
 impl RedbBackend {
     /// Opens (or creates) the state database at `path`.
     pub fn open(path: &Path) -> Result<Self, StateError> {
         let db = Database::create(path).map_err(store_err)?;
+        Self::from_database(Arc::new(db))
+    }
+
+    /// Uses an open database, creating the state tables if it has none.
+    pub fn from_database(db: Arc<Database>) -> Result<Self, StateError> {
         // Only a new file gets its tables made: opening must not write.
         let tx = db.begin_read().map_err(store_err)?;
         if tx.open_table(META).is_ok() {
@@ -135,6 +143,20 @@ impl StateBackend for RedbBackend {
 
     fn commit(&mut self, writes: &StateWrites) -> Result<(), StateError> {
         let tx = self.db.begin_write().map_err(store_err)?;
+        Self::write(&tx, writes)?;
+        tx.commit().map_err(store_err)?;
+        Ok(())
+    }
+}
+
+impl RedbBackend {
+    /// The underlying database.
+    pub fn database(&self) -> &Arc<Database> {
+        &self.db
+    }
+
+    /// Writes a batch's state changes inside the caller's transaction.
+    pub fn write(tx: &WriteTransaction, writes: &StateWrites) -> Result<(), StateError> {
         {
             let mut nodes = tx.open_table(NODES).map_err(store_err)?;
             for (k, v) in &writes.nodes {
@@ -170,7 +192,6 @@ impl StateBackend for RedbBackend {
                     .map_err(store_err)?;
             }
         }
-        tx.commit().map_err(store_err)?;
         Ok(())
     }
 }

@@ -5,6 +5,7 @@ use crate::executor::{BatchExecution, FEE_SLOTS};
 use crate::ops::{pack_amount, pack_fee, Operation, Packed};
 use crate::state::{Account, Digest, LaneUpdate, PubKey, ACCOUNT_TREE_DEPTH, BALANCE_TREE_DEPTH};
 use plonky2::hash::hash_types::HashOut;
+use serde::{Deserialize, Serialize};
 
 /// Why a trace cannot be laid out for the circuit.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -20,10 +21,13 @@ pub enum WitnessError {
     /// An amount has no packed form (the executor should have rejected it).
     #[error("op {0}: amount or fee not packable")]
     NotPackable(usize),
+    /// Witness bytes do not decode.
+    #[error("witness bytes malformed: {0}")]
+    Malformed(String),
 }
 
 /// One Merkle update as the circuit sees it; a disabled lane changes nothing.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LaneWitness {
     /// Whether the lane updates the state (else its values are ignored and zero).
     pub enabled: bool,
@@ -87,7 +91,7 @@ impl LaneWitness {
 }
 
 /// What occupies a chunk slot.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SlotKind {
     /// Padding, or a continuation chunk of the operation before.
     Noop,
@@ -100,7 +104,7 @@ pub enum SlotKind {
 }
 
 /// The assignment of one chunk slot.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SlotWitness {
     /// Operation starting in this slot.
     pub kind: SlotKind,
@@ -161,7 +165,7 @@ impl SlotWitness {
 }
 
 /// The fee credit of one fee slot.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeeWitness {
     /// Token.
     pub token: u16,
@@ -172,7 +176,7 @@ pub struct FeeWitness {
 }
 
 /// The batch circuit's full assignment.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatchWitness {
     /// Chunk slots.
     pub capacity: usize,
@@ -190,6 +194,19 @@ pub struct BatchWitness {
     pub pubdata: Vec<u8>,
     /// Expected commitment.
     pub commitment: [u8; 32],
+}
+
+impl BatchWitness {
+    /// Compact binary encoding (what the coordinator stores and sends to workers).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        // Encoding plain owned data into a Vec cannot fail.
+        bincode::serialize(self).unwrap_or_default()
+    }
+
+    /// Decodes [`BatchWitness::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, WitnessError> {
+        bincode::deserialize(bytes).map_err(|e| WitnessError::Malformed(e.to_string()))
+    }
 }
 
 /// Lays the executor's trace out on the circuit's slots.

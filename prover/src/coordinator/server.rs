@@ -1,0 +1,136 @@
+//! Serving the coordinator: both gRPC services behind their bearer tokens,
+//! reflection, message size limits, optional TLS, and the lease-expiry ticker.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::{Identity, Server, ServerTlsConfig};
+use tonic::Request;
+use zkr_proto::v1::prover_fleet_server::ProverFleetServer;
+use zkr_proto::v1::sequencer_server::SequencerServer;
+
+use super::service::{check_bearer, FleetService, SequencerService};
+use super::Coordinator;
+
+/// Paths of a PEM certificate chain and its private key.
+#[derive(Clone, Debug)]
+pub struct TlsFiles {
+    /// Certificate chain (PEM).
+    pub cert: PathBuf,
+    /// Private key (PEM).
+    pub key: PathBuf,
+}
+
+/// How the coordinator serves.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// Bearer token of the sequencer API.
+    pub sequencer_token: String,
+    /// Bearer token of the worker API.
+    pub worker_token: String,
+    /// Largest request or response, in bytes.
+    pub max_message_bytes: usize,
+    /// TLS, when given.
+    pub tls: Option<TlsFiles>,
+}
+
+/// Why serving failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// TLS files unreadable or invalid.
+    #[error("TLS: {0}")]
+    Tls(String),
+    /// The two roles must not share a token.
+    #[error("the sequencer and worker tokens must be set and differ")]
+    Tokens,
+    /// The gRPC server failed.
+    #[error("gRPC server: {0}")]
+    Transport(#[from] tonic::transport::Error),
+    /// Reflection could not be built.
+    #[error("reflection: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
+}
+
+/// Serves the coordinator on `listener` until `shutdown` completes.
+pub async fn serve(
+    coord: Arc<Coordinator>,
+    listener: tokio::net::TcpListener,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), ServeError> {
+    if config.sequencer_token.is_empty()
+        || config.worker_token.is_empty()
+        || config.sequencer_token == config.worker_token
+    {
+        return Err(ServeError::Tokens);
+    }
+    let mut builder = Server::builder();
+    if let Some(tls) = &config.tls {
+        let read = |p: &PathBuf| {
+            std::fs::read(p).map_err(|e| ServeError::Tls(format!("{}: {e}", p.display())))
+        };
+        let identity = Identity::from_pem(read(&tls.cert)?, read(&tls.key)?);
+        builder = builder
+            .tls_config(ServerTlsConfig::new().identity(identity))
+            .map_err(|e| ServeError::Tls(e.to_string()))?;
+    }
+
+    let seq_token = config.sequencer_token.clone();
+    let sequencer = InterceptedService::new(
+        SequencerServer::new(SequencerService::new(coord.clone()))
+            .max_decoding_message_size(config.max_message_bytes)
+            .max_encoding_message_size(config.max_message_bytes),
+        move |req: Request<()>| {
+            check_bearer(req.metadata(), &seq_token, "sequencer")?;
+            Ok(req)
+        },
+    );
+    let worker_token = config.worker_token.clone();
+    let fleet = InterceptedService::new(
+        ProverFleetServer::new(FleetService::new(coord.clone()))
+            .max_decoding_message_size(config.max_message_bytes)
+            .max_encoding_message_size(config.max_message_bytes),
+        move |req: Request<()>| {
+            check_bearer(req.metadata(), &worker_token, "worker")?;
+            Ok(req)
+        },
+    );
+
+    // Lapsed leases go back to the queue a quarter lease after they lapse at most.
+    let tick = Duration::from_millis((coord.config().queue.lease_ms / 4).clamp(20, 1000));
+    let ticker_coord = coord.clone();
+    let ticker = tokio::spawn(async move {
+        let mut interval = tokio::time::interval(tick);
+        loop {
+            interval.tick().await;
+            let c = ticker_coord.clone();
+            match tokio::task::spawn_blocking(move || c.expire_leases()).await {
+                Ok(Err(e)) => tracing::error!(error = %e, "expiring leases"),
+                Err(e) => tracing::error!(error = %e, "lease ticker"),
+                Ok(Ok(_)) => {}
+            }
+        }
+    });
+
+    // Streams end when shutdown begins, or graceful shutdown would wait on them.
+    let closer = coord.clone();
+    let shutdown = async move {
+        shutdown.await;
+        closer.close();
+    };
+    let result = builder
+        .add_service(sequencer)
+        .add_service(fleet)
+        .add_service(zkr_proto::reflection_service_v1()?)
+        .add_service(zkr_proto::reflection_service_v1alpha()?)
+        .serve_with_incoming_shutdown(
+            tokio_stream::wrappers::TcpListenerStream::new(listener),
+            shutdown,
+        )
+        .await;
+    ticker.abort();
+    Ok(result?)
+}

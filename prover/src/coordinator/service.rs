@@ -1,0 +1,396 @@
+//! The gRPC services: decode and validate, call the coordinator, encode. Bearer
+//! tokens per role (sequencer, worker) are checked before any handler runs.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_stream::Stream;
+use tonic::metadata::MetadataMap;
+use tonic::{Request, Response, Status};
+use zkr_circuits::executor::ExecError;
+use zkr_proto::convert::{root_to_bytes, BatchSubmission};
+use zkr_proto::v1;
+use zkr_proto::v1::prover_fleet_server::ProverFleet;
+use zkr_proto::v1::sequencer_server::Sequencer;
+
+use super::{Coordinator, JobError, Submission, SubmitError};
+use crate::store::{BatchRecord, BatchStatus, JobKind};
+
+/// Longest long-poll a worker may ask for.
+const MAX_WAIT: Duration = Duration::from_secs(30);
+
+/// Checks `authorization: Bearer <token>` against the role's token.
+pub fn check_bearer(meta: &MetadataMap, expected: &str, role: &str) -> Result<(), Status> {
+    let value = meta
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| Status::unauthenticated(format!("{role} API: missing bearer token")))?;
+    let token = value.strip_prefix("Bearer ").ok_or_else(|| {
+        Status::unauthenticated(format!("{role} API: authorization is not a bearer token"))
+    })?;
+    // Compare in time independent of where the first difference is.
+    let same = token.len() == expected.len()
+        && token
+            .bytes()
+            .zip(expected.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    if same {
+        Ok(())
+    } else {
+        Err(Status::unauthenticated(format!(
+            "{role} API: token not valid for this role"
+        )))
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> Status {
+    tracing::error!(error = %e, "internal error");
+    Status::internal(e.to_string())
+}
+
+fn submit_status(e: SubmitError) -> Status {
+    let msg = e.to_string();
+    match e {
+        SubmitError::OutOfOrder { .. } | SubmitError::OldRootMismatch { .. } => {
+            Status::failed_precondition(msg)
+        }
+        SubmitError::Rejected(ExecError::OutOfOrder { .. }) => Status::failed_precondition(msg),
+        SubmitError::Rejected(ExecError::State(_)) => internal(msg),
+        SubmitError::Rejected(_) | SubmitError::NewRootMismatch { .. } => {
+            Status::invalid_argument(msg)
+        }
+        SubmitError::Conflict(_) => Status::already_exists(msg),
+        SubmitError::Witness(_) | SubmitError::Store(_) => internal(msg),
+    }
+}
+
+fn job_status(e: JobError) -> Status {
+    let msg = e.to_string();
+    match e {
+        JobError::UnknownWorker(_) | JobError::Lease(_) => Status::failed_precondition(msg),
+        JobError::BadProof { .. } => Status::invalid_argument(msg),
+        JobError::Store(_) => internal(msg),
+    }
+}
+
+fn status_code(s: BatchStatus) -> v1::BatchStatus {
+    match s {
+        BatchStatus::Accepted => v1::BatchStatus::Accepted,
+        BatchStatus::Proving => v1::BatchStatus::Proving,
+        BatchStatus::Proven => v1::BatchStatus::Proven,
+        BatchStatus::Failed => v1::BatchStatus::Failed,
+    }
+}
+
+/// The wire form of a stored batch.
+pub fn batch_info(r: &BatchRecord, attempts: u32) -> v1::BatchInfo {
+    v1::BatchInfo {
+        batch_number: r.number(),
+        status: status_code(r.status) as i32,
+        old_root: root_to_bytes(&r.old_root),
+        new_root: root_to_bytes(&r.new_root),
+        commitment: r.commitment.to_vec(),
+        operation_count: r.batch.operations.len() as u32,
+        error: r.error.clone().unwrap_or_default(),
+        attempts,
+        accepted_at_ms: r.accepted_ms,
+        updated_at_ms: r.updated_ms,
+        proven_at_ms: if r.status == BatchStatus::Proven {
+            r.updated_ms
+        } else {
+            0
+        },
+    }
+}
+
+/// Runs blocking coordinator work (execution, proof checks, disk) off the async threads.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, Status> {
+    tokio::task::spawn_blocking(f).await.map_err(internal)
+}
+
+/// The sequencer-facing service.
+#[derive(Clone)]
+pub struct SequencerService {
+    coord: Arc<Coordinator>,
+}
+
+impl SequencerService {
+    /// A service over the coordinator.
+    pub fn new(coord: Arc<Coordinator>) -> Self {
+        Self { coord }
+    }
+
+    fn info(&self, r: &BatchRecord) -> v1::BatchInfo {
+        batch_info(r, self.coord.job_attempts(r.job_id))
+    }
+}
+
+type BatchStream = Pin<Box<dyn Stream<Item = Result<v1::BatchInfo, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl Sequencer for SequencerService {
+    async fn submit_batch(
+        &self,
+        request: Request<v1::SubmitBatchRequest>,
+    ) -> Result<Response<v1::SubmitBatchResponse>, Status> {
+        let s = BatchSubmission::try_from(request.into_inner())
+            .map_err(|e| Status::invalid_argument(e.to_string()))?;
+        let coord = self.coord.clone();
+        let out = blocking(move || {
+            coord.submit(Submission {
+                batch: s.batch,
+                expected_old_root: s.expected_old_root,
+                claimed_new_root: s.claimed_new_root,
+            })
+        })
+        .await?
+        .map_err(submit_status)?;
+        Ok(Response::new(v1::SubmitBatchResponse {
+            batch_number: out.record.number(),
+            status: status_code(out.record.status) as i32,
+            commitment: out.record.commitment.to_vec(),
+            accepted_now: out.accepted_now,
+        }))
+    }
+
+    async fn get_batch(
+        &self,
+        request: Request<v1::GetBatchRequest>,
+    ) -> Result<Response<v1::BatchInfo>, Status> {
+        let n = request.into_inner().batch_number;
+        let r = self
+            .coord
+            .batch(n)
+            .map_err(internal)?
+            .ok_or_else(|| Status::not_found(format!("batch {n} was never accepted")))?;
+        Ok(Response::new(self.info(&r)))
+    }
+
+    type WatchBatchesStream = BatchStream;
+
+    async fn watch_batches(
+        &self,
+        request: Request<v1::WatchBatchesRequest>,
+    ) -> Result<Response<Self::WatchBatchesStream>, Status> {
+        let from = request.into_inner().from_batch;
+        // Subscribe first so that no change between the snapshot and the stream is lost.
+        let mut events = self.coord.subscribe();
+        let mut closing = self.coord.closing();
+        let last = self.coord.store().last_batch().map_err(internal)?;
+        let (tx, rx) = tokio::sync::mpsc::channel(256);
+        let this = self.clone();
+        tokio::spawn(async move {
+            for n in from.max(1)..=last {
+                match this.coord.batch(n) {
+                    Ok(Some(r)) => {
+                        if tx.send(Ok(this.info(&r))).await.is_err() {
+                            return;
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        let _ = tx.send(Err(internal(e))).await;
+                        return;
+                    }
+                }
+            }
+            loop {
+                let event = tokio::select! {
+                    e = events.recv() => e,
+                    _ = closing.wait_for(|c| *c) => return,
+                    _ = tx.closed() => return,
+                };
+                match event {
+                    Ok(r) if r.number() >= from => {
+                        if tx.send(Ok(this.info(&r))).await.is_err() {
+                            return;
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                        let _ = tx
+                            .send(Err(Status::data_loss(format!(
+                                "watcher fell {n} events behind; watch again"
+                            ))))
+                            .await;
+                        return;
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(
+            tokio_stream::wrappers::ReceiverStream::new(rx),
+        )))
+    }
+
+    async fn get_proof(
+        &self,
+        request: Request<v1::GetProofRequest>,
+    ) -> Result<Response<v1::ProofResponse>, Status> {
+        use v1::get_proof_request::Target;
+        let n = match request.into_inner().target {
+            Some(Target::BatchNumber(n)) => n,
+            Some(Target::Range(r)) if r.first == r.last => r.first,
+            Some(Target::Range(r)) => {
+                return Err(Status::unimplemented(format!(
+                    "proofs of ranges ({}..={}) come with aggregation; batch proofs only so far",
+                    r.first, r.last
+                )))
+            }
+            None => {
+                return Err(Status::invalid_argument(
+                    "target: set batch_number or range",
+                ))
+            }
+        };
+        let r = self
+            .coord
+            .batch(n)
+            .map_err(internal)?
+            .ok_or_else(|| Status::not_found(format!("batch {n} was never accepted")))?;
+        let proof = self.coord.proof(n).map_err(internal)?.ok_or_else(|| {
+            Status::failed_precondition(format!(
+                "batch {n} is not proven yet (status {:?})",
+                r.status
+            ))
+        })?;
+        Ok(Response::new(v1::ProofResponse {
+            kind: v1::ProofKind::Batch as i32,
+            range: Some(v1::BatchRange { first: n, last: n }),
+            proof,
+            old_root: root_to_bytes(&r.old_root),
+            new_root: root_to_bytes(&r.new_root),
+            commitment: r.commitment.to_vec(),
+            circuit_capacity: self.coord.config().capacity as u32,
+        }))
+    }
+}
+
+/// The worker-facing service.
+#[derive(Clone)]
+pub struct FleetService {
+    coord: Arc<Coordinator>,
+}
+
+impl FleetService {
+    /// A service over the coordinator.
+    pub fn new(coord: Arc<Coordinator>) -> Self {
+        Self { coord }
+    }
+}
+
+#[tonic::async_trait]
+impl ProverFleet for FleetService {
+    async fn register_worker(
+        &self,
+        request: Request<v1::RegisterWorkerRequest>,
+    ) -> Result<Response<v1::RegisterWorkerResponse>, Status> {
+        let req = request.into_inner();
+        let caps = req.capabilities.unwrap_or_default();
+        if !caps.job_kinds.is_empty() && !caps.job_kinds.contains(&(v1::JobKind::BatchProof as i32))
+        {
+            return Err(Status::invalid_argument(
+                "capabilities.job_kinds: this coordinator only has batch-proof jobs",
+            ));
+        }
+        let coord = self.coord.clone();
+        let name = req.name.clone();
+        let id = blocking(move || coord.register_worker(&name))
+            .await?
+            .map_err(internal)?;
+        let lease_ms = self.coord.config().queue.lease_ms;
+        Ok(Response::new(v1::RegisterWorkerResponse {
+            worker_id: id,
+            heartbeat_interval_ms: (lease_ms / 3).max(1),
+            lease_ms,
+        }))
+    }
+
+    async fn acquire_job(
+        &self,
+        request: Request<v1::AcquireJobRequest>,
+    ) -> Result<Response<v1::AcquireJobResponse>, Status> {
+        let req = request.into_inner();
+        let wait = Duration::from_millis(req.wait_ms).min(MAX_WAIT);
+        let assignment = self
+            .coord
+            .acquire(req.worker_id, &[JobKind::BatchProof], wait)
+            .await
+            .map_err(job_status)?;
+        let job = assignment.map(|a| {
+            let (lease_id, expires) = match a.job.state {
+                crate::store::JobState::Leased(l) => (l.lease_id, l.expires_ms),
+                _ => (0, 0),
+            };
+            v1::Job {
+                job_id: a.job.id,
+                kind: v1::JobKind::BatchProof as i32,
+                target: Some(v1::job::Target::BatchNumber(a.job.batch_number)),
+                circuit_capacity: a.job.capacity as u32,
+                lease_id,
+                lease_expires_at_ms: expires,
+                attempt: a.job.attempts,
+                witness: a.witness,
+            }
+        });
+        Ok(Response::new(v1::AcquireJobResponse { job }))
+    }
+
+    async fn heartbeat(
+        &self,
+        request: Request<v1::HeartbeatRequest>,
+    ) -> Result<Response<v1::HeartbeatResponse>, Status> {
+        let req = request.into_inner();
+        let coord = self.coord.clone();
+        let ids = req.lease_ids.clone();
+        let results = blocking(move || coord.heartbeat(req.worker_id, &ids))
+            .await?
+            .map_err(job_status)?;
+        let leases = req
+            .lease_ids
+            .iter()
+            .zip(results)
+            .map(|(&lease_id, r)| v1::LeaseStatus {
+                lease_id,
+                valid: r.is_ok(),
+                expires_at_ms: r.unwrap_or(0),
+            })
+            .collect();
+        Ok(Response::new(v1::HeartbeatResponse { leases }))
+    }
+
+    async fn complete_job(
+        &self,
+        request: Request<v1::CompleteJobRequest>,
+    ) -> Result<Response<v1::CompleteJobResponse>, Status> {
+        let req = request.into_inner();
+        let coord = self.coord.clone();
+        blocking(move || coord.complete(req.worker_id, req.job_id, req.lease_id, &req.proof))
+            .await?
+            .map_err(job_status)?;
+        Ok(Response::new(v1::CompleteJobResponse {}))
+    }
+
+    async fn fail_job(
+        &self,
+        request: Request<v1::FailJobRequest>,
+    ) -> Result<Response<v1::FailJobResponse>, Status> {
+        let req = request.into_inner();
+        let coord = self.coord.clone();
+        let requeued = blocking(move || {
+            coord.fail(
+                req.worker_id,
+                req.job_id,
+                req.lease_id,
+                &req.error,
+                req.retryable,
+            )
+        })
+        .await?
+        .map_err(job_status)?;
+        Ok(Response::new(v1::FailJobResponse { requeued }))
+    }
+}

@@ -1,0 +1,430 @@
+//! The coordinator through real gRPC on loopback: submission rules, proving by
+//! workers, lease expiry, forged completions and authentication.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use tonic::Code;
+use zkr_circuits::batch::BatchProof;
+use zkr_circuits::state::StateView;
+use zkr_proto::convert::root_to_bytes;
+use zkr_proto::v1;
+
+fn request(s: &zkr_proto::convert::BatchSubmission) -> v1::SubmitBatchRequest {
+    s.into()
+}
+
+async fn expect_code<T: std::fmt::Debug>(
+    r: Result<T, tonic::Status>,
+    code: Code,
+    what: &str,
+) -> String {
+    match r {
+        Err(s) if s.code() == code => s.message().to_string(),
+        other => panic!("{what}: expected {code:?}, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn bad_submissions_are_refused_and_leave_the_store_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve_on(dir.path(), 5_000, 3).await;
+    let mut seq = served.sequencer(SEQ_TOKEN).await;
+    let subs = submissions(3, 1);
+    seq.submit_batch(request(&subs[0]))
+        .await
+        .expect("batch 1 accepted");
+    let root = StateView::new(served.coord.store().state()).root().unwrap();
+    let unchanged = |what: &str| {
+        assert_eq!(
+            served.coord.store().last_batch().unwrap(),
+            1,
+            "{what}: last batch"
+        );
+        assert_eq!(
+            StateView::new(served.coord.store().state()).root().unwrap(),
+            root,
+            "{what}: root"
+        );
+    };
+
+    let msg = expect_code(
+        seq.submit_batch(request(&subs[2])).await,
+        Code::FailedPrecondition,
+        "gap",
+    )
+    .await;
+    assert!(
+        msg.contains("batch 3 out of order: batch 2 is next"),
+        "gap message: {msg}"
+    );
+    unchanged("gap");
+
+    let mut wrong_root = request(&subs[1]);
+    wrong_root.expected_old_root = root_to_bytes(&subs[1].claimed_new_root);
+    let msg = expect_code(
+        seq.submit_batch(wrong_root).await,
+        Code::FailedPrecondition,
+        "wrong pre-root",
+    )
+    .await;
+    assert!(
+        msg.contains("expected pre-state root"),
+        "pre-root message: {msg}"
+    );
+    unchanged("wrong pre-root");
+
+    let mut wrong_claim = request(&subs[1]);
+    wrong_claim.claimed_new_root = root_to_bytes(&subs[1].expected_old_root);
+    let msg = expect_code(
+        seq.submit_batch(wrong_claim).await,
+        Code::InvalidArgument,
+        "wrong post-root",
+    )
+    .await;
+    assert!(
+        msg.contains("claimed post-state root"),
+        "post-root message: {msg}"
+    );
+    unchanged("wrong post-root");
+
+    let mut invalid = subs[1].clone();
+    if let Some(zkr_circuits::ops::Operation::Transfer(t)) = invalid
+        .batch
+        .operations
+        .iter_mut()
+        .find(|o| matches!(o, zkr_circuits::ops::Operation::Transfer(_)))
+    {
+        t.nonce += 7;
+    } else {
+        panic!("workload batch 2 has a transfer");
+    }
+    let msg = expect_code(
+        seq.submit_batch(request(&invalid)).await,
+        Code::InvalidArgument,
+        "invalid op",
+    )
+    .await;
+    assert!(
+        msg.contains("nonce"),
+        "invalid-op message names the rule: {msg}"
+    );
+    unchanged("invalid op");
+
+    let mut oversized = request(&subs[1]);
+    for op in oversized.operations.iter_mut() {
+        if let Some(v1::operation::Op::Transfer(t)) = &mut op.op {
+            t.signature = vec![7u8; MAX_MESSAGE];
+        }
+    }
+    // A client allowing bigger messages, so that the server's limit is what refuses it.
+    let ch = zkr_prover::client::channel(&served.url(), None)
+        .await
+        .unwrap();
+    let mut big = zkr_prover::client::sequencer(ch, SEQ_TOKEN, 4 * MAX_MESSAGE).unwrap();
+    let r = big.submit_batch(oversized).await;
+    assert!(
+        matches!(&r, Err(s) if matches!(s.code(), Code::OutOfRange | Code::ResourceExhausted)),
+        "oversized: expected OUT_OF_RANGE or RESOURCE_EXHAUSTED, got {r:?}"
+    );
+    unchanged("oversized");
+    served.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn resubmission_is_idempotent_and_other_content_already_exists() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve_on(dir.path(), 5_000, 3).await;
+    let mut seq = served.sequencer(SEQ_TOKEN).await;
+    let subs = submissions(2, 2);
+    let first = seq
+        .submit_batch(request(&subs[0]))
+        .await
+        .expect("accepted")
+        .into_inner();
+    assert!(first.accepted_now);
+    let again = seq
+        .submit_batch(request(&subs[0]))
+        .await
+        .expect("idempotent")
+        .into_inner();
+    assert!(
+        !again.accepted_now,
+        "identical resubmission is not accepted twice"
+    );
+    assert_eq!(again.commitment, first.commitment);
+    let mut other = request(&subs[0]);
+    other.operations.pop();
+    expect_code(
+        seq.submit_batch(other).await,
+        Code::AlreadyExists,
+        "different content",
+    )
+    .await;
+    assert_eq!(served.coord.job_counts().0.queued, 1, "one job for batch 1");
+    served.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn worker_proves_batches_and_the_proof_is_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve_on(dir.path(), 5_000, 3).await;
+    let mut seq = served.sequencer(SEQ_TOKEN).await;
+    for s in submissions(3, 3) {
+        seq.submit_batch(request(&s)).await.expect("accepted");
+    }
+    let (stop, worker) = spawn_worker(served.url(), "w1");
+    wait_proven(&served.coord, 3, Duration::from_secs(120)).await;
+    let _ = stop.send(true);
+    assert_eq!(worker.await.unwrap().completed, 3);
+
+    let p = seq
+        .get_proof(v1::GetProofRequest {
+            target: Some(v1::get_proof_request::Target::BatchNumber(2)),
+        })
+        .await
+        .expect("proof of batch 2")
+        .into_inner();
+    let proof = BatchProof::from_bytes(&p.proof, &circuit()).expect("decodes");
+    circuit().verify(&proof).expect("served proof verifies");
+    let info = seq
+        .get_batch(v1::GetBatchRequest { batch_number: 2 })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(info.status, v1::BatchStatus::Proven as i32);
+    assert_eq!(
+        proof.public_values().unwrap().commitment.to_vec(),
+        info.commitment
+    );
+    served.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn killed_worker_lease_expires_and_another_worker_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve_on(dir.path(), 400, 3).await;
+    let mut seq = served.sequencer(SEQ_TOKEN).await;
+    let s = submissions(1, 4);
+    seq.submit_batch(request(&s[0])).await.expect("accepted");
+
+    // A worker takes the job and dies without a word.
+    let mut dead = served.fleet(WORKER_TOKEN).await;
+    let id = dead
+        .register_worker(v1::RegisterWorkerRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .worker_id;
+    let job = dead
+        .acquire_job(v1::AcquireJobRequest {
+            worker_id: id,
+            wait_ms: 1000,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .job
+        .expect("the dead worker got the job");
+    assert_eq!(job.attempt, 1);
+    drop(dead);
+
+    let (stop, worker) = spawn_worker(served.url(), "survivor");
+    wait_proven(&served.coord, 1, Duration::from_secs(60)).await;
+    let _ = stop.send(true);
+    assert_eq!(worker.await.unwrap().completed, 1);
+    assert!(
+        served.coord.job_attempts(job.job_id) >= 2,
+        "the job was leased again"
+    );
+    assert!(
+        served
+            .coord
+            .counters
+            .lease_expiries
+            .load(std::sync::atomic::Ordering::Relaxed)
+            >= 1
+    );
+    served.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn forged_completions_are_refused_and_the_job_stays_leased() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve_on(dir.path(), 60_000, 3).await;
+    let mut seq = served.sequencer(SEQ_TOKEN).await;
+    let subs = submissions(2, 5);
+    for s in &subs {
+        seq.submit_batch(request(s)).await.expect("accepted");
+    }
+    let mut fleet = served.fleet(WORKER_TOKEN).await;
+    let id = fleet
+        .register_worker(v1::RegisterWorkerRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .worker_id;
+    let acquire = |f: &mut zkr_prover::client::FleetApi| {
+        let mut f = f.clone();
+        async move {
+            f.acquire_job(v1::AcquireJobRequest {
+                worker_id: id,
+                wait_ms: 1000,
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .job
+            .expect("a job")
+        }
+    };
+    let job1 = acquire(&mut fleet).await;
+    let job2 = acquire(&mut fleet).await;
+    // An honest proof of batch 2, offered for batch 1's job.
+    let w2 = zkr_circuits::witness::BatchWitness::from_bytes(&job2.witness).unwrap();
+    let proof2 = circuit().prove(&w2).expect("batch 2 proves").to_bytes();
+    let complete = |job: &v1::Job, proof: Vec<u8>| v1::CompleteJobRequest {
+        worker_id: id,
+        job_id: job.job_id,
+        lease_id: job.lease_id,
+        proof,
+        prove_ms: 1,
+    };
+    let msg = expect_code(
+        fleet.complete_job(complete(&job1, proof2.clone())).await,
+        Code::InvalidArgument,
+        "other batch's proof",
+    )
+    .await;
+    assert!(msg.contains("proof rejected"), "message: {msg}");
+    expect_code(
+        fleet.complete_job(complete(&job1, vec![1, 2, 3])).await,
+        Code::InvalidArgument,
+        "garbage",
+    )
+    .await;
+    let mut flipped = proof2.clone();
+    let mid = flipped.len() / 2;
+    flipped[mid] ^= 1;
+    expect_code(
+        fleet.complete_job(complete(&job2, flipped)).await,
+        Code::InvalidArgument,
+        "altered bytes",
+    )
+    .await;
+    // Another worker cannot complete a job it does not hold, even with a good proof.
+    let other = fleet
+        .register_worker(v1::RegisterWorkerRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .worker_id;
+    let mut stolen = complete(&job2, proof2.clone());
+    stolen.worker_id = other;
+    expect_code(
+        fleet.complete_job(stolen).await,
+        Code::FailedPrecondition,
+        "not the holder",
+    )
+    .await;
+
+    assert_eq!(
+        served.coord.job_counts().0.leased,
+        2,
+        "both jobs stay leased"
+    );
+    assert_eq!(
+        served.coord.store().proof_count().unwrap(),
+        0,
+        "nothing stored"
+    );
+    fleet
+        .complete_job(complete(&job2, proof2.clone()))
+        .await
+        .expect("the holder's honest proof");
+    expect_code(
+        fleet.complete_job(complete(&job2, proof2)).await,
+        Code::FailedPrecondition,
+        "second completion",
+    )
+    .await;
+    assert_eq!(served.coord.store().proof_count().unwrap(), 1);
+    served.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn requests_without_the_roles_token_are_unauthenticated() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve_on(dir.path(), 5_000, 3).await;
+    let s = submissions(1, 6);
+    let ch = zkr_prover::client::channel(&served.url(), None)
+        .await
+        .unwrap();
+    let mut bare = zkr_proto::v1::sequencer_client::SequencerClient::new(ch.clone());
+    expect_code(
+        bare.submit_batch(request(&s[0])).await,
+        Code::Unauthenticated,
+        "no token",
+    )
+    .await;
+    let mut as_worker = served.sequencer(WORKER_TOKEN).await;
+    expect_code(
+        as_worker.submit_batch(request(&s[0])).await,
+        Code::Unauthenticated,
+        "worker token on sequencer API",
+    )
+    .await;
+    let mut as_sequencer = served.fleet(SEQ_TOKEN).await;
+    expect_code(
+        as_sequencer
+            .register_worker(v1::RegisterWorkerRequest::default())
+            .await,
+        Code::Unauthenticated,
+        "sequencer token on worker API",
+    )
+    .await;
+    assert_eq!(
+        served.coord.store().last_batch().unwrap(),
+        0,
+        "nothing accepted"
+    );
+    served.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn watch_streams_status_changes_until_proven() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve_on(dir.path(), 5_000, 3).await;
+    let mut seq = served.sequencer(SEQ_TOKEN).await;
+    let mut stream = seq
+        .watch_batches(v1::WatchBatchesRequest { from_batch: 1 })
+        .await
+        .unwrap()
+        .into_inner();
+    let s = submissions(1, 7);
+    seq.submit_batch(request(&s[0])).await.unwrap();
+    let (stop, _w) = spawn_worker(served.url(), "w");
+    let mut seen = Vec::new();
+    while let Ok(Some(Ok(info))) = tokio::time::timeout(Duration::from_secs(60), stream.message())
+        .await
+        .map(|m| m.transpose())
+    {
+        seen.push(info.status);
+        if info.status == v1::BatchStatus::Proven as i32 {
+            break;
+        }
+    }
+    let _ = stop.send(true);
+    assert_eq!(
+        seen,
+        vec![
+            v1::BatchStatus::Accepted as i32,
+            v1::BatchStatus::Proving as i32,
+            v1::BatchStatus::Proven as i32
+        ],
+        "status changes of batch 1"
+    );
+    served.stop().await;
+}
