@@ -687,3 +687,53 @@ mod tests {
         );
     }
 }
+
+/// Why a batch chain could not be generated.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+    /// Bad generator settings.
+    #[error(transparent)]
+    Workload(#[from] WorkloadError),
+    /// A generated batch did not execute (a generator bug).
+    #[error(transparent)]
+    Exec(#[from] ExecError),
+}
+
+/// A batch with the roots around it, as a sequencer submits it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainedBatch {
+    /// The batch.
+    pub batch: Batch,
+    /// State root before it.
+    pub old_root: crate::state::Digest,
+    /// State root after it.
+    pub new_root: crate::state::Digest,
+}
+
+/// `count` consecutive valid batches from an empty state (batch 1 is the genesis
+/// deposits, as many accounts as fit), generated from `seed`.
+pub fn batch_chain(
+    count: usize,
+    capacity: usize,
+    seed: u64,
+) -> Result<Vec<ChainedBatch>, ChainError> {
+    use rand::SeedableRng;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut state = crate::state::MemoryBackend::new();
+    let mut out = Vec::with_capacity(count);
+    for number in 1..=count as u64 {
+        let batch = if number == 1 {
+            genesis_batch(genesis_accounts_for_capacity(capacity), 3, &mut rng)?
+        } else {
+            random_batch(&state, number, OPERATOR, capacity, &mut rng)?
+        };
+        let old_root = StateView::new(&state).root().map_err(ExecError::from)?;
+        let exec = crate::executor::apply(&mut state, &batch, capacity)?;
+        out.push(ChainedBatch {
+            batch,
+            old_root,
+            new_root: exec.new_root,
+        });
+    }
+    Ok(out)
+}

@@ -65,7 +65,16 @@ pub async fn channel(url: &str, ca: Option<&Path>) -> Result<Channel, ClientErro
             .tls_config(ClientTlsConfig::new().ca_certificate(Certificate::from_pem(pem)))
             .map_err(|e| err(e.to_string()))?;
     }
-    endpoint.connect().await.map_err(|e| err(e.to_string()))
+    endpoint.connect().await.map_err(|e| {
+        // tonic's top-level message is only "transport error": keep the causes.
+        let mut reason = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            reason.push_str(&format!(": {s}"));
+            source = s.source();
+        }
+        err(reason)
+    })
 }
 
 /// A sequencer client with `token`, allowing `max_bytes` messages.

@@ -2,5 +2,6 @@
 
 pub mod client;
 pub mod coordinator;
+pub mod metrics;
 pub mod store;
 pub mod worker;

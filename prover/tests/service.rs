@@ -205,7 +205,8 @@ async fn worker_proves_batches_and_the_proof_is_served() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn killed_worker_lease_expires_and_another_worker_completes() {
     let dir = tempfile::tempdir().unwrap();
-    let served = serve_on(dir.path(), 400, 3).await;
+    // Short leases so the dead worker's lapses soon; attempts to spare on a loaded machine.
+    let served = serve_on(dir.path(), 1_500, 5).await;
     let mut seq = served.sequencer(SEQ_TOKEN).await;
     let s = submissions(1, 4);
     seq.submit_batch(request(&s[0])).await.expect("accepted");

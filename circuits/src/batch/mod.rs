@@ -81,6 +81,16 @@ pub struct BatchCircuit {
     targets: BatchTargets,
 }
 
+impl std::fmt::Debug for BatchCircuit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BatchCircuit")
+            .field("capacity", &self.capacity)
+            .field("degree_bits", &self.degree_bits())
+            .field("num_gates", &self.num_gates)
+            .finish()
+    }
+}
+
 fn be_bits(b: &mut CircuitBuilder<F, D>, word: Target) -> Vec<BoolTarget> {
     let mut bits = b.split_le(word, 32);
     bits.reverse();

@@ -1,25 +1,41 @@
-//! `zkr demo`: a genesis batch and random batches, each proven and verified,
-//! with a table of what it cost.
+//! `zkr demo`: the service end to end in one process. An embedded coordinator
+//! and two workers on loopback; the demo plays the sequencer, submits a genesis
+//! batch and random batches over gRPC, waits for every proof, checks each one
+//! and prints a table of what it cost.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use tracing::{error, info};
-use zkr_circuits::batch::BatchCircuit;
+use tokio::sync::{oneshot, watch};
+use tracing::info;
+use zkr_circuits::batch::{BatchCircuit, BatchProof};
 use zkr_circuits::executor::execute;
 use zkr_circuits::ops::Batch;
-use zkr_circuits::state::{digest_hex, MemoryBackend, StateBackend};
+use zkr_circuits::state::{digest_hex, StateBackend, StateView};
 use zkr_circuits::workload::{
     genesis_accounts_for_capacity, genesis_batch, genesis_chunks, random_batch, OPERATOR,
     WORKLOAD_TOKENS,
 };
+use zkr_proto::convert::BatchSubmission;
+use zkr_proto::v1;
+use zkr_prover::client;
+use zkr_prover::coordinator::server::{serve, ServerConfig};
+use zkr_prover::coordinator::{Coordinator, CoordinatorConfig, QueueConfig};
+use zkr_prover::store::Store;
+use zkr_prover::worker::{self, WorkerConfig};
 
-use super::proving::{build_circuit, fmt_duration, prove_and_verify};
-use super::{check_capacity, open_state, progress, OpCounts};
+use super::proving::{build_circuit, fmt_duration};
+use super::{check_capacity, progress, OpCounts};
+
+/// Workers the demo runs.
+const WORKERS: usize = 2;
+/// gRPC message limit inside the demo.
+const MAX_MESSAGE: usize = 64 << 20;
 
 /// Options of `zkr demo`.
 #[derive(Debug, Args)]
@@ -40,21 +56,10 @@ pub struct DemoArgs {
     /// Seed of the random operations (the same seed gives the same batches).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Keep the state in DIR/state.redb and continue from it on the next run
-    /// [default: a fresh in-memory state].
+    /// Keep the coordinator's data (state, batches, proofs) in DIR/zkr.redb and
+    /// continue from it on the next run [default: a temporary directory].
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
-}
-
-pub fn run(args: DemoArgs) -> anyhow::Result<()> {
-    check_capacity(args.capacity)?;
-    match &args.state_dir {
-        Some(dir) => {
-            let mut backend = open_state(dir)?;
-            run_on(&mut backend, &args)
-        }
-        None => run_on(&mut MemoryBackend::new(), &args),
-    }
 }
 
 /// One line of the result table.
@@ -62,15 +67,28 @@ struct Row {
     batch: u64,
     ops: OpCounts,
     chunks: usize,
-    prove: Duration,
-    verify: Duration,
+    latency: Duration,
+    attempts: u32,
     proof_bytes: usize,
     verified: bool,
 }
 
-fn run_on<B: StateBackend>(backend: &mut B, args: &DemoArgs) -> anyhow::Result<()> {
+pub fn run(args: DemoArgs) -> anyhow::Result<()> {
+    check_capacity(args.capacity)?;
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(run_service(args))
+}
+
+async fn run_service(args: DemoArgs) -> anyhow::Result<()> {
     let capacity = args.capacity;
-    let last_batch = backend.meta().context("reading the state")?.last_batch;
+    let temp = tempfile::tempdir().context("creating a temporary data directory")?;
+    let dir = args
+        .state_dir
+        .clone()
+        .unwrap_or_else(|| temp.path().to_path_buf());
+    let store =
+        Store::open(&dir).with_context(|| format!("opening the store in {}", dir.display()))?;
+    let last_batch = store.last_batch()?;
     let genesis = last_batch == 0;
     let accounts = match args.accounts {
         Some(n) => {
@@ -88,69 +106,184 @@ fn run_on<B: StateBackend>(backend: &mut B, args: &DemoArgs) -> anyhow::Result<(
     if !genesis {
         info!(
             last_batch,
-            "state has batches already: continuing it, no genesis batch"
+            "store has batches already: continuing, no genesis batch"
         );
     }
 
-    let circuit = build_circuit(capacity);
-    let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
+    let circuit = Arc::new(tokio::task::spawn_blocking(move || build_circuit(capacity)).await?);
+    let config = CoordinatorConfig {
+        capacity,
+        queue: QueueConfig {
+            lease_ms: 30_000,
+            max_attempts: 3,
+        },
+    };
+    let coord = Arc::new(Coordinator::open(store.clone(), circuit.clone(), config)?);
+
+    // Fresh random tokens: the demo's services are reachable on loopback only for its run.
+    let mut rng = ChaCha8Rng::from_entropy();
+    let sequencer_token = hex::encode(rng.gen::<[u8; 16]>());
+    let worker_token = hex::encode(rng.gen::<[u8; 16]>());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let (stop_server, server_stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(serve(
+        coord.clone(),
+        listener,
+        ServerConfig {
+            sequencer_token: sequencer_token.clone(),
+            worker_token: worker_token.clone(),
+            max_message_bytes: MAX_MESSAGE,
+            tls: None,
+        },
+        async {
+            let _ = server_stopped.await;
+        },
+    ));
+    info!(%url, workers = WORKERS, "coordinator serving on loopback");
+
+    let (stop_workers, workers_stop) = watch::channel(false);
+    let workers: Vec<_> = (0..WORKERS)
+        .map(|i| {
+            tokio::spawn(worker::run(
+                WorkerConfig {
+                    coordinator: url.clone(),
+                    token: worker_token.clone(),
+                    name: format!("demo-worker-{i}"),
+                    wait: Duration::from_millis(500),
+                    tls_ca: None,
+                    max_message_bytes: MAX_MESSAGE,
+                    circuits: vec![circuit.clone()],
+                },
+                workers_stop.clone(),
+            ))
+        })
+        .collect();
+
+    let channel = client::channel(&url, None).await?;
+    let mut sequencer = client::sequencer(channel, &sequencer_token, MAX_MESSAGE)?;
+    let first = last_batch + 1;
     let total = args.batches + u64::from(genesis);
-    let status = progress::steps(total);
-    let mut rows = Vec::new();
-    let mut failure = None;
-    for number in last_batch + 1..=last_batch + total {
-        status.set_message(format!("batch {number}: generating"));
+    let last = last_batch + total;
+    let mut watch_stream = sequencer
+        .watch_batches(v1::WatchBatchesRequest { from_batch: first })
+        .await
+        .context("watching batches")?
+        .into_inner();
+
+    // The demo is the sequencer: it builds each batch on the coordinator's state,
+    // computes the roots it claims, and submits it over gRPC.
+    let bar = progress::steps(total);
+    let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
+    let mut batches = Vec::new();
+    for number in first..=last {
+        bar.set_message(format!("submitting batch {number}"));
+        let state = store.state();
         let batch = if number == 1 {
             genesis_batch(accounts, args.tokens, &mut rng)?
         } else {
-            random_batch(backend, number, OPERATOR, capacity, &mut rng)
+            random_batch(state, number, OPERATOR, capacity, &mut rng)
                 .with_context(|| format!("generating batch {number}"))?
         };
-        let (row, verified) = prove_one(backend, &circuit, &batch, &status)?;
-        rows.push(row);
-        status.inc(1);
-        if let Err(e) = verified {
-            failure = Some(e);
-            break;
+        let old_root = StateView::new(state).root()?;
+        let exec = execute(state, &batch, capacity)
+            .with_context(|| format!("executing batch {number}"))?;
+        let submission = BatchSubmission {
+            batch: batch.clone(),
+            expected_old_root: old_root,
+            claimed_new_root: exec.new_root,
+        };
+        sequencer
+            .submit_batch(v1::SubmitBatchRequest::from(&submission))
+            .await
+            .with_context(|| format!("submitting batch {number}"))?;
+        batches.push(batch);
+    }
+
+    let mut proven = std::collections::BTreeSet::new();
+    while (proven.len() as u64) < total {
+        bar.set_message(format!(
+            "{} of {total} proven by {WORKERS} workers",
+            proven.len()
+        ));
+        let info = watch_stream
+            .message()
+            .await
+            .context("watching batches")?
+            .context("the coordinator closed the watch stream")?;
+        if info.status == v1::BatchStatus::Failed as i32 {
+            anyhow::bail!(
+                "batch {} failed to prove: {}",
+                info.batch_number,
+                info.error
+            );
+        }
+        if info.status == v1::BatchStatus::Proven as i32 && proven.insert(info.batch_number) {
+            bar.inc(1);
         }
     }
-    status.finish_and_clear();
+    bar.finish_and_clear();
+
+    let mut rows = Vec::new();
+    for batch in &batches {
+        rows.push(check_proof(&mut sequencer, &circuit, batch).await?);
+    }
+    let _ = stop_workers.send(true);
+    for w in workers {
+        w.await?.context("worker")?;
+    }
+    let _ = stop_server.send(());
+    server.await?.context("coordinator")?;
 
     print_table(&circuit, &rows);
-    if let Some(e) = failure {
-        error!("{e:#}");
-        return Err(e.context("a batch proof failed to verify"));
-    }
-    let root = digest_hex(&zkr_circuits::state::StateView::new(&*backend).root()?);
-    info!(root = %root, "all {} proofs verified", rows.len());
+    anyhow::ensure!(rows.iter().all(|r| r.verified), "a proof failed to verify");
+    let root = digest_hex(&StateView::new(store.state()).root()?);
+    info!(root = %root, last_batch = store.state().meta()?.last_batch, "all {} proofs verified", rows.len());
     Ok(())
 }
 
-/// Executes, proves and verifies one batch; commits it to the state if it verified.
-fn prove_one<B: StateBackend>(
-    backend: &mut B,
+/// Fetches a batch's proof over gRPC and checks it against the circuit and the batch's values.
+async fn check_proof(
+    sequencer: &mut client::SequencerApi,
     circuit: &BatchCircuit,
     batch: &Batch,
-    status: &indicatif::ProgressBar,
-) -> anyhow::Result<(Row, anyhow::Result<()>)> {
-    let exec = execute(&*backend, batch, circuit.capacity())
-        .with_context(|| format!("executing generated batch {}", batch.number))?;
-    let proven = prove_and_verify(circuit, &exec, status)?;
-    if proven.verified.is_ok() {
-        backend
-            .commit(&exec.writes)
-            .with_context(|| format!("committing batch {} to the state", batch.number))?;
+) -> anyhow::Result<Row> {
+    let n = batch.number;
+    let info = sequencer
+        .get_batch(v1::GetBatchRequest { batch_number: n })
+        .await
+        .with_context(|| format!("batch {n}"))?
+        .into_inner();
+    let p = sequencer
+        .get_proof(v1::GetProofRequest {
+            target: Some(v1::get_proof_request::Target::BatchNumber(n)),
+        })
+        .await
+        .with_context(|| format!("proof of batch {n}"))?
+        .into_inner();
+    let verified = BatchProof::from_bytes(&p.proof, circuit)
+        .map_err(anyhow::Error::from)
+        .and_then(|proof| {
+            circuit.verify(&proof)?;
+            let pv = proof.public_values()?;
+            anyhow::ensure!(
+                pv.commitment.as_slice() == info.commitment,
+                "commitment differs"
+            );
+            Ok(())
+        });
+    if let Err(e) = &verified {
+        tracing::error!(batch = n, "proof does not check out: {e:#}");
     }
-    let row = Row {
-        batch: batch.number,
+    Ok(Row {
+        batch: n,
         ops: OpCounts::of(batch),
         chunks: batch.chunks(),
-        prove: proven.prove_time,
-        verify: proven.verify_time,
-        proof_bytes: proven.bytes.len(),
-        verified: proven.verified.is_ok(),
-    };
-    Ok((row, proven.verified))
+        latency: Duration::from_millis(info.proven_at_ms.saturating_sub(info.accepted_at_ms)),
+        attempts: info.attempts,
+        proof_bytes: p.proof.len(),
+        verified: verified.is_ok(),
+    })
 }
 
 fn print_table(circuit: &BatchCircuit, rows: &[Row]) {
@@ -162,8 +295,8 @@ fn print_table(circuit: &BatchCircuit, rows: &[Row]) {
         "chunks",
         "rows",
         "gates",
-        "prove",
-        "verify",
+        "accepted→proven",
+        "attempts",
         "proof bytes",
         "verified",
     ];
@@ -183,8 +316,8 @@ fn print_table(circuit: &BatchCircuit, rows: &[Row]) {
                 format!("{}/{}", r.chunks, circuit.capacity()),
                 rows_cell.clone(),
                 circuit.num_gates().to_string(),
-                fmt_duration(r.prove),
-                fmt_duration(r.verify),
+                fmt_duration(r.latency),
+                r.attempts.to_string(),
                 r.proof_bytes.to_string(),
                 if r.verified { "yes" } else { "NO" }.to_string(),
             ]

@@ -1,11 +1,17 @@
 //! The `zkr` commands, one module each, and what they share.
 
+mod config;
+mod coordinator;
 mod demo;
 mod gen_batch;
 pub mod logging;
 mod progress;
+mod proof;
 mod prove_batch;
 mod proving;
+mod status;
+mod submit;
+mod worker;
 
 use std::fmt;
 use std::path::Path;
@@ -32,6 +38,17 @@ enum Command {
     ProveBatch(prove_batch::ProveBatchArgs),
     /// Write a random valid next batch for a state directory as JSON.
     GenBatch(gen_batch::GenBatchArgs),
+    /// Serve the coordinator: accept batches over gRPC, queue their proving
+    /// jobs for workers, check and store the proofs.
+    Coordinator(config::CoordinatorArgs),
+    /// Prove jobs of a coordinator until interrupted (SIGINT or SIGTERM).
+    Worker(worker::WorkerArgs),
+    /// Submit a batch to the coordinator, with the roots computed on a local state replica.
+    Submit(submit::SubmitArgs),
+    /// Show the status of one batch or of every batch; --watch follows changes.
+    Status(status::StatusArgs),
+    /// Fetch the proof of a batch from the coordinator.
+    Proof(proof::ProofArgs),
 }
 
 impl Cli {
@@ -41,6 +58,11 @@ impl Cli {
             Command::Demo(args) => demo::run(args),
             Command::ProveBatch(args) => prove_batch::run(args),
             Command::GenBatch(args) => gen_batch::run(args),
+            Command::Coordinator(args) => coordinator::run(args),
+            Command::Worker(args) => worker::run(args),
+            Command::Submit(args) => submit::run(args),
+            Command::Status(args) => status::run(args),
+            Command::Proof(args) => proof::run(args),
         }
     }
 }
@@ -66,6 +88,57 @@ fn check_capacity(capacity: usize) -> anyhow::Result<()> {
         "capacity {capacity} is too small: a deposit takes {MIN_CAPACITY} chunks"
     );
     Ok(())
+}
+
+/// A 32-byte root from the API in the hex form the other commands print
+/// (limbs most significant first); bytes that are not a root print as they are.
+fn root_hex(bytes: &[u8]) -> String {
+    zkr_proto::convert::root_from_bytes("root", bytes)
+        .map(|d| zkr_circuits::state::digest_hex(&d))
+        .unwrap_or_else(|_| hex::encode(bytes))
+}
+
+/// The async runtime of the service commands.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM; returns the signal's name.
+async fn shutdown_signal() -> &'static str {
+    // A handler that cannot be installed never fires, rather than firing at once.
+    let interrupt = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let terminate = async {
+            match signal(SignalKind::terminate()) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                    std::future::pending::<()>().await;
+                }
+            }
+        };
+        tokio::select! {
+            _ = interrupt => "SIGINT",
+            _ = terminate => "SIGTERM",
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        interrupt.await;
+        "Ctrl-C"
+    }
 }
 
 /// A batch's operations counted by kind.

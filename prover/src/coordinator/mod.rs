@@ -399,6 +399,7 @@ impl Coordinator {
         wait: Duration,
     ) -> Result<Option<Assignment>, JobError> {
         let deadline = tokio::time::Instant::now() + wait;
+        let mut closing = self.closing();
         loop {
             let notified = self.jobs_ready.notified();
             tokio::pin!(notified);
@@ -406,8 +407,14 @@ impl Coordinator {
             if let Some(a) = self.try_acquire(worker, kinds)? {
                 return Ok(Some(a));
             }
-            if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                return Ok(None);
+            // A long-poll ends early when the server shuts down, so shutdown need not wait for it.
+            tokio::select! {
+                woken = tokio::time::timeout_at(deadline, notified) => {
+                    if woken.is_err() {
+                        return Ok(None);
+                    }
+                }
+                _ = closing.wait_for(|c| *c) => return Ok(None),
             }
         }
     }

@@ -30,6 +30,8 @@ pub struct WorkerConfig {
     pub tls_ca: Option<PathBuf>,
     /// Largest gRPC message.
     pub max_message_bytes: usize,
+    /// Circuits already built (others are built when a job needs them).
+    pub circuits: Vec<Arc<BatchCircuit>>,
 }
 
 /// What a worker did.
@@ -88,7 +90,11 @@ pub async fn run(
     let heartbeat = Duration::from_millis(reg.heartbeat_interval_ms.max(10));
     tracing::info!(worker = worker_id, name = %config.name, "worker registered");
 
-    let mut circuits: HashMap<usize, Arc<BatchCircuit>> = HashMap::new();
+    let mut circuits: HashMap<usize, Arc<BatchCircuit>> = config
+        .circuits
+        .iter()
+        .map(|c| (c.capacity(), c.clone()))
+        .collect();
     let mut stats = WorkerStats::default();
     while !*shutdown.borrow() {
         let request = v1::AcquireJobRequest {

@@ -1,20 +1,16 @@
 //! A coordinator served on loopback, and valid batch sequences to feed it.
 #![allow(dead_code)]
 
+pub mod process;
+
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use tokio::sync::{oneshot, watch};
 use zkr_circuits::batch::BatchCircuit;
-use zkr_circuits::executor::apply;
-use zkr_circuits::state::{MemoryBackend, StateView};
-use zkr_circuits::workload::{
-    genesis_accounts_for_capacity, genesis_batch, random_batch, OPERATOR,
-};
+use zkr_circuits::workload::batch_chain;
 use zkr_proto::convert::BatchSubmission;
 use zkr_prover::client::{self, FleetApi, SequencerApi};
 use zkr_prover::coordinator::server::{serve, ServerConfig};
@@ -36,24 +32,15 @@ pub fn circuit() -> Arc<BatchCircuit> {
 
 /// `n` consecutive valid submissions from an empty state (batch 1 = genesis deposits).
 pub fn submissions(n: usize, seed: u64) -> Vec<BatchSubmission> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut state = MemoryBackend::new();
-    let mut out = Vec::with_capacity(n);
-    for number in 1..=n as u64 {
-        let batch = if number == 1 {
-            genesis_batch(genesis_accounts_for_capacity(CAPACITY), 3, &mut rng).expect("genesis")
-        } else {
-            random_batch(&state, number, OPERATOR, CAPACITY, &mut rng).expect("random batch")
-        };
-        let old = StateView::new(&state).root().expect("root");
-        let exec = apply(&mut state, &batch, CAPACITY).expect("valid batch");
-        out.push(BatchSubmission {
-            batch,
-            expected_old_root: old,
-            claimed_new_root: exec.new_root,
-        });
-    }
-    out
+    batch_chain(n, CAPACITY, seed)
+        .expect("valid chain")
+        .into_iter()
+        .map(|c| BatchSubmission {
+            batch: c.batch,
+            expected_old_root: c.old_root,
+            claimed_new_root: c.new_root,
+        })
+        .collect()
 }
 
 /// A coordinator serving on 127.0.0.1 until dropped.
@@ -145,6 +132,7 @@ pub fn spawn_worker(
         wait: Duration::from_millis(200),
         tls_ca: None,
         max_message_bytes: MAX_MESSAGE,
+        circuits: vec![circuit()],
     };
     let handle = tokio::spawn(async move { worker::run(config, rx).await.expect("worker runs") });
     (tx, handle)

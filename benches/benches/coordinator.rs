@@ -1,0 +1,120 @@
+//! Coordinator overhead per job: the time from a sequencer's `SubmitBatch` to a
+//! worker's `AcquireJob` returning the job, through real gRPC on loopback, with
+//! the smallest batch capacity so that the queue (execution, witness, durable
+//! store, lease), not the prover, is what is timed. Jobs per second follow.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use zkr_circuits::batch::BatchCircuit;
+use zkr_circuits::workload::{batch_chain, ChainedBatch};
+use zkr_proto::convert::BatchSubmission;
+use zkr_proto::v1;
+use zkr_prover::client;
+use zkr_prover::coordinator::server::{serve, ServerConfig};
+use zkr_prover::coordinator::{Coordinator, CoordinatorConfig, QueueConfig};
+use zkr_prover::store::Store;
+
+const CAPACITY: usize = 8;
+const MAX_MESSAGE: usize = 16 << 20;
+
+/// Submits and acquires `chain` one job at a time on a fresh coordinator; returns the total time.
+async fn submit_then_acquire(circuit: Arc<BatchCircuit>, chain: &[ChainedBatch]) -> Duration {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).expect("store");
+    let config = CoordinatorConfig {
+        capacity: CAPACITY,
+        queue: QueueConfig {
+            lease_ms: 600_000,
+            max_attempts: 3,
+        },
+    };
+    let coord = Arc::new(Coordinator::open(store, circuit, config).expect("coordinator"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(
+        coord,
+        listener,
+        ServerConfig {
+            sequencer_token: "s".into(),
+            worker_token: "w".into(),
+            max_message_bytes: MAX_MESSAGE,
+            tls: None,
+        },
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let ch = client::channel(&url, None).await.expect("connect");
+    let mut seq = client::sequencer(ch.clone(), "s", MAX_MESSAGE).expect("client");
+    let mut fleet = client::fleet(ch, "w", MAX_MESSAGE).expect("client");
+    let worker_id = fleet
+        .register_worker(v1::RegisterWorkerRequest::default())
+        .await
+        .expect("register")
+        .into_inner()
+        .worker_id;
+    let requests: Vec<v1::SubmitBatchRequest> = chain
+        .iter()
+        .map(|c| {
+            v1::SubmitBatchRequest::from(BatchSubmission {
+                batch: c.batch.clone(),
+                expected_old_root: c.old_root,
+                claimed_new_root: c.new_root,
+            })
+        })
+        .collect();
+
+    let start = Instant::now();
+    for r in requests {
+        seq.submit_batch(r).await.expect("accepted");
+        let job = fleet
+            .acquire_job(v1::AcquireJobRequest {
+                worker_id,
+                wait_ms: 1000,
+            })
+            .await
+            .expect("acquire")
+            .into_inner()
+            .job;
+        assert!(job.is_some(), "the submitted job is handed out");
+    }
+    let elapsed = start.elapsed();
+    let _ = stop.send(());
+    let _ = server.await;
+    elapsed
+}
+
+fn coordinator_overhead(c: &mut Criterion) {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let circuit = Arc::new(BatchCircuit::build(CAPACITY));
+    // Enough consecutive batches for any sample; each sample starts a fresh coordinator.
+    let chain = batch_chain(64, CAPACITY, 7).expect("valid chain");
+    let mut group = c.benchmark_group("coordinator");
+    if std::env::var_os("ZKR_BENCH_QUICK").is_some() {
+        group
+            .warm_up_time(Duration::from_secs(1))
+            .measurement_time(Duration::from_secs(3));
+    }
+    group.sample_size(10);
+    group.bench_function("submit to acquired/capacity 8", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            let mut left = iters as usize;
+            while left > 0 {
+                let n = left.min(chain.len());
+                total += runtime.block_on(submit_then_acquire(circuit.clone(), &chain[..n]));
+                left -= n;
+            }
+            total
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, coordinator_overhead);
+criterion_main!(benches);

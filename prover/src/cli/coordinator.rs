@@ -1,0 +1,160 @@
+//! `zkr coordinator`: the coordinator on its data directory, served over gRPC
+//! with a Prometheus endpoint beside it, until SIGINT or SIGTERM.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tracing::{info, warn};
+use zkr_prover::coordinator::server::{serve, ServerConfig};
+use zkr_prover::coordinator::{Coordinator, CoordinatorConfig, QueueConfig};
+use zkr_prover::metrics::{self, Metrics};
+use zkr_prover::store::{JobState, Store};
+
+use super::config::{CoordinatorArgs, CoordinatorSettings};
+use super::proving::build_circuit;
+use super::{check_capacity, runtime, shutdown_signal};
+
+/// How long in-flight requests (a worker's long-poll, a proof being checked)
+/// may run on after a shutdown signal before the coordinator stops anyway.
+const DRAIN: Duration = Duration::from_secs(10);
+
+/// Runs `zkr coordinator` until SIGINT or SIGTERM.
+pub fn run(args: CoordinatorArgs) -> anyhow::Result<()> {
+    let settings = args.resolve()?;
+    check_capacity(settings.capacity)?;
+    if let Some((cert, key)) = &settings.tls {
+        for (what, path) in [("certificate", cert), ("key", key)] {
+            std::fs::metadata(path).with_context(|| format!("TLS {what} {}", path.display()))?;
+        }
+    }
+    let dir = &settings.data_dir;
+    let store =
+        Store::open(dir).with_context(|| format!("opening data directory {}", dir.display()))?;
+    check_stored_capacity(&store, settings.capacity)?;
+    let circuit = Arc::new(build_circuit(settings.capacity));
+    let config = CoordinatorConfig {
+        capacity: settings.capacity,
+        queue: QueueConfig {
+            lease_ms: settings.lease_ms,
+            max_attempts: settings.max_attempts,
+        },
+    };
+    let coord = Arc::new(
+        Coordinator::open(store, circuit, config)
+            .with_context(|| format!("opening the coordinator on {}", dir.display()))?,
+    );
+    let last = coord
+        .store()
+        .last_batch()
+        .context("reading the last batch")?;
+    let (jobs, ready) = coord.job_counts();
+    info!(
+        data_dir = %dir.display(),
+        last_batch = last,
+        queued = jobs.queued,
+        ready,
+        leased = jobs.leased,
+        done = jobs.done,
+        failed = jobs.failed,
+        "store opened"
+    );
+    runtime()?.block_on(serve_until_signal(coord, settings))
+}
+
+/// Refuses a data directory whose jobs were made for another circuit capacity:
+/// their witnesses would not fit the circuit the proofs are checked against.
+fn check_stored_capacity(store: &Store, capacity: usize) -> anyhow::Result<()> {
+    let jobs = store.jobs().context("reading the stored jobs")?;
+    if let Some(j) = jobs
+        .iter()
+        .find(|j| j.capacity != capacity && !matches!(j.state, JobState::Done))
+    {
+        anyhow::bail!(
+            "job {} (batch {}) in the data directory is for capacity {}, the coordinator was \
+             started with capacity {capacity}: start it with --capacity {}",
+            j.id,
+            j.batch_number,
+            j.capacity,
+            j.capacity
+        );
+    }
+    Ok(())
+}
+
+async fn serve_until_signal(
+    coord: Arc<Coordinator>,
+    settings: CoordinatorSettings,
+) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("binding gRPC to {}", settings.listen))?;
+    let addr = listener.local_addr().context("reading the gRPC address")?;
+    let (stop, stopped) = watch::channel(false);
+    let until_stopped = |mut rx: watch::Receiver<bool>| async move {
+        // An error means the sender is gone: stop too.
+        let _ = rx.wait_for(|s| *s).await;
+    };
+
+    let metrics_task = match settings.metrics {
+        Some(at) => {
+            let ml = TcpListener::bind(at)
+                .await
+                .with_context(|| format!("binding the metrics endpoint to {at}"))?;
+            let maddr = ml.local_addr().context("reading the metrics address")?;
+            let m = Metrics::start(coord.clone());
+            info!(%maddr, "metrics at http://{maddr}/metrics");
+            println!("metrics on http://{maddr}/metrics");
+            Some(tokio::spawn(metrics::serve(
+                m,
+                ml,
+                until_stopped(stopped.clone()),
+            )))
+        }
+        None => None,
+    };
+
+    let server_config = ServerConfig {
+        sequencer_token: settings.sequencer_token.clone(),
+        worker_token: settings.worker_token.clone(),
+        max_message_bytes: settings.max_message_bytes,
+        tls: settings.tls_files(),
+    };
+    info!(%addr, tls = server_config.tls.is_some(), capacity = settings.capacity, "coordinator listening");
+    // Tests and scripts read the port from this line when listening on port 0.
+    println!("listening on {addr}");
+
+    tokio::spawn(async move {
+        let signal = shutdown_signal().await;
+        info!(signal, "shutting down: finishing in-flight requests");
+        stop.send_replace(true);
+    });
+    let server = serve(
+        coord.clone(),
+        listener,
+        server_config,
+        until_stopped(stopped.clone()),
+    );
+    tokio::pin!(server);
+    let drained = async {
+        until_stopped(stopped.clone()).await;
+        tokio::time::sleep(DRAIN).await;
+    };
+    let result = tokio::select! {
+        r = &mut server => r.context("serving gRPC"),
+        _ = drained => {
+            warn!(after = ?DRAIN, "in-flight requests still running; stopping without them");
+            Ok(())
+        }
+    };
+    coord.close();
+    if let Some(t) = metrics_task {
+        t.abort();
+    }
+    if result.is_ok() {
+        info!("coordinator stopped");
+    }
+    result
+}

@@ -1,0 +1,241 @@
+//! `zkr status`: where batches are in the pipeline, one in detail or all in a
+//! table, and with `--watch` each change as it happens.
+
+use anyhow::Context as _;
+use clap::Args;
+use tonic::Code;
+use zkr_proto::v1;
+use zkr_prover::client::SequencerApi;
+use zkr_prover::coordinator::now_ms;
+
+use super::config::{status_error, SequencerConnection};
+use super::{root_hex, runtime, shutdown_signal};
+
+/// Options of `zkr status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The batch to show [default: a table of every batch].
+    #[arg(value_name = "BATCH")]
+    pub batch: Option<u64>,
+    /// Print each status change: of BATCH until it is proven (exit 0) or
+    /// fails (exit 1); without BATCH, of every batch until interrupted.
+    #[arg(long)]
+    pub watch: bool,
+    #[command(flatten)]
+    pub connection: SequencerConnection,
+}
+
+/// Runs `zkr status`.
+pub fn run(args: StatusArgs) -> anyhow::Result<()> {
+    let url = args.connection.coordinator.clone();
+    runtime()?.block_on(async {
+        let mut api = args.connection.connect().await?;
+        match (args.batch, args.watch) {
+            (Some(n), false) => show_one(&mut api, n).await,
+            (None, false) => show_all(&mut api).await,
+            (from, true) => watch(&mut api, from).await,
+        }
+        .with_context(|| format!("asking {url}"))
+    })
+}
+
+/// A status as people say it.
+fn status_name(code: i32) -> &'static str {
+    match v1::BatchStatus::try_from(code) {
+        Ok(v1::BatchStatus::Accepted) => "accepted",
+        Ok(v1::BatchStatus::Proving) => "proving",
+        Ok(v1::BatchStatus::Proven) => "proven",
+        Ok(v1::BatchStatus::Failed) => "failed",
+        _ => "unknown",
+    }
+}
+
+/// Milliseconds as seconds with one decimal.
+fn secs(ms: u64) -> String {
+    format!("{:.1} s", ms as f64 / 1000.0)
+}
+
+/// How long the batch took to prove, or how long it has waited so far.
+fn timing(b: &v1::BatchInfo, now: u64) -> String {
+    if b.proven_at_ms > 0 {
+        format!(
+            "proven in {}",
+            secs(b.proven_at_ms.saturating_sub(b.accepted_at_ms))
+        )
+    } else {
+        format!("waiting {}", secs(now.saturating_sub(b.accepted_at_ms)))
+    }
+}
+
+async fn show_one(api: &mut SequencerApi, n: u64) -> anyhow::Result<()> {
+    let b = api
+        .get_batch(v1::GetBatchRequest { batch_number: n })
+        .await
+        .map_err(status_error)?
+        .into_inner();
+    let now = now_ms();
+    println!("batch {}: {}", b.batch_number, status_name(b.status));
+    println!("  operations:  {}", b.operation_count);
+    println!("  old root:    0x{}", root_hex(&b.old_root));
+    println!("  new root:    0x{}", root_hex(&b.new_root));
+    println!("  commitment:  0x{}", hex::encode(&b.commitment));
+    println!("  attempts:    {}", b.attempts);
+    println!(
+        "  accepted:    {} ago; {}",
+        secs(now.saturating_sub(b.accepted_at_ms)),
+        timing(&b, now)
+    );
+    if !b.error.is_empty() {
+        println!("  error:       {}", b.error);
+    }
+    Ok(())
+}
+
+/// Every accepted batch, asked for one by one until the first number never accepted.
+async fn all_batches(api: &mut SequencerApi) -> anyhow::Result<Vec<v1::BatchInfo>> {
+    let mut out = Vec::new();
+    for n in 1.. {
+        match api.get_batch(v1::GetBatchRequest { batch_number: n }).await {
+            Ok(r) => out.push(r.into_inner()),
+            Err(s) if s.code() == Code::NotFound => break,
+            Err(s) => return Err(status_error(s)).with_context(|| format!("batch {n}")),
+        }
+    }
+    Ok(out)
+}
+
+async fn show_all(api: &mut SequencerApi) -> anyhow::Result<()> {
+    let batches = all_batches(api).await?;
+    if batches.is_empty() {
+        println!("no batches accepted yet");
+        return Ok(());
+    }
+    let now = now_ms();
+    println!(
+        "{:>7}  {:<8}  {:>4}  {:>8}  {:<18}  error",
+        "batch", "status", "ops", "attempts", "time"
+    );
+    let mut counts = [0usize; 5];
+    for b in &batches {
+        counts[usize::try_from(b.status).unwrap_or(0).min(4)] += 1;
+        println!(
+            "{:>7}  {:<8}  {:>4}  {:>8}  {:<18}  {}",
+            b.batch_number,
+            status_name(b.status),
+            b.operation_count,
+            b.attempts,
+            timing(b, now),
+            b.error
+        );
+    }
+    println!(
+        "{} batches: {} proven, {} proving, {} accepted, {} failed",
+        batches.len(),
+        counts[v1::BatchStatus::Proven as usize],
+        counts[v1::BatchStatus::Proving as usize],
+        counts[v1::BatchStatus::Accepted as usize],
+        counts[v1::BatchStatus::Failed as usize]
+    );
+    Ok(())
+}
+
+/// One line per change, as `watch` prints it.
+fn change_line(b: &v1::BatchInfo) -> String {
+    let n = b.batch_number;
+    match v1::BatchStatus::try_from(b.status) {
+        Ok(v1::BatchStatus::Proving) => format!("batch {n}: proving (attempt {})", b.attempts),
+        Ok(v1::BatchStatus::Proven) => format!("batch {n}: {}", timing(b, b.proven_at_ms)),
+        Ok(v1::BatchStatus::Failed) => format!("batch {n}: failed: {}", b.error),
+        _ => format!("batch {n}: {}", status_name(b.status)),
+    }
+}
+
+async fn watch(api: &mut SequencerApi, only: Option<u64>) -> anyhow::Result<()> {
+    let mut stream = api
+        .watch_batches(v1::WatchBatchesRequest {
+            from_batch: only.unwrap_or(1),
+        })
+        .await
+        .map_err(status_error)?
+        .into_inner();
+    let interrupted = shutdown_signal();
+    tokio::pin!(interrupted);
+    loop {
+        let next = tokio::select! {
+            m = stream.message() => m.map_err(status_error)?,
+            _ = &mut interrupted => return Ok(()),
+        };
+        let Some(b) = next else {
+            // The coordinator is shutting down.
+            if let Some(n) = only {
+                anyhow::bail!("the coordinator closed the stream before batch {n} was done");
+            }
+            return Ok(());
+        };
+        if only.is_some_and(|n| n != b.batch_number) {
+            continue;
+        }
+        println!("{}", change_line(&b));
+        if only.is_some() {
+            match v1::BatchStatus::try_from(b.status) {
+                Ok(v1::BatchStatus::Proven) => return Ok(()),
+                Ok(v1::BatchStatus::Failed) => {
+                    anyhow::bail!("batch {} failed: {}", b.batch_number, b.error)
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(status: v1::BatchStatus) -> v1::BatchInfo {
+        v1::BatchInfo {
+            batch_number: 4,
+            status: status as i32,
+            attempts: 2,
+            accepted_at_ms: 10_000,
+            proven_at_ms: if status == v1::BatchStatus::Proven {
+                12_500
+            } else {
+                0
+            },
+            error: "lease 3 of worker 1 expired".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn change_lines_name_the_batch_and_what_happened() {
+        for (status, expected) in [
+            (v1::BatchStatus::Accepted, "batch 4: accepted"),
+            (v1::BatchStatus::Proving, "batch 4: proving (attempt 2)"),
+            (v1::BatchStatus::Proven, "batch 4: proven in 2.5 s"),
+            (
+                v1::BatchStatus::Failed,
+                "batch 4: failed: lease 3 of worker 1 expired",
+            ),
+        ] {
+            let got = change_line(&info(status));
+            assert_eq!(
+                got, expected,
+                "{status:?}: expected {expected:?}, got {got:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn timing_is_time_to_proof_or_time_waited() {
+        assert_eq!(
+            timing(&info(v1::BatchStatus::Proven), 99_999),
+            "proven in 2.5 s"
+        );
+        assert_eq!(
+            timing(&info(v1::BatchStatus::Proving), 13_000),
+            "waiting 3.0 s"
+        );
+    }
+}

@@ -1,0 +1,209 @@
+//! The service through the `zkr` binary alone, as an operator runs it: a
+//! coordinator from a config file, batches from `gen-batch` handed over by
+//! `submit`, a `worker` process, and `status` and `proof` reading the results.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Output, Stdio};
+use std::time::Duration;
+
+use common::process::{run_bounded, terminate, wait_exit, zkr, CoordinatorProcess};
+use common::{SEQ_TOKEN, WORKER_TOKEN};
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("temp paths are UTF-8")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Runs a client command against `url` with the sequencer token, bounded to 60 s.
+fn client(url: &str, args: &[&str]) -> Output {
+    let mut cmd = zkr();
+    cmd.args(args)
+        .args(["--coordinator", url])
+        .env("ZKR_SEQUENCER_TOKEN", SEQ_TOKEN);
+    run_bounded(cmd, Duration::from_secs(60), &format!("zkr {args:?}"))
+}
+
+fn succeeded(out: &Output, what: &str) -> String {
+    let stdout = text(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{what}: expected success, got {}: {stdout}{}",
+        out.status,
+        text(&out.stderr)
+    );
+    stdout
+}
+
+fn gen_batch(replica: &Path, seed: &str, file: &Path) {
+    let mut cmd = zkr();
+    cmd.args([
+        "gen-batch",
+        "--state-dir",
+        path(replica),
+        "--capacity",
+        "8",
+        "--seed",
+        seed,
+    ])
+    .args(["-o", path(file)]);
+    succeeded(
+        &run_bounded(cmd, Duration::from_secs(60), "gen-batch"),
+        "gen-batch",
+    );
+}
+
+#[test]
+fn coordinator_refuses_to_start_without_tokens_naming_the_missing_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut cmd = zkr();
+    cmd.args([
+        "coordinator",
+        "--listen",
+        "127.0.0.1:0",
+        "--metrics-listen",
+        "off",
+    ])
+    .args(["--data-dir", path(&dir.path().join("data"))])
+    .env("ZKR_WORKER_TOKEN", WORKER_TOKEN);
+    let out = run_bounded(cmd, Duration::from_secs(30), "coordinator without tokens");
+    let stderr = text(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("no sequencer token"),
+        "expected a refusal naming the sequencer token, got {}: {stderr}",
+        out.status
+    );
+    assert!(
+        !dir.path().join("data").exists(),
+        "expected nothing created before the settings are valid"
+    );
+}
+
+#[test]
+fn submit_worker_status_and_proof_commands_drive_a_configured_coordinator() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("coordinator.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "listen = \"127.0.0.1:0\"\ndata_dir = \"data\"\ncapacity = 8\nlease_ms = 5000\n\
+             [tokens]\nsequencer = \"{SEQ_TOKEN}\"\nworker = \"{WORKER_TOKEN}\"\n\
+             [metrics]\nlisten = \"off\"\n"
+        ),
+    )
+    .expect("write config");
+    let coord = CoordinatorProcess::start_with_config(&config);
+    assert!(coord.metrics_url.is_none(), "metrics are off in the file");
+    assert!(
+        dir.path().join("data").join("zkr.redb").exists(),
+        "expected the data directory relative to the config file"
+    );
+    let url = coord.url();
+    let replica = dir.path().join("replica");
+
+    for (n, seed) in [(1, "1"), (2, "2")] {
+        let file = dir.path().join(format!("b{n}.json"));
+        gen_batch(&replica, seed, &file);
+        let out = client(
+            &url,
+            &["submit", path(&file), "--state-dir", path(&replica)],
+        );
+        let stdout = succeeded(&out, "submit");
+        assert!(
+            stdout.contains(&format!("batch {n} accepted")),
+            "submit: expected batch {n} accepted, got {stdout}"
+        );
+    }
+    // Refused by the coordinator: the replica is not committed, so batch 3 is still next.
+    let b3 = dir.path().join("b3.json");
+    gen_batch(&replica, "3", &b3);
+    let mut refused = zkr();
+    refused
+        .args([
+            "submit",
+            path(&b3),
+            "--state-dir",
+            path(&replica),
+            "--coordinator",
+            &url,
+        ])
+        .env("ZKR_SEQUENCER_TOKEN", WORKER_TOKEN);
+    let out = run_bounded(
+        refused,
+        Duration::from_secs(60),
+        "submit with the worker token",
+    );
+    let stderr = text(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("Unauthenticated") && stderr.contains("unchanged"),
+        "expected the submission refused and the replica unchanged, got: {stderr}"
+    );
+    let out = client(&url, &["submit", path(&b3), "--state-dir", path(&replica)]);
+    succeeded(&out, "submit of batch 3 after the refusal");
+
+    let out = client(
+        &url,
+        &["proof", "1", "-o", path(&dir.path().join("early.proof"))],
+    );
+    let stderr = text(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("not proven yet"),
+        "proof before any worker: expected `not proven yet`, got: {stderr}"
+    );
+
+    let mut worker = zkr()
+        .args(["worker", "--coordinator", &url, "--name", "cli-test"])
+        .env("ZKR_WORKER_TOKEN", WORKER_TOKEN)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("zkr worker starts");
+
+    let watched = succeeded(&client(&url, &["status", "3", "--watch"]), "status --watch");
+    assert!(
+        watched
+            .lines()
+            .last()
+            .is_some_and(|l| l.starts_with("batch 3: proven in")),
+        "status 3 --watch: expected it to end when batch 3 is proven, got:\n{watched}"
+    );
+    let table = succeeded(&client(&url, &["status"]), "status");
+    assert!(
+        table.contains("3 batches: 3 proven"),
+        "status: expected all 3 batches proven, got:\n{table}"
+    );
+    let proof = dir.path().join("b2.proof");
+    let out = succeeded(
+        &client(&url, &["proof", "2", "-o", path(&proof), "--verify"]),
+        "proof --verify",
+    );
+    assert!(
+        out.contains("verified"),
+        "proof --verify: expected `verified`, got {out}"
+    );
+    let bytes = std::fs::metadata(&proof).map(|m| m.len()).unwrap_or(0);
+    assert!(
+        bytes > 0,
+        "expected a non-empty proof file, got {bytes} bytes"
+    );
+
+    terminate(&worker);
+    let status = wait_exit(&mut worker, Duration::from_secs(30), "worker after SIGTERM");
+    let mut worker_out = String::new();
+    if let Some(mut o) = worker.stdout.take() {
+        let _ = std::io::Read::read_to_string(&mut o, &mut worker_out);
+    }
+    assert!(
+        status.success() && worker_out.contains("3 proofs accepted"),
+        "worker after SIGTERM: expected a clean exit after 3 proofs, got {status}: {worker_out}"
+    );
+    let stopped = coord.stop();
+    assert!(
+        stopped.success(),
+        "coordinator after SIGTERM: expected a clean exit, got {stopped}"
+    );
+}
