@@ -37,7 +37,19 @@ async fn bad_submissions_are_refused_and_leave_the_store_unchanged() {
         .await
         .expect("batch 1 accepted");
     let root = StateView::new(served.coord.store().state()).root().unwrap();
-    let unchanged = |what: &str| {
+    // Each refusal: the status code, a message naming the problem, and the store as it was.
+    let refused = |r: Result<tonic::Response<v1::SubmitBatchResponse>, tonic::Status>,
+                   code: Code,
+                   needle: &str,
+                   what: &str| {
+        let msg = match r {
+            Err(s) if s.code() == code => s.message().to_string(),
+            other => panic!("{what}: expected {code:?}, got {other:?}"),
+        };
+        assert!(
+            msg.contains(needle),
+            "{what}: expected a message with {needle:?}, got {msg:?}"
+        );
         assert_eq!(
             served.coord.store().last_batch().unwrap(),
             1,
@@ -50,45 +62,30 @@ async fn bad_submissions_are_refused_and_leave_the_store_unchanged() {
         );
     };
 
-    let msg = expect_code(
+    refused(
         seq.submit_batch(request(&subs[2])).await,
         Code::FailedPrecondition,
+        "batch 3 out of order: batch 2 is next",
         "gap",
-    )
-    .await;
-    assert!(
-        msg.contains("batch 3 out of order: batch 2 is next"),
-        "gap message: {msg}"
     );
-    unchanged("gap");
 
     let mut wrong_root = request(&subs[1]);
     wrong_root.expected_old_root = root_to_bytes(&subs[1].claimed_new_root);
-    let msg = expect_code(
+    refused(
         seq.submit_batch(wrong_root).await,
         Code::FailedPrecondition,
+        "expected pre-state root",
         "wrong pre-root",
-    )
-    .await;
-    assert!(
-        msg.contains("expected pre-state root"),
-        "pre-root message: {msg}"
     );
-    unchanged("wrong pre-root");
 
     let mut wrong_claim = request(&subs[1]);
     wrong_claim.claimed_new_root = root_to_bytes(&subs[1].expected_old_root);
-    let msg = expect_code(
+    refused(
         seq.submit_batch(wrong_claim).await,
         Code::InvalidArgument,
+        "claimed post-state root",
         "wrong post-root",
-    )
-    .await;
-    assert!(
-        msg.contains("claimed post-state root"),
-        "post-root message: {msg}"
     );
-    unchanged("wrong post-root");
 
     let mut invalid = subs[1].clone();
     if let Some(zkr_circuits::ops::Operation::Transfer(t)) = invalid
@@ -101,17 +98,12 @@ async fn bad_submissions_are_refused_and_leave_the_store_unchanged() {
     } else {
         panic!("workload batch 2 has a transfer");
     }
-    let msg = expect_code(
+    refused(
         seq.submit_batch(request(&invalid)).await,
         Code::InvalidArgument,
+        "nonce",
         "invalid op",
-    )
-    .await;
-    assert!(
-        msg.contains("nonce"),
-        "invalid-op message names the rule: {msg}"
     );
-    unchanged("invalid op");
 
     let mut oversized = request(&subs[1]);
     for op in oversized.operations.iter_mut() {
@@ -125,11 +117,12 @@ async fn bad_submissions_are_refused_and_leave_the_store_unchanged() {
         .unwrap();
     let mut big = zkr_prover::client::sequencer(ch, SEQ_TOKEN, 4 * MAX_MESSAGE).unwrap();
     let r = big.submit_batch(oversized).await;
+    let code = r.as_ref().err().map(|s| s.code());
     assert!(
-        matches!(&r, Err(s) if matches!(s.code(), Code::OutOfRange | Code::ResourceExhausted)),
+        matches!(code, Some(Code::OutOfRange | Code::ResourceExhausted)),
         "oversized: expected OUT_OF_RANGE or RESOURCE_EXHAUSTED, got {r:?}"
     );
-    unchanged("oversized");
+    refused(r, code.unwrap_or(Code::Ok), "", "oversized");
     served.stop().await;
 }
 
