@@ -345,7 +345,7 @@ impl Coordinator {
             } else {
                 BatchStatus::Accepted
             };
-            self.set_batch_status(job, status)?;
+            self.set_batch_status(job, status, None)?;
             tracing::warn!(job = job.id, batch = job.batch_number, error = ?job.last_error, "lease expired");
         }
         drop(inner);
@@ -353,7 +353,13 @@ impl Coordinator {
         Ok(changed.len())
     }
 
-    fn set_batch_status(&self, job: &JobRecord, status: BatchStatus) -> Result<(), StoreError> {
+    /// Saves `job` with its batch's new status in one commit (and the lease counter, if given).
+    fn set_batch_status(
+        &self,
+        job: &JobRecord,
+        status: BatchStatus,
+        next_lease_id: Option<u64>,
+    ) -> Result<(), StoreError> {
         if let Some(mut b) = self.store.batch(job.batch_number)? {
             b.status = status;
             b.error = if status == BatchStatus::Failed {
@@ -362,10 +368,11 @@ impl Coordinator {
                 None
             };
             b.updated_ms = now_ms();
-            self.store.put_job_and_batch(job, &b)?;
+            self.store.put_job_and_batch(job, &b, next_lease_id)?;
             self.publish(&b);
         } else {
-            self.store.put_jobs(std::slice::from_ref(job), None)?;
+            self.store
+                .put_jobs(std::slice::from_ref(job), next_lease_id)?;
         }
         Ok(())
     }
@@ -376,11 +383,11 @@ impl Coordinator {
         let Some(job) = inner.queue.acquire(worker, kinds, now_ms()) else {
             return Ok(None);
         };
-        self.store.put_jobs(
-            std::slice::from_ref(&job),
+        self.set_batch_status(
+            &job,
+            BatchStatus::Proving,
             Some(inner.queue.next_lease_id()),
         )?;
-        self.set_batch_status(&job, BatchStatus::Proving)?;
         let witness = self
             .store
             .witness(job.id)?
@@ -543,7 +550,7 @@ impl Coordinator {
         } else {
             BatchStatus::Failed
         };
-        self.set_batch_status(&job, status)?;
+        self.set_batch_status(&job, status, None)?;
         drop(inner);
         if requeued {
             self.jobs_ready.notify_waiters();

@@ -135,15 +135,20 @@ impl Store {
         })
     }
 
-    /// Saves job and batch records together (status changes).
+    /// Saves job and batch records together (status changes) and, if given, the lease counter.
     pub fn put_job_and_batch(
         &self,
         job: &JobRecord,
         batch: &BatchRecord,
+        next_lease_id: Option<u64>,
     ) -> Result<(), StoreError> {
         self.write(|tx| {
             put(tx, JOBS, job.id, &encode(job))?;
-            put(tx, BATCHES, batch.number(), &encode(batch))
+            put(tx, BATCHES, batch.number(), &encode(batch))?;
+            if let Some(n) = next_lease_id {
+                set_counter(tx, "next_lease_id", n)?;
+            }
+            Ok(())
         })
     }
 
