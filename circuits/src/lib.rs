@@ -4,6 +4,7 @@ pub mod batch;
 pub mod executor;
 pub mod gadgets;
 pub mod ops;
+pub mod recursion;
 pub mod state;
 pub mod witness;
 pub mod workload;

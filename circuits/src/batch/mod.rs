@@ -3,7 +3,8 @@
 //! SHA-256 of its pubdata.
 //!
 //! Public inputs (16 field elements): `old_root[4] || new_root[4] || commitment[8]`,
-//! the commitment as eight big-endian 32-bit words.
+//! the commitment as eight big-endian 32-bit words. Built in a recursion shape
+//! ([`BatchCircuit::build_in_shape`]), zeros follow up to the shape's count.
 
 mod lane;
 mod proof;
@@ -16,13 +17,14 @@ use plonky2::hash::hash_types::HashOutTarget;
 use plonky2::iop::target::{BoolTarget, Target};
 use plonky2::iop::witness::{PartialWitness, WitnessWrite};
 use plonky2::plonk::circuit_builder::CircuitBuilder;
-use plonky2::plonk::circuit_data::{CircuitConfig, CircuitData};
+use plonky2::plonk::circuit_data::{CircuitConfig, CircuitData, CommonCircuitData};
 use plonky2::plonk::config::PoseidonGoldilocksConfig;
 
 use crate::executor::FEE_SLOTS;
 use crate::gadgets::nonzero::NonZeroIf;
 use crate::gadgets::sha256::{digest_words, digest_words_native, sha256_circuit};
 use crate::gadgets::uint128::{limbs_of, SumEq, U128Target};
+use crate::recursion::pad_to_shape;
 use crate::state::{BALANCE_TREE_DEPTH, F};
 use crate::witness::BatchWitness;
 use lane::LaneTargets;
@@ -32,7 +34,7 @@ use slot::SlotTargets;
 pub type C = PoseidonGoldilocksConfig;
 /// Extension degree.
 pub const D: usize = 2;
-/// Number of public inputs.
+/// Number of public values (the circuit's first public inputs).
 pub const NUM_PUBLIC_INPUTS: usize = 16;
 
 /// Why proving or verifying failed.
@@ -98,8 +100,19 @@ fn be_bits(b: &mut CircuitBuilder<F, D>, word: Target) -> Vec<BoolTarget> {
 }
 
 impl BatchCircuit {
-    /// Builds the circuit for `capacity` chunk slots.
+    /// Builds the circuit for `capacity` chunk slots, at its natural size.
     pub fn build(capacity: usize) -> Self {
+        Self::build_inner(capacity, None)
+    }
+
+    /// Builds the circuit for `capacity` chunk slots padded to a recursion
+    /// `shape` (the public inputs past the 16 values are zero): the form an
+    /// aggregation circuit verifies.
+    pub fn build_in_shape(capacity: usize, shape: &CommonCircuitData<F, D>) -> Self {
+        Self::build_inner(capacity, Some(shape))
+    }
+
+    fn build_inner(capacity: usize, shape: Option<&CommonCircuitData<F, D>>) -> Self {
         assert!(capacity >= 3, "capacity must hold a deposit (3 chunks)");
         let mut b = CircuitBuilder::<F, D>::new(CircuitConfig::standard_recursion_config());
         let old_root = b.add_virtual_hash();
@@ -208,6 +221,9 @@ impl BatchCircuit {
         b.register_public_inputs(&commitment);
 
         let num_gates = b.num_gates();
+        if let Some(shape) = shape {
+            pad_to_shape(&mut b, shape);
+        }
         let data = b.build::<C>();
         Self {
             capacity,

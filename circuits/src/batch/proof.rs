@@ -25,11 +25,12 @@ pub struct BatchPublicValues {
 }
 
 impl BatchPublicValues {
-    /// Decodes the 16 public inputs.
+    /// Decodes the 16 public values that start the public inputs (a proof in a
+    /// recursion shape has more after them).
     pub fn from_public_inputs(pi: &[F]) -> Result<Self, CircuitError> {
-        if pi.len() != NUM_PUBLIC_INPUTS {
+        if pi.len() < NUM_PUBLIC_INPUTS {
             return Err(CircuitError::Malformed(format!(
-                "{} public inputs, expected {NUM_PUBLIC_INPUTS}",
+                "{} public inputs, expected at least {NUM_PUBLIC_INPUTS}",
                 pi.len()
             )));
         }
@@ -82,5 +83,10 @@ impl BatchProof {
     /// The inner plonky2 proof (for recursion).
     pub fn inner(&self) -> &ProofWithPublicInputs<F, C, D> {
         &self.proof
+    }
+
+    /// Wraps a plonky2 proof (checked only when verified).
+    pub fn from_inner(proof: ProofWithPublicInputs<F, C, D>) -> Self {
+        Self { proof }
     }
 }

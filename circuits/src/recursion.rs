@@ -1,0 +1,44 @@
+//! Shapes for recursion: a recursive verifier is built for one
+//! `CommonCircuitData` (gate set, degree, public-input count, FRI parameters),
+//! so every circuit it verifies must be padded to that same shape.
+
+use plonky2::gates::noop::NoopGate;
+use plonky2::plonk::circuit_builder::CircuitBuilder;
+use plonky2::plonk::circuit_data::CommonCircuitData;
+
+use crate::batch::D;
+use crate::state::F;
+
+/// Pads the circuit under construction towards `shape`: zero public inputs up
+/// to the shape's count, every gate type of the shape in the gate set, and
+/// no-op rows so that the built circuit has at least the shape's degree.
+///
+/// The caller compares the built circuit's common data with `shape`: a circuit
+/// that needs more rows than the shape has comes out larger.
+///
+/// # Panics
+/// If the circuit already has more public inputs than the shape (a
+/// construction bug).
+pub fn pad_to_shape(b: &mut CircuitBuilder<F, D>, shape: &CommonCircuitData<F, D>) {
+    let have = b.num_public_inputs();
+    assert!(
+        have <= shape.num_public_inputs,
+        "circuit has {have} public inputs, shape has {}",
+        shape.num_public_inputs
+    );
+    if have < shape.num_public_inputs {
+        let zero = b.zero();
+        for _ in have..shape.num_public_inputs {
+            b.register_public_input(zero);
+        }
+    }
+    for gate in &shape.gates {
+        b.add_gate_to_gate_set(gate.clone());
+    }
+    // `build` only adds rows (public-input hashing, constants), so more than half
+    // of 2^degree_bits rows before building gives at least that degree.
+    let rows = (1usize << (shape.degree_bits() - 1)) + 1;
+    while b.num_gates() < rows {
+        b.add_gate(NoopGate, vec![]);
+    }
+}
