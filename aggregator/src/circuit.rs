@@ -1,8 +1,8 @@
 //! The 2-to-1 aggregation circuit.
 //!
 //! Public inputs (84): `old_root[4] || new_root[4] || commitment[8]` (as in the
-//! batch circuit), then this circuit's own verifier data (circuit digest[4],
-//! constants-sigmas cap[64]) so that a child proof of this same circuit can be
+//! batch circuit), then this circuit's own verifier data (`circuit_digest[4]`,
+//! `constants_sigmas_cap[64]`) so that a child proof of this same circuit can be
 //! checked against it: plonky2's cyclic-recursion pattern. A verifier must
 //! check that trailing verifier data against the real one ([`AggregationCircuit::verify`]).
 //!

@@ -6,12 +6,14 @@
 //! * [`circuit`]: the 2-to-1 aggregation circuit.
 //! * [`shape`]: building the batch and aggregation circuits in one recursion shape.
 //! * [`proof`]: range proofs.
+//! * [`wrap`]: the Groth16 wrap over BN254 (R1CS gadgets, starting with Poseidon).
 
 pub mod circuit;
 pub mod commitment;
 pub mod proof;
 pub mod shape;
 pub mod tree;
+pub mod wrap;
 
 pub use circuit::{AggregationCircuit, AggregationError, Checks, Child};
 pub use commitment::{node_commitment, range_commitment};

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use zkr_circuits::batch::BatchCircuit;
+use zkr_aggregator::Circuits;
 use zkr_circuits::workload::{batch_chain, ChainedBatch};
 use zkr_proto::convert::BatchSubmission;
 use zkr_proto::v1;
@@ -20,7 +20,7 @@ const CAPACITY: usize = 8;
 const MAX_MESSAGE: usize = 16 << 20;
 
 /// Submits and acquires `chain` one job at a time on a fresh coordinator; returns the total time.
-async fn submit_then_acquire(circuit: Arc<BatchCircuit>, chain: &[ChainedBatch]) -> Duration {
+async fn submit_then_acquire(circuits: Arc<Circuits>, chain: &[ChainedBatch]) -> Duration {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Store::open(dir.path()).expect("store");
     let config = CoordinatorConfig {
@@ -29,8 +29,10 @@ async fn submit_then_acquire(circuit: Arc<BatchCircuit>, chain: &[ChainedBatch])
             lease_ms: 600_000,
             max_attempts: 3,
         },
+        // Batch jobs only: no range is sealed.
+        max_range_batches: 0,
     };
-    let coord = Arc::new(Coordinator::open(store, circuit, config).expect("coordinator"));
+    let coord = Arc::new(Coordinator::open(store, circuits, config).expect("coordinator"));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -91,7 +93,7 @@ async fn submit_then_acquire(circuit: Arc<BatchCircuit>, chain: &[ChainedBatch])
 
 fn coordinator_overhead(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let circuit = Arc::new(BatchCircuit::build(CAPACITY));
+    let circuits = Arc::new(Circuits::build(CAPACITY).expect("circuits build"));
     // Enough consecutive batches for any sample; each sample starts a fresh coordinator.
     let chain = batch_chain(64, CAPACITY, 7).expect("valid chain");
     let mut group = c.benchmark_group("coordinator");
@@ -107,7 +109,7 @@ fn coordinator_overhead(c: &mut Criterion) {
             let mut left = iters as usize;
             while left > 0 {
                 let n = left.min(chain.len());
-                total += runtime.block_on(submit_then_acquire(circuit.clone(), &chain[..n]));
+                total += runtime.block_on(submit_then_acquire(circuits.clone(), &chain[..n]));
                 left -= n;
             }
             total

@@ -49,6 +49,27 @@ pub fn prepare_batch(capacity: usize, seed: u64) -> Result<PreparedBatch, SetupE
     Ok(PreparedBatch { exec, witness })
 }
 
+/// `count` consecutive random batches of `capacity` chunks after the same
+/// genesis as [`prepare_batch`], executed and witnessed in order.
+pub fn prepare_chain(
+    count: usize,
+    capacity: usize,
+    seed: u64,
+) -> Result<Vec<PreparedBatch>, SetupError> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut backend = MemoryBackend::new();
+    let genesis = genesis_batch(ACCOUNTS, TOKENS, &mut rng)?;
+    apply(&mut backend, &genesis, genesis_chunks(ACCOUNTS))?;
+    let mut out = Vec::with_capacity(count);
+    for number in 2..2 + count as u64 {
+        let batch = random_batch(&backend, number, OPERATOR, capacity, &mut rng)?;
+        let exec = apply(&mut backend, &batch, capacity)?;
+        let witness = witness::generate(&exec)?;
+        out.push(PreparedBatch { exec, witness });
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,6 +87,20 @@ mod tests {
                 "capacity {capacity}: expected a full batch, got {used} chunks"
             );
             assert_eq!(prepared.exec.capacity, capacity);
+        }
+    }
+
+    #[test]
+    fn prepared_chain_links_each_batch_to_the_next() {
+        let chain = match prepare_chain(3, 8, 2) {
+            Ok(c) => c,
+            Err(e) => panic!("expected a chain of 3 batches, got {e}"),
+        };
+        for pair in chain.windows(2) {
+            assert_eq!(
+                pair[0].exec.new_root, pair[1].exec.old_root,
+                "each batch must start at the root the previous one ended at"
+            );
         }
     }
 }

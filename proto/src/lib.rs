@@ -63,6 +63,7 @@ mod tests {
             "SubmitBatch",
             "WatchBatches",
             "AcquireJob",
+            "SealRange",
         ] {
             assert!(
                 contains(name),

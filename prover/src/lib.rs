@@ -1,5 +1,6 @@
 //! zkr's prover service: the coordinator (queue, store, gRPC) and its workers.
 
+pub mod aggregate;
 pub mod client;
 pub mod coordinator;
 pub mod metrics;

@@ -3,9 +3,10 @@
 //!
 //! | metric | type | what |
 //! |---|---|---|
-//! | `zkr_queue_depth{kind}` | gauge | jobs ready to be leased, per job kind (`batch_proof`) |
-//! | `zkr_jobs{state}` | gauge | jobs by state: `queued`, `leased`, `done`, `failed` |
-//! | `zkr_proofs_accepted_total` | counter | proofs verified and stored |
+//! | `zkr_queue_depth{kind}` | gauge | jobs ready to be leased, per job kind (`batch_proof`, `aggregate`) |
+//! | `zkr_jobs{state}` | gauge | jobs of every kind by state: `queued`, `leased`, `done`, `failed` |
+//! | `zkr_ranges{status}` | gauge | sealed ranges by status: `aggregating`, `proven`, `failed` |
+//! | `zkr_proofs_accepted_total` | counter | proofs verified and stored (batch proofs and aggregation steps) |
 //! | `zkr_proofs_rejected_total` | counter | proofs refused (malformed, not verifying, or proving something else) |
 //! | `zkr_lease_expiries_total` | counter | leases that lapsed without a heartbeat |
 //! | `zkr_proof_duration_seconds` | histogram | lease granted → proof accepted, for the lease that succeeded |
@@ -35,7 +36,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::broadcast;
 
 use crate::coordinator::Coordinator;
-use crate::store::{BatchRecord, BatchStatus};
+use crate::store::{BatchRecord, BatchStatus, JobKind, RangeStatus};
 
 /// Content type of the OpenMetrics text format.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -108,7 +109,7 @@ impl std::fmt::Debug for CoordinatorCollector {
 
 impl Collector for CoordinatorCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        let (counts, ready_batch_proofs) = self.coord.job_counts();
+        let (counts, _) = self.coord.job_counts();
         let gauge = |v: u64| ConstGauge::new(i64::try_from(v).unwrap_or(i64::MAX));
 
         let mut depth = encoder.encode_descriptor(
@@ -117,7 +118,31 @@ impl Collector for CoordinatorCollector {
             None,
             MetricType::Gauge,
         )?;
-        gauge(ready_batch_proofs).encode(depth.encode_family(&[("kind", "batch_proof")])?)?;
+        for kind in JobKind::ALL {
+            gauge(self.coord.queue_depth(kind))
+                .encode(depth.encode_family(&[("kind", kind.label())])?)?;
+        }
+
+        // A store that cannot be read leaves the gauge out of this scrape.
+        match self.coord.ranges() {
+            Ok(ranges) => {
+                let mut by_status = encoder.encode_descriptor(
+                    "ranges",
+                    "Sealed ranges by status",
+                    None,
+                    MetricType::Gauge,
+                )?;
+                for (label, status) in [
+                    ("aggregating", RangeStatus::Aggregating),
+                    ("proven", RangeStatus::Proven),
+                    ("failed", RangeStatus::Failed),
+                ] {
+                    let n = ranges.iter().filter(|r| r.status == status).count() as u64;
+                    gauge(n).encode(by_status.encode_family(&[("status", label)])?)?;
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "metrics: reading the ranges"),
+        }
 
         let mut jobs =
             encoder.encode_descriptor("jobs", "Jobs by state", None, MetricType::Gauge)?;

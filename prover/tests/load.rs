@@ -1,5 +1,8 @@
-//! A bounded load test on loopback: 200 batches submitted by 4 concurrent
-//! clients, proven by 3 workers; every batch is proven exactly once.
+//! A bounded load test on loopback: 48 batches submitted by 4 concurrent
+//! clients, proven by 3 workers; every batch is proven exactly once. Batch
+//! proofs are in the aggregation's recursion shape (2^14 rows, about 3 s each
+//! on 2 cores), so the count keeps the test near 3 minutes there;
+//! `ZKR_LOAD_BATCHES=N` runs it with N batches instead.
 
 mod common;
 
@@ -9,15 +12,25 @@ use common::*;
 use tonic::Code;
 use zkr_prover::store::BatchStatus;
 
-const BATCHES: usize = 200;
+const DEFAULT_BATCHES: usize = 48;
 const CLIENTS: usize = 4;
 const WORKERS: usize = 3;
 
+/// Batches to submit: `ZKR_LOAD_BATCHES`, else [`DEFAULT_BATCHES`].
+fn batches() -> usize {
+    std::env::var("ZKR_LOAD_BATCHES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(DEFAULT_BATCHES)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_hundred_batches_from_four_clients_are_each_proven_once_by_three_workers() {
+async fn batches_from_four_clients_are_each_proven_once_by_three_workers() {
     let dir = tempfile::tempdir().unwrap();
     let served = serve_on(dir.path(), 10_000, 3).await;
-    let subs = std::sync::Arc::new(submissions(BATCHES, 42));
+    let total = batches();
+    let subs = std::sync::Arc::new(submissions(total, 42));
 
     let workers: Vec<_> = (0..WORKERS)
         .map(|i| spawn_worker(served.url(), &format!("load-{i}")))
@@ -55,33 +68,33 @@ async fn two_hundred_batches_from_four_clients_are_each_proven_once_by_three_wor
     }
     assert_eq!(
         served.coord.store().last_batch().unwrap(),
-        BATCHES as u64,
+        total as u64,
         "every batch accepted"
     );
 
-    wait_proven(&served.coord, BATCHES as u64, Duration::from_secs(600)).await;
+    wait_proven(&served.coord, total as u64, Duration::from_secs(600)).await;
     let mut completed = 0;
     for (stop, handle) in workers {
         let _ = stop.send(true);
         completed += handle.await.expect("worker stopped").completed;
     }
     assert_eq!(
-        completed, BATCHES as u64,
+        completed, total as u64,
         "proofs delivered and accepted, all workers together"
     );
     assert_eq!(
         served.coord.store().proof_count().unwrap(),
-        BATCHES as u64,
+        total as u64,
         "one stored proof per batch"
     );
-    for n in 1..=BATCHES as u64 {
+    for n in 1..=total as u64 {
         let b = served.coord.batch(n).unwrap().expect("stored");
         assert_eq!(b.status, BatchStatus::Proven, "batch {n}");
     }
     let (counts, _) = served.coord.job_counts();
     assert_eq!(
         (counts.done, counts.queued, counts.leased, counts.failed),
-        (BATCHES as u64, 0, 0, 0)
+        (total as u64, 0, 0, 0)
     );
     served.stop().await;
 }

@@ -77,7 +77,7 @@ async fn coordinator_killed_with_jobs_queued_and_leased_restarts_and_proves_each
 
     // By hand: batch 1 proven; batches 2 and 3 leased and held at the kill; batch 4 queued.
     // The circuit is built before the lease is taken, so the lease only covers proving.
-    let _ = circuit();
+    let _ = circuits();
     let mut hand = fleet(&url).await;
     let worker_id = hand
         .register_worker(v1::RegisterWorkerRequest::default())
@@ -87,7 +87,8 @@ async fn coordinator_killed_with_jobs_queued_and_leased_restarts_and_proves_each
         .worker_id;
     let job1 = acquire(&mut hand, worker_id).await;
     let witness = zkr_circuits::witness::BatchWitness::from_bytes(&job1.witness).expect("witness");
-    let proof1 = circuit()
+    let proof1 = circuits()
+        .batch()
         .prove(&witness)
         .expect("batch 1 proves")
         .to_bytes();

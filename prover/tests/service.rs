@@ -176,12 +176,16 @@ async fn worker_proves_batches_and_the_proof_is_served() {
     let p = seq
         .get_proof(v1::GetProofRequest {
             target: Some(v1::get_proof_request::Target::BatchNumber(2)),
+            kind: v1::ProofKind::Unspecified as i32,
         })
         .await
         .expect("proof of batch 2")
         .into_inner();
-    let proof = BatchProof::from_bytes(&p.proof, &circuit()).expect("decodes");
-    circuit().verify(&proof).expect("served proof verifies");
+    let proof = BatchProof::from_bytes(&p.proof, circuits().batch()).expect("decodes");
+    circuits()
+        .batch()
+        .verify(&proof)
+        .expect("served proof verifies");
     let info = seq
         .get_batch(v1::GetBatchRequest { batch_number: 2 })
         .await
@@ -278,7 +282,11 @@ async fn forged_completions_are_refused_and_the_job_stays_leased() {
     let job2 = acquire(&mut fleet).await;
     // An honest proof of batch 2, offered for batch 1's job.
     let w2 = zkr_circuits::witness::BatchWitness::from_bytes(&job2.witness).unwrap();
-    let proof2 = circuit().prove(&w2).expect("batch 2 proves").to_bytes();
+    let proof2 = circuits()
+        .batch()
+        .prove(&w2)
+        .expect("batch 2 proves")
+        .to_bytes();
     let complete = |job: &v1::Job, proof: Vec<u8>| v1::CompleteJobRequest {
         worker_id: id,
         job_id: job.job_id,

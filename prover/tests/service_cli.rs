@@ -1,6 +1,7 @@
 //! The service through the `zkr` binary alone, as an operator runs it: a
 //! coordinator from a config file, batches from `gen-batch` handed over by
-//! `submit`, a `worker` process, and `status` and `proof` reading the results.
+//! `submit`, a `worker` process, `seal` aggregating them, and `status` and
+//! `proof` reading the results.
 
 mod common;
 
@@ -19,13 +20,14 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// Runs a client command against `url` with the sequencer token, bounded to 60 s.
+/// Runs a client command against `url` with the sequencer token, bounded to
+/// 120 s (`--verify` builds the circuits; `seal --wait` waits for two steps).
 fn client(url: &str, args: &[&str]) -> Output {
     let mut cmd = zkr();
     cmd.args(args)
         .args(["--coordinator", url])
         .env("ZKR_SEQUENCER_TOKEN", SEQ_TOKEN);
-    run_bounded(cmd, Duration::from_secs(60), &format!("zkr {args:?}"))
+    run_bounded(cmd, Duration::from_secs(120), &format!("zkr {args:?}"))
 }
 
 fn succeeded(out: &Output, what: &str) -> String {
@@ -191,6 +193,60 @@ fn submit_worker_status_and_proof_commands_drive_a_configured_coordinator() {
         "expected a non-empty proof file, got {bytes} bytes"
     );
 
+    let out = client(
+        &url,
+        &[
+            "proof",
+            "--range",
+            "1..3",
+            "-o",
+            path(&dir.path().join("r.proof")),
+        ],
+    );
+    let stderr = text(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("no sealed range"),
+        "proof of an unsealed range: expected `no sealed range`, got: {stderr}"
+    );
+    let sealed = succeeded(&client(&url, &["seal", "--wait"]), "seal --wait");
+    let lines: Vec<&str> = sealed.lines().collect();
+    assert!(
+        lines
+            .first()
+            .is_some_and(|l| l.starts_with("range 1..3 sealed: 2 aggregation steps"))
+            && lines.last().is_some_and(|l| {
+                l.split_whitespace().take(3).collect::<Vec<_>>() == ["1..3", "proven", "2/2"]
+            }),
+        "seal --wait: expected range 1..3 sealed, then proven, got:\n{sealed}"
+    );
+    let range_proof = dir.path().join("r.proof");
+    let out = succeeded(
+        &client(
+            &url,
+            &[
+                "proof",
+                "--range",
+                "1..3",
+                "-o",
+                path(&range_proof),
+                "--verify",
+            ],
+        ),
+        "proof --range --verify",
+    );
+    assert!(
+        out.contains("range 1..3: range proof verified"),
+        "proof --range --verify: expected the range proof verified, got {out}"
+    );
+    let table = succeeded(&client(&url, &["status"]), "status");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.trim_start().starts_with("1..3") && l.contains("proven"))
+            && table.contains("open range: empty"),
+        "status: expected range 1..3 proven and nothing open, got:\n{table}"
+    );
+
     terminate(&worker);
     let status = wait_exit(&mut worker, Duration::from_secs(30), "worker after SIGTERM");
     let mut worker_out = String::new();
@@ -198,8 +254,8 @@ fn submit_worker_status_and_proof_commands_drive_a_configured_coordinator() {
         let _ = std::io::Read::read_to_string(&mut o, &mut worker_out);
     }
     assert!(
-        status.success() && worker_out.contains("3 proofs accepted"),
-        "worker after SIGTERM: expected a clean exit after 3 proofs, got {status}: {worker_out}"
+        status.success() && worker_out.contains("5 proofs accepted"),
+        "worker after SIGTERM: expected a clean exit after 3 batch proofs and 2 steps, got {status}: {worker_out}"
     );
     let stopped = coord.stop();
     assert!(

@@ -27,6 +27,8 @@ const DEFAULT_CAPACITY: usize = 8;
 const DEFAULT_LEASE_MS: u64 = 30_000;
 /// Default number of leases a job gets before it fails for good.
 const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+/// Default size at which the open range is sealed automatically.
+const DEFAULT_MAX_RANGE_BATCHES: u64 = 8;
 /// Default largest gRPC message: witnesses grow with the capacity, so leave room.
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 64 << 20;
 
@@ -40,6 +42,7 @@ variable overrides the file; relative paths are relative to the file):
   capacity = 8                      # batch circuit capacity, pubdata chunks
   lease_ms = 30000                  # a lease lapses this long after its last heartbeat
   max_attempts = 3                  # leases a job gets before it fails for good
+  max_range_batches = 8             # seal the open range at this many batches; 0: only on SealRange
   max_message_bytes = 67108864      # largest gRPC request or response
 
   [tokens]                          # required, and different from each other
@@ -93,6 +96,7 @@ struct FileConfig {
     capacity: Option<usize>,
     lease_ms: Option<u64>,
     max_attempts: Option<u32>,
+    max_range_batches: Option<u64>,
     max_message_bytes: Option<usize>,
     #[serde(default)]
     tokens: TokensSection,
@@ -167,6 +171,10 @@ pub struct CoordinatorArgs {
     /// Leases a job gets before it fails for good [default: 3].
     #[arg(long, env = "ZKR_MAX_ATTEMPTS", value_name = "N")]
     pub max_attempts: Option<u32>,
+    /// Accepted batches at which the open range is sealed for aggregation
+    /// automatically; 0 seals only on request (`zkr seal`) [default: 8].
+    #[arg(long, env = "ZKR_MAX_RANGE_BATCHES", value_name = "N")]
+    pub max_range_batches: Option<u64>,
     /// Largest gRPC request or response in bytes [default: 67108864].
     #[arg(long, env = "ZKR_MAX_MESSAGE_BYTES", value_name = "BYTES")]
     pub max_message_bytes: Option<usize>,
@@ -213,6 +221,8 @@ pub struct CoordinatorSettings {
     pub lease_ms: u64,
     /// Leases per job.
     pub max_attempts: u32,
+    /// Batches at which the open range is sealed automatically (0: never).
+    pub max_range_batches: u64,
     /// Largest gRPC message.
     pub max_message_bytes: usize,
     /// Sequencer API token.
@@ -308,6 +318,10 @@ impl CoordinatorArgs {
                 .max_attempts
                 .or(file.max_attempts)
                 .unwrap_or(DEFAULT_MAX_ATTEMPTS),
+            max_range_batches: self
+                .max_range_batches
+                .or(file.max_range_batches)
+                .unwrap_or(DEFAULT_MAX_RANGE_BATCHES),
             max_message_bytes: self
                 .max_message_bytes
                 .or(file.max_message_bytes)
@@ -387,6 +401,7 @@ mod tests {
             capacity: None,
             lease_ms: None,
             max_attempts: None,
+            max_range_batches: None,
             max_message_bytes: None,
             sequencer_token: None,
             worker_token: None,
@@ -398,6 +413,7 @@ mod tests {
             match flag {
                 "config" => a.config = Some(value.into()),
                 "capacity" => a.capacity = value.parse().ok(),
+                "max-range-batches" => a.max_range_batches = value.parse().ok(),
                 "sequencer-token" => a.sequencer_token = Some(value.into()),
                 "worker-token" => a.worker_token = Some(value.into()),
                 "tls-cert" => a.tls_cert = Some(value.into()),
@@ -423,6 +439,7 @@ mod tests {
             data_dir = "data"
             capacity = 16
             lease_ms = 1000
+            max_range_batches = 4
             [tokens]
             sequencer = "s-file"
             worker = "w-file"
@@ -437,6 +454,7 @@ mod tests {
         let s = args(&[
             ("config", cfg),
             ("capacity", "32"),
+            ("max-range-batches", "0"),
             ("worker-token", "w-flag"),
         ])
         .resolve()
@@ -448,6 +466,10 @@ mod tests {
         );
         assert_eq!(s.capacity, 32, "capacity: the flag wins over the file");
         assert_eq!(s.lease_ms, 1000, "lease_ms from the file");
+        assert_eq!(
+            s.max_range_batches, 0,
+            "max_range_batches: the flag (0, never) wins over the file"
+        );
         assert_eq!(s.max_attempts, DEFAULT_MAX_ATTEMPTS, "max_attempts default");
         assert_eq!(
             (s.sequencer_token.as_str(), s.worker_token.as_str()),
@@ -475,14 +497,21 @@ mod tests {
         assert_eq!(s.listen, DEFAULT_LISTEN);
         assert_eq!(s.metrics, Some(DEFAULT_METRICS_LISTEN));
         assert_eq!(
-            (s.capacity, s.lease_ms, s.max_attempts, s.max_message_bytes),
+            (
+                s.capacity,
+                s.lease_ms,
+                s.max_attempts,
+                s.max_range_batches,
+                s.max_message_bytes
+            ),
             (
                 DEFAULT_CAPACITY,
                 DEFAULT_LEASE_MS,
                 DEFAULT_MAX_ATTEMPTS,
+                DEFAULT_MAX_RANGE_BATCHES,
                 DEFAULT_MAX_MESSAGE_BYTES
             ),
-            "(capacity, lease_ms, max_attempts, max_message_bytes)"
+            "(capacity, lease_ms, max_attempts, max_range_batches, max_message_bytes)"
         );
         assert_eq!(s.tls, None, "plain text without TLS files");
     }
@@ -550,6 +579,7 @@ mod tests {
                 file.capacity,
                 file.lease_ms,
                 file.max_attempts,
+                file.max_range_batches,
                 file.max_message_bytes
             ),
             (
@@ -557,6 +587,7 @@ mod tests {
                 Some(DEFAULT_CAPACITY),
                 Some(DEFAULT_LEASE_MS),
                 Some(DEFAULT_MAX_ATTEMPTS),
+                Some(DEFAULT_MAX_RANGE_BATCHES),
                 Some(DEFAULT_MAX_MESSAGE_BYTES)
             ),
             "the example shows the defaults"

@@ -14,7 +14,7 @@ use zkr_prover::metrics::{self, Metrics};
 use zkr_prover::store::{JobState, Store};
 
 use super::config::{CoordinatorArgs, CoordinatorSettings};
-use super::proving::build_circuit;
+use super::proving::build_circuits;
 use super::{check_capacity, runtime, shutdown_signal};
 
 /// How long in-flight requests (a worker's long-poll, a proof being checked)
@@ -34,16 +34,17 @@ pub fn run(args: CoordinatorArgs) -> anyhow::Result<()> {
     let store =
         Store::open(dir).with_context(|| format!("opening data directory {}", dir.display()))?;
     check_stored_capacity(&store, settings.capacity)?;
-    let circuit = Arc::new(build_circuit(settings.capacity));
+    let circuits = Arc::new(build_circuits(settings.capacity)?);
     let config = CoordinatorConfig {
         capacity: settings.capacity,
         queue: QueueConfig {
             lease_ms: settings.lease_ms,
             max_attempts: settings.max_attempts,
         },
+        max_range_batches: settings.max_range_batches,
     };
     let coord = Arc::new(
-        Coordinator::open(store, circuit, config)
+        Coordinator::open(store, circuits, config)
             .with_context(|| format!("opening the coordinator on {}", dir.display()))?,
     );
     let last = coord
@@ -51,9 +52,12 @@ pub fn run(args: CoordinatorArgs) -> anyhow::Result<()> {
         .last_batch()
         .context("reading the last batch")?;
     let (jobs, ready) = coord.job_counts();
+    let ranges = coord.ranges().context("reading the sealed ranges")?;
     info!(
         data_dir = %dir.display(),
         last_batch = last,
+        ranges = ranges.len(),
+        sealed_to = ranges.last().map_or(0, |r| r.last),
         queued = jobs.queued,
         ready,
         leased = jobs.leased,
@@ -122,7 +126,7 @@ async fn serve_until_signal(
         max_message_bytes: settings.max_message_bytes,
         tls: settings.tls_files(),
     };
-    info!(%addr, tls = server_config.tls.is_some(), capacity = settings.capacity, "coordinator listening");
+    info!(%addr, tls = server_config.tls.is_some(), capacity = settings.capacity, max_range_batches = settings.max_range_batches, "coordinator listening");
     // Tests and scripts read the port from this line when listening on port 0.
     println!("listening on {addr}");
 

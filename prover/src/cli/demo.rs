@@ -1,7 +1,9 @@
 //! `zkr demo`: the service end to end in one process. An embedded coordinator
 //! and two workers on loopback; the demo plays the sequencer, submits a genesis
 //! batch and random batches over gRPC, waits for every proof, checks each one
-//! and prints a table of what it cost.
+//! and prints a table of what it cost; then seals the batches into one range,
+//! waits for its aggregation tree, prints it level by level, and fetches and
+//! checks the range proof against values recomputed from the batches.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -13,7 +15,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use tokio::sync::{oneshot, watch};
 use tracing::info;
-use zkr_circuits::batch::{BatchCircuit, BatchProof};
+use zkr_aggregator::{range_commitment, Circuits, RangeProof};
+use zkr_circuits::batch::{BatchCircuit, BatchProof, BatchPublicValues};
 use zkr_circuits::executor::execute;
 use zkr_circuits::ops::Batch;
 use zkr_circuits::state::{digest_hex, StateBackend, StateView};
@@ -29,7 +32,7 @@ use zkr_prover::coordinator::{Coordinator, CoordinatorConfig, QueueConfig};
 use zkr_prover::store::Store;
 use zkr_prover::worker::{self, WorkerConfig};
 
-use super::proving::{build_circuit, fmt_duration};
+use super::proving::{build_circuits, fmt_duration};
 use super::{check_capacity, progress, OpCounts};
 
 /// Workers the demo runs.
@@ -43,8 +46,10 @@ pub struct DemoArgs {
     /// Pubdata chunks per batch (a transfer takes 1, a withdrawal 2, a deposit 3).
     #[arg(long, default_value_t = 8)]
     pub capacity: usize,
-    /// Random batches to prove after the genesis batch.
-    #[arg(long, default_value_t = 3)]
+    /// Batches to submit, prove and aggregate into one range, the genesis
+    /// batch included when the state is empty (5: a tree that is not a power
+    /// of two).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
     pub batches: u64,
     /// Accounts created by the genesis batch besides the operator
     /// [default: as many as fit in one batch].
@@ -110,15 +115,23 @@ async fn run_service(args: DemoArgs) -> anyhow::Result<()> {
         );
     }
 
-    let circuit = Arc::new(tokio::task::spawn_blocking(move || build_circuit(capacity)).await?);
+    let circuits = Arc::new(tokio::task::spawn_blocking(move || build_circuits(capacity)).await??);
     let config = CoordinatorConfig {
         capacity,
         queue: QueueConfig {
             lease_ms: 30_000,
             max_attempts: 3,
         },
+        // The demo seals its own batches as one range when they are in.
+        max_range_batches: 0,
     };
-    let coord = Arc::new(Coordinator::open(store.clone(), circuit.clone(), config)?);
+    let coord = Arc::new(Coordinator::open(store.clone(), circuits.clone(), config)?);
+    // Batches a stopped run left unsealed make their own range, so that this
+    // run's range is exactly this run's batches.
+    if let Some((first, last)) = coord.open_range()? {
+        coord.seal()?;
+        info!(first, last, "sealed the batches a previous run left open");
+    }
 
     // Fresh random tokens: the demo's services are reachable on loopback only for its run.
     let mut rng = ChaCha8Rng::from_entropy();
@@ -153,7 +166,8 @@ async fn run_service(args: DemoArgs) -> anyhow::Result<()> {
                     wait: Duration::from_millis(500),
                     tls_ca: None,
                     max_message_bytes: MAX_MESSAGE,
-                    circuits: vec![circuit.clone()],
+                    circuits: vec![circuits.clone()],
+                    kinds: Vec::new(),
                 },
                 workers_stop.clone(),
             ))
@@ -163,7 +177,7 @@ async fn run_service(args: DemoArgs) -> anyhow::Result<()> {
     let channel = client::channel(&url, None).await?;
     let mut sequencer = client::sequencer(channel, &sequencer_token, MAX_MESSAGE)?;
     let first = last_batch + 1;
-    let total = args.batches + u64::from(genesis);
+    let total = args.batches;
     let last = last_batch + total;
     let mut watch_stream = sequencer
         .watch_batches(v1::WatchBatchesRequest { from_batch: first })
@@ -176,6 +190,7 @@ async fn run_service(args: DemoArgs) -> anyhow::Result<()> {
     let bar = progress::steps(total);
     let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
     let mut batches = Vec::new();
+    let mut values = Vec::new();
     for number in first..=last {
         bar.set_message(format!("submitting batch {number}"));
         let state = store.state();
@@ -198,6 +213,11 @@ async fn run_service(args: DemoArgs) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("submitting batch {number}"))?;
         batches.push(batch);
+        values.push(BatchPublicValues {
+            old_root: exec.old_root,
+            new_root: exec.new_root,
+            commitment: exec.commitment,
+        });
     }
 
     let mut proven = std::collections::BTreeSet::new();
@@ -226,20 +246,171 @@ async fn run_service(args: DemoArgs) -> anyhow::Result<()> {
 
     let mut rows = Vec::new();
     for batch in &batches {
-        rows.push(check_proof(&mut sequencer, &circuit, batch).await?);
+        rows.push(check_proof(&mut sequencer, circuits.batch(), batch).await?);
     }
+    print_table(circuits.batch(), &rows);
+    anyhow::ensure!(rows.iter().all(|r| r.verified), "a proof failed to verify");
+    let root = digest_hex(&StateView::new(store.state()).root()?);
+    info!(root = %root, last_batch = store.state().meta()?.last_batch, "all {} proofs verified", rows.len());
+
+    let range = aggregate(&mut sequencer, first, last).await?;
+    println!();
+    println!(
+        "aggregation tree of range {first}..{last}: {} step{}, sealed to proven in {:.1} s",
+        range.steps_total,
+        if range.steps_total == 1 { "" } else { "s" },
+        range.proven_at_ms.saturating_sub(range.sealed_at_ms) as f64 / 1000.0
+    );
+    println!("{}", tree_lines(&range).join("\n"));
+    let checked = check_range_proof(&mut sequencer, &circuits, first, last, &values).await;
+
     let _ = stop_workers.send(true);
     for w in workers {
         w.await?.context("worker")?;
     }
     let _ = stop_server.send(());
     server.await?.context("coordinator")?;
-
-    print_table(&circuit, &rows);
-    anyhow::ensure!(rows.iter().all(|r| r.verified), "a proof failed to verify");
-    let root = digest_hex(&StateView::new(store.state()).root()?);
-    info!(root = %root, last_batch = store.state().meta()?.last_batch, "all {} proofs verified", rows.len());
+    let (bytes, pv) = checked?;
+    println!(
+        "range proof {first}..{last}: {bytes} bytes, verified by the aggregation circuit; \
+         its public values are those recomputed from the batches:"
+    );
+    println!("  old root:    0x{}", digest_hex(&pv.old_root));
+    println!("  new root:    0x{}", digest_hex(&pv.new_root));
+    println!("  commitment:  0x{}", hex::encode(pv.commitment));
     Ok(())
+}
+
+/// Seals `first..=last` (the open range) and waits until its range proof is stored.
+async fn aggregate(
+    sequencer: &mut client::SequencerApi,
+    first: u64,
+    last: u64,
+) -> anyhow::Result<v1::RangeInfo> {
+    let sealed = sequencer
+        .seal_range(v1::SealRangeRequest {})
+        .await
+        .context("sealing the range")?
+        .into_inner();
+    let bounds = sealed.range.as_ref().map(|r| (r.first, r.last));
+    anyhow::ensure!(
+        bounds == Some((first, last)),
+        "expected the sealed range to be batches {first}..{last}, got {bounds:?}"
+    );
+    info!(first, last, steps = sealed.steps_total, "range sealed");
+    let bar = progress::steps(u64::from(sealed.steps_total));
+    loop {
+        let r = sequencer
+            .get_range(v1::GetRangeRequest {
+                batch_number: first,
+            })
+            .await
+            .context("asking for the range")?
+            .into_inner();
+        bar.set_position(u64::from(r.steps_done));
+        bar.set_message(format!(
+            "aggregating {first}..{last}: {} of {} steps by {WORKERS} workers",
+            r.steps_done, r.steps_total
+        ));
+        match v1::RangeStatus::try_from(r.status) {
+            Ok(v1::RangeStatus::Proven) => {
+                bar.finish_and_clear();
+                return Ok(r);
+            }
+            Ok(v1::RangeStatus::Failed) => {
+                bar.finish_and_clear();
+                anyhow::bail!("range {first}..{last} failed: {}", r.error);
+            }
+            _ => tokio::time::sleep(Duration::from_millis(250)).await,
+        }
+    }
+}
+
+/// The aggregation tree, one line per level: its steps and the time from the
+/// level's first lease to its last proof.
+fn tree_lines(r: &v1::RangeInfo) -> Vec<String> {
+    let mut levels: std::collections::BTreeMap<u32, Vec<&v1::AggregationStep>> =
+        std::collections::BTreeMap::new();
+    for s in &r.steps {
+        levels.entry(s.level).or_default().push(s);
+    }
+    levels
+        .iter()
+        .map(|(level, steps)| {
+            let names: Vec<String> = steps
+                .iter()
+                .map(|s| {
+                    s.range
+                        .as_ref()
+                        .map_or_else(|| "?".into(), |b| format!("{}..{}", b.first, b.last))
+                })
+                .collect();
+            let start = steps.iter().map(|s| s.started_at_ms).min().unwrap_or(0);
+            let end = steps.iter().map(|s| s.proven_at_ms).max().unwrap_or(0);
+            format!(
+                "level {level}: {} ({} step{}, {:.1} s)",
+                names.join(" "),
+                steps.len(),
+                if steps.len() == 1 { "" } else { "s" },
+                end.saturating_sub(start) as f64 / 1000.0
+            )
+        })
+        .collect()
+}
+
+/// Fetches the range proof over gRPC, verifies it with the aggregation circuit
+/// and checks its public values against `values` (the batches', as executed);
+/// returns its size and public values.
+async fn check_range_proof(
+    sequencer: &mut client::SequencerApi,
+    circuits: &Circuits,
+    first: u64,
+    last: u64,
+    values: &[BatchPublicValues],
+) -> anyhow::Result<(usize, BatchPublicValues)> {
+    let p = sequencer
+        .get_proof(v1::GetProofRequest {
+            target: Some(v1::get_proof_request::Target::Range(v1::BatchRange {
+                first,
+                last,
+            })),
+            kind: v1::ProofKind::Aggregate as i32,
+        })
+        .await
+        .with_context(|| format!("range proof of {first}..{last}"))?
+        .into_inner();
+    anyhow::ensure!(
+        p.kind == v1::ProofKind::Aggregate as i32,
+        "expected an aggregate proof, got kind {}",
+        p.kind
+    );
+    let proof = RangeProof::from_bytes(&p.proof, circuits.aggregation())
+        .context("decoding the range proof")?;
+    circuits
+        .aggregation()
+        .verify(&proof)
+        .context("verifying the range proof")?;
+    let got = proof.public_values()?;
+    let (Some(head), Some(tail)) = (values.first(), values.last()) else {
+        anyhow::bail!("no batches to compare the range proof with");
+    };
+    let commitments: Vec<[u8; 32]> = values.iter().map(|v| v.commitment).collect();
+    let expected = BatchPublicValues {
+        old_root: head.old_root,
+        new_root: tail.new_root,
+        commitment: range_commitment(&commitments),
+    };
+    anyhow::ensure!(
+        got == expected,
+        "the range proof states {} -> {} with commitment {}, the batches give {} -> {} with {}",
+        digest_hex(&got.old_root),
+        digest_hex(&got.new_root),
+        hex::encode(got.commitment),
+        digest_hex(&expected.old_root),
+        digest_hex(&expected.new_root),
+        hex::encode(expected.commitment)
+    );
+    Ok((p.proof.len(), got))
 }
 
 /// Fetches a batch's proof over gRPC and checks it against the circuit and the batch's values.
@@ -257,6 +428,7 @@ async fn check_proof(
     let p = sequencer
         .get_proof(v1::GetProofRequest {
             target: Some(v1::get_proof_request::Target::BatchNumber(n)),
+            kind: v1::ProofKind::Batch as i32,
         })
         .await
         .with_context(|| format!("proof of batch {n}"))?
@@ -367,6 +539,34 @@ fn markdown_table(header: &[&str], rows: &[Vec<String>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tree_has_a_line_per_level_with_its_steps_and_time() {
+        let step = |first, last, level, started_at_ms, proven_at_ms| v1::AggregationStep {
+            range: Some(v1::BatchRange { first, last }),
+            level,
+            started_at_ms,
+            proven_at_ms,
+            ..Default::default()
+        };
+        let r = v1::RangeInfo {
+            steps: vec![
+                step(1, 2, 1, 1_000, 4_000),
+                step(3, 4, 1, 1_500, 8_100),
+                step(1, 4, 2, 8_200, 11_700),
+                step(1, 5, 3, 11_800, 15_000),
+            ],
+            ..Default::default()
+        };
+        assert_eq!(
+            tree_lines(&r),
+            vec![
+                "level 1: 1..2 3..4 (2 steps, 7.1 s)",
+                "level 2: 1..4 (1 step, 3.5 s)",
+                "level 3: 1..5 (1 step, 3.2 s)",
+            ]
+        );
+    }
 
     #[test]
     fn table_pads_columns_and_right_aligns_numbers() {

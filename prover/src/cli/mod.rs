@@ -9,6 +9,7 @@ mod progress;
 mod proof;
 mod prove_batch;
 mod proving;
+mod seal;
 mod status;
 mod submit;
 mod worker;
@@ -32,7 +33,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Build a batch circuit, then prove and verify a genesis batch and random batches.
+    /// Run a coordinator and two workers in one process: prove a genesis batch
+    /// and random batches, aggregate them into one range proof, verify it.
     Demo(demo::DemoArgs),
     /// Execute, prove and verify one batch against a state directory, then commit it.
     ProveBatch(prove_batch::ProveBatchArgs),
@@ -47,8 +49,11 @@ enum Command {
     Submit(submit::SubmitArgs),
     /// Show the status of one batch or of every batch; --watch follows changes.
     Status(status::StatusArgs),
-    /// Fetch the proof of a batch from the coordinator.
+    /// Fetch the proof of a batch, or the range proof of a sealed range, from the coordinator.
     Proof(proof::ProofArgs),
+    /// Seal the open range (every accepted batch since the last range) so that
+    /// it is aggregated into one range proof; --wait follows it until proven.
+    Seal(seal::SealArgs),
 }
 
 impl Cli {
@@ -63,6 +68,7 @@ impl Cli {
             Command::Submit(args) => submit::run(args),
             Command::Status(args) => status::run(args),
             Command::Proof(args) => proof::run(args),
+            Command::Seal(args) => seal::run(args),
         }
     }
 }
@@ -196,13 +202,13 @@ mod tests {
     }
 
     #[test]
-    fn demo_defaults_are_capacity_8_and_3_batches() {
+    fn demo_defaults_are_capacity_8_and_5_batches() {
         let cli = Cli::parse_from(["zkr", "demo"]);
         match cli.command {
             Command::Demo(args) => {
                 assert_eq!(
                     (args.capacity, args.batches),
-                    (8, 3),
+                    (8, 5),
                     "expected (capacity, batches)"
                 );
                 assert!(

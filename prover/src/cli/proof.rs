@@ -1,29 +1,67 @@
-//! `zkr proof`: fetch a batch's proof from the coordinator and write its bytes,
-//! optionally checking it locally first.
+//! `zkr proof`: fetch a batch's proof, or a sealed range's range proof, from
+//! the coordinator and write its bytes, optionally checking it locally first.
 
 use std::path::PathBuf;
+use std::str::FromStr;
 
 use anyhow::Context as _;
 use clap::Args;
-use zkr_circuits::batch::BatchProof;
+use zkr_aggregator::RangeProof;
+use zkr_circuits::batch::{BatchProof, BatchPublicValues};
 use zkr_proto::convert::root_to_bytes;
 use zkr_proto::v1;
 
 use super::config::{status_error, SequencerConnection};
-use super::proving::build_circuit;
+use super::proving::build_circuits;
 use super::{root_hex, runtime};
+
+/// A range of batches on the command line: `FIRST..LAST`, both included.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RangeArg {
+    /// First batch.
+    pub first: u64,
+    /// Last batch.
+    pub last: u64,
+}
+
+impl FromStr for RangeArg {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("{s:?} is not a range: expected FIRST..LAST, e.g. 1..8");
+        let (a, b) = s.split_once("..").ok_or_else(bad)?;
+        let first: u64 = a.trim().parse().map_err(|_| bad())?;
+        let last: u64 = b.trim().parse().map_err(|_| bad())?;
+        if first == 0 || last < first {
+            return Err(format!(
+                "{s:?}: expected 1 <= FIRST <= LAST (batches are numbered from 1)"
+            ));
+        }
+        Ok(Self { first, last })
+    }
+}
+
+impl std::fmt::Display for RangeArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}..{}", self.first, self.last)
+    }
+}
 
 /// Options of `zkr proof`.
 #[derive(Debug, Args)]
 pub struct ProofArgs {
     /// The batch whose proof to fetch.
-    #[arg(value_name = "BATCH")]
-    pub batch: u64,
+    #[arg(value_name = "BATCH", required_unless_present = "range")]
+    pub batch: Option<u64>,
+    /// Fetch the range proof of the sealed range FIRST..LAST (both included;
+    /// its bounds exactly, as `zkr status` lists them) instead of a batch proof.
+    #[arg(long, value_name = "FIRST..LAST", conflicts_with = "batch")]
+    pub range: Option<RangeArg>,
     /// Where to write the proof bytes (plonky2's encoding with public inputs).
     #[arg(short = 'o', long = "output", value_name = "PROOF_FILE")]
     pub output: PathBuf,
     /// Verify the proof and the roots and commitment it states before writing
-    /// it (builds the batch circuit of the proof's capacity: seconds).
+    /// it (builds the circuits of the proof's capacity: seconds).
     #[arg(long)]
     pub verify: bool,
     #[command(flatten)]
@@ -32,27 +70,50 @@ pub struct ProofArgs {
 
 /// Runs `zkr proof`.
 pub fn run(args: ProofArgs) -> anyhow::Result<()> {
-    let n = args.batch;
+    use v1::get_proof_request::Target;
+    let (what, request) = match (args.range, args.batch) {
+        (Some(r), _) => (
+            format!("range {r}"),
+            v1::GetProofRequest {
+                target: Some(Target::Range(v1::BatchRange {
+                    first: r.first,
+                    last: r.last,
+                })),
+                kind: v1::ProofKind::Aggregate as i32,
+            },
+        ),
+        (None, Some(n)) => (
+            format!("batch {n}"),
+            v1::GetProofRequest {
+                target: Some(Target::BatchNumber(n)),
+                kind: v1::ProofKind::Batch as i32,
+            },
+        ),
+        (None, None) => anyhow::bail!("name a BATCH or a --range"),
+    };
     let url = args.connection.coordinator.clone();
     let p = runtime()?
         .block_on(async {
             let mut api = args.connection.connect().await?;
-            api.get_proof(v1::GetProofRequest {
-                target: Some(v1::get_proof_request::Target::BatchNumber(n)),
-            })
-            .await
-            .map(|r| r.into_inner())
-            .map_err(status_error)
+            api.get_proof(request)
+                .await
+                .map(|r| r.into_inner())
+                .map_err(status_error)
         })
-        .with_context(|| format!("fetching the proof of batch {n} from {url}"))?;
+        .with_context(|| format!("fetching the proof of {what} from {url}"))?;
     if args.verify {
-        verify(n, &p)
-            .with_context(|| format!("the proof of batch {n} from {url} is not written"))?;
+        verify(&what, &p)
+            .with_context(|| format!("the proof of {what} from {url} is not written"))?;
     }
     std::fs::write(&args.output, &p.proof)
         .with_context(|| format!("writing {}", args.output.display()))?;
+    let kind = if p.kind == v1::ProofKind::Aggregate as i32 {
+        "range proof"
+    } else {
+        "proof"
+    };
     println!(
-        "batch {n}: proof{} written to {} ({} bytes)",
+        "{what}: {kind}{} written to {} ({} bytes)",
         if args.verify { " verified and" } else { "" },
         args.output.display(),
         p.proof.len()
@@ -65,26 +126,59 @@ pub fn run(args: ProofArgs) -> anyhow::Result<()> {
 }
 
 /// Checks that the proof verifies and states the roots and commitment the coordinator reports.
-fn verify(n: u64, p: &v1::ProofResponse) -> anyhow::Result<()> {
+fn verify(what: &str, p: &v1::ProofResponse) -> anyhow::Result<()> {
     let capacity = p.circuit_capacity as usize;
     super::check_capacity(capacity)?;
-    let circuit = build_circuit(capacity);
-    let proof = BatchProof::from_bytes(&p.proof, &circuit).context("decoding the proof")?;
-    circuit.verify(&proof).context("verifying the proof")?;
-    let values = proof
-        .public_values()
-        .context("reading the proof's public values")?;
-    for (what, proven, reported) in [
+    let circuits = build_circuits(capacity)?;
+    let values: BatchPublicValues = if p.kind == v1::ProofKind::Aggregate as i32 {
+        let proof = RangeProof::from_bytes(&p.proof, circuits.aggregation())
+            .context("decoding the range proof")?;
+        circuits
+            .aggregation()
+            .verify(&proof)
+            .context("verifying the range proof")?;
+        proof
+            .public_values()
+            .context("reading the proof's public values")?
+    } else {
+        let proof =
+            BatchProof::from_bytes(&p.proof, circuits.batch()).context("decoding the proof")?;
+        circuits
+            .batch()
+            .verify(&proof)
+            .context("verifying the proof")?;
+        proof
+            .public_values()
+            .context("reading the proof's public values")?
+    };
+    for (name, proven, reported) in [
         ("old root", root_to_bytes(&values.old_root), &p.old_root),
         ("new root", root_to_bytes(&values.new_root), &p.new_root),
         ("commitment", values.commitment.to_vec(), &p.commitment),
     ] {
         anyhow::ensure!(
             &proven == reported,
-            "batch {n}: the proof states {what} {}, the coordinator reports {}",
+            "{what}: the proof states {name} {}, the coordinator reports {}",
             hex::encode(&proven),
             hex::encode(reported)
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_parse_as_first_dot_dot_last() {
+        assert_eq!("3..9".parse(), Ok(RangeArg { first: 3, last: 9 }));
+        assert_eq!("4..4".parse(), Ok(RangeArg { first: 4, last: 4 }));
+        for bad in ["3", "9..3", "0..2", "a..b", "1...2", ""] {
+            assert!(
+                bad.parse::<RangeArg>().is_err(),
+                "expected {bad:?} to be refused"
+            );
+        }
+    }
 }

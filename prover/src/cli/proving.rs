@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use indicatif::ProgressBar;
 use tracing::info;
+use zkr_aggregator::Circuits;
 use zkr_circuits::batch::{BatchCircuit, BatchProof};
 use zkr_circuits::executor::BatchExecution;
 use zkr_circuits::state::digest_hex;
@@ -27,6 +28,29 @@ pub fn build_circuit(capacity: usize) -> BatchCircuit {
         start.elapsed()
     );
     circuit
+}
+
+/// Builds the batch circuit for `capacity` chunks padded to the recursion
+/// shape, and the aggregation circuit over it (the circuits of the service:
+/// only such batch proofs aggregate), with a spinner while they build.
+pub fn build_circuits(capacity: usize) -> anyhow::Result<Circuits> {
+    let spinner = progress::spinner(format!(
+        "building batch and aggregation circuits (capacity {capacity})…"
+    ));
+    let start = Instant::now();
+    let circuits = Circuits::build(capacity);
+    spinner.finish_and_clear();
+    let circuits =
+        circuits.with_context(|| format!("building the circuits of capacity {capacity}"))?;
+    info!(
+        capacity,
+        batch_rows = 1u64 << circuits.batch().degree_bits(),
+        batch_gates = circuits.batch().num_gates(),
+        aggregation_gates = circuits.aggregation().num_gates(),
+        "built batch and aggregation circuits in {:.1?}",
+        start.elapsed()
+    );
+    Ok(circuits)
 }
 
 /// A proof and what it took.

@@ -1,5 +1,6 @@
 //! `zkr status`: where batches are in the pipeline, one in detail or all in a
-//! table, and with `--watch` each change as it happens.
+//! table with the sealed ranges and their aggregation, and with `--watch` each
+//! change as it happens.
 
 use anyhow::Context as _;
 use clap::Args;
@@ -50,6 +51,44 @@ fn status_name(code: i32) -> &'static str {
     }
 }
 
+/// A range status as people say it.
+pub fn range_status_name(code: i32) -> &'static str {
+    match v1::RangeStatus::try_from(code) {
+        Ok(v1::RangeStatus::Aggregating) => "aggregating",
+        Ok(v1::RangeStatus::Proven) => "proven",
+        Ok(v1::RangeStatus::Failed) => "failed",
+        _ => "unknown",
+    }
+}
+
+/// `FIRST..LAST` of a range on the wire.
+pub fn span(r: Option<&v1::BatchRange>) -> String {
+    r.map_or_else(|| "?".to_string(), |r| format!("{}..{}", r.first, r.last))
+}
+
+/// One line for a sealed range: bounds, status, steps, timing, error.
+pub fn range_line(r: &v1::RangeInfo, now: u64) -> String {
+    let timing = if r.proven_at_ms > 0 {
+        format!(
+            "proven in {} after sealing",
+            secs(r.proven_at_ms.saturating_sub(r.sealed_at_ms))
+        )
+    } else {
+        format!("sealed {} ago", secs(now.saturating_sub(r.sealed_at_ms)))
+    };
+    let mut line = format!(
+        "{:>11}  {:<11}  {:>5}  {}",
+        span(r.range.as_ref()),
+        range_status_name(r.status),
+        format!("{}/{}", r.steps_done, r.steps_total),
+        timing
+    );
+    if !r.error.is_empty() {
+        line.push_str(&format!("  {}", r.error));
+    }
+    line
+}
+
 /// Milliseconds as seconds with one decimal.
 fn secs(ms: u64) -> String {
     format!("{:.1} s", ms as f64 / 1000.0)
@@ -87,6 +126,20 @@ async fn show_one(api: &mut SequencerApi, n: u64) -> anyhow::Result<()> {
     );
     if !b.error.is_empty() {
         println!("  error:       {}", b.error);
+    }
+    match api.get_range(v1::GetRangeRequest { batch_number: n }).await {
+        Ok(r) => {
+            let r = r.into_inner();
+            println!(
+                "  range:       {} ({}, {} of {} aggregation steps)",
+                span(r.range.as_ref()),
+                range_status_name(r.status),
+                r.steps_done,
+                r.steps_total
+            );
+        }
+        Err(s) if s.code() == Code::NotFound => println!("  range:       open (not sealed yet)"),
+        Err(s) => return Err(status_error(s)).context("its range"),
     }
     Ok(())
 }
@@ -136,6 +189,30 @@ async fn show_all(api: &mut SequencerApi) -> anyhow::Result<()> {
         counts[v1::BatchStatus::Accepted as usize],
         counts[v1::BatchStatus::Failed as usize]
     );
+    let list = api
+        .list_ranges(v1::ListRangesRequest {})
+        .await
+        .map_err(status_error)
+        .context("listing ranges")?
+        .into_inner();
+    println!();
+    if list.ranges.is_empty() {
+        println!("no range sealed yet");
+    } else {
+        println!("{:>11}  {:<11}  {:>5}  time", "range", "status", "steps");
+        for r in &list.ranges {
+            println!("{}", range_line(r, now));
+        }
+    }
+    match &list.open {
+        Some(o) => println!(
+            "open range: {}..{} ({} batches, not sealed yet)",
+            o.first,
+            o.last,
+            o.last + 1 - o.first
+        ),
+        None => println!("open range: empty"),
+    }
     Ok(())
 }
 
@@ -225,6 +302,25 @@ mod tests {
                 "{status:?}: expected {expected:?}, got {got:?}"
             );
         }
+    }
+
+    #[test]
+    fn range_lines_show_bounds_status_steps_and_timing() {
+        let r = v1::RangeInfo {
+            range: Some(v1::BatchRange { first: 1, last: 5 }),
+            status: v1::RangeStatus::Proven as i32,
+            steps_done: 4,
+            steps_total: 4,
+            sealed_at_ms: 1_000,
+            proven_at_ms: 13_300,
+            ..Default::default()
+        };
+        let line = range_line(&r, 20_000);
+        assert_eq!(
+            line.split_whitespace().collect::<Vec<_>>(),
+            ["1..5", "proven", "4/4", "proven", "in", "12.3", "s", "after", "sealing"],
+            "got {line:?}"
+        );
     }
 
     #[test]

@@ -5,9 +5,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use clap::Args;
+use clap::{Args, ValueEnum};
 use tokio::sync::watch;
 use tracing::{info, warn};
+use zkr_prover::store::JobKind;
 use zkr_prover::worker::{self, WorkerConfig, WorkerError};
 
 use super::config::{DEFAULT_COORDINATOR_URL, DEFAULT_MAX_MESSAGE_BYTES};
@@ -44,6 +45,27 @@ pub struct WorkerArgs {
     /// Largest gRPC message, in bytes.
     #[arg(long, env = "ZKR_MAX_MESSAGE_BYTES", default_value_t = DEFAULT_MAX_MESSAGE_BYTES, value_name = "BYTES")]
     pub max_message_bytes: usize,
+    /// Kinds of jobs to take, comma-separated [default: every kind].
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "KIND,...")]
+    pub kinds: Vec<KindArg>,
+}
+
+/// A kind of job on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    /// Batch proofs.
+    Batch,
+    /// Aggregation steps of sealed ranges.
+    Aggregate,
+}
+
+impl From<KindArg> for JobKind {
+    fn from(k: KindArg) -> Self {
+        match k {
+            KindArg::Batch => JobKind::BatchProof,
+            KindArg::Aggregate => JobKind::Aggregate,
+        }
+    }
 }
 
 /// `host-pid`, or `worker-pid` where the host name cannot be read.
@@ -76,6 +98,7 @@ pub fn run(args: WorkerArgs) -> anyhow::Result<()> {
         max_message_bytes: args.max_message_bytes,
         // Built when the first job says which capacity it needs.
         circuits: Vec::new(),
+        kinds: args.kinds.into_iter().map(JobKind::from).collect(),
     };
     runtime()?.block_on(async move {
         let (stop, stopped) = watch::channel(false);

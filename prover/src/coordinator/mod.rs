@@ -1,7 +1,12 @@
 //! The coordinator: accepts batches strictly in order, applies them to the state
-//! and enqueues a proving job each (the witness stage), leases jobs to workers and
-//! accepts their proofs after checking them. The gRPC services in `service` are a
-//! thin layer over this.
+//! and enqueues a proving job each (the witness stage), seals consecutive
+//! accepted batches into ranges with one aggregation job per step of their
+//! tree, leases jobs to workers and accepts their proofs after checking them.
+//! The gRPC services in `service` are a thin layer over this.
+//!
+//! Every change is committed to the store before it is visible; the in-memory
+//! queue and worker list are rebuilt from the store when the coordinator
+//! opens, so a coordinator killed at any point restarts where it was.
 
 mod queue;
 pub mod server;
@@ -9,17 +14,23 @@ pub mod service;
 
 pub use queue::{JobCounts, Queue, QueueConfig, QueueError};
 
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::{broadcast, Notify};
-use zkr_circuits::batch::{BatchCircuit, BatchProof};
+use zkr_aggregator::{plan, range_commitment, Circuits, Part, RangeProof};
+use zkr_circuits::batch::BatchProof;
 use zkr_circuits::executor::{execute, ExecError};
 use zkr_circuits::ops::Batch;
 use zkr_circuits::state::{digest_hex, Digest, StateError, StateView};
 use zkr_circuits::witness::{generate, WitnessError};
 
-use crate::store::{BatchRecord, BatchStatus, JobKind, JobRecord, JobState, Store, StoreError};
+use crate::aggregate::{AggregateWitness, ChildProof};
+use crate::store::{
+    BatchRecord, BatchStatus, Changes, JobKind, JobRecord, JobState, RangeRecord, RangeStatus,
+    RangeValues, StepRecord, Store, StoreError, WorkerRecord,
+};
 
 /// Wall-clock milliseconds since the Unix epoch.
 pub fn now_ms() -> u64 {
@@ -124,6 +135,22 @@ pub enum JobError {
     Store(#[from] StoreError),
 }
 
+/// Why a range cannot be sealed.
+#[derive(Debug, thiserror::Error)]
+pub enum SealError {
+    /// No accepted batch is open.
+    #[error(
+        "no batch to seal: every accepted batch (up to batch {last_batch}) is in a sealed range"
+    )]
+    Empty {
+        /// The last accepted batch (0 before the first).
+        last_batch: u64,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// A job handed to a worker, with its witness.
 #[derive(Clone, Debug)]
 pub struct Assignment {
@@ -140,6 +167,8 @@ pub struct CoordinatorConfig {
     pub capacity: usize,
     /// Lease length and attempts.
     pub queue: QueueConfig,
+    /// Accepted batches at which the open range is sealed automatically; 0 never.
+    pub max_range_batches: u64,
 }
 
 /// Event counters the metrics endpoint reads.
@@ -156,6 +185,8 @@ pub struct Counters {
 struct Inner {
     queue: Queue,
     next_worker_id: u64,
+    /// Kinds of jobs each registered worker accepts.
+    workers: HashMap<u64, Vec<JobKind>>,
 }
 
 /// The coordinator.
@@ -164,36 +195,69 @@ pub struct Coordinator {
     inner: Mutex<Inner>,
     jobs_ready: Notify,
     events: broadcast::Sender<BatchRecord>,
-    circuit: Arc<BatchCircuit>,
+    circuits: Arc<Circuits>,
     config: CoordinatorConfig,
     closing: tokio::sync::watch::Sender<bool>,
     /// Event counters.
     pub counters: Counters,
 }
 
+fn corrupt(what: String, why: impl Into<String>) -> StoreError {
+    StoreError::Corrupt {
+        what,
+        why: why.into(),
+    }
+}
+
+/// `a..b`, both batches included.
+fn span(first: u64, last: u64) -> String {
+    format!("{first}..{last}")
+}
+
 impl Coordinator {
-    /// Opens the coordinator on a store, with the batch circuit it checks proofs against.
+    /// Opens the coordinator on a store, with the batch and aggregation circuits
+    /// it checks proofs against; seals the open range first if it is already full.
     pub fn open(
         store: Store,
-        circuit: Arc<BatchCircuit>,
+        circuits: Arc<Circuits>,
         config: CoordinatorConfig,
     ) -> Result<Self, StoreError> {
         let queue = Queue::new(store.jobs()?, store.counter("next_lease_id")?, config.queue);
         let next_worker_id = store.counter("next_worker_id")?;
+        let workers = store
+            .workers()?
+            .into_iter()
+            .map(|(id, w)| (id, w.kinds))
+            .collect();
         let (events, _) = broadcast::channel(1024);
-        Ok(Self {
+        let coord = Self {
             store,
             inner: Mutex::new(Inner {
                 queue,
                 next_worker_id,
+                workers,
             }),
             jobs_ready: Notify::new(),
             events,
-            circuit,
+            circuits,
             config,
             closing: tokio::sync::watch::Sender::new(false),
             counters: Counters::default(),
-        })
+        };
+        // A limit lowered since the last run leaves a fuller open range: seal it now.
+        if coord.config.max_range_batches > 0 {
+            let mut inner = coord.lock();
+            loop {
+                let first = coord.open_start()?;
+                let last = coord.store.last_batch()?;
+                let max = coord.config.max_range_batches;
+                if last + 1 < first + max {
+                    break;
+                }
+                coord.seal_locked(&mut inner, first, first + max - 1)?;
+            }
+        }
+        Ok(coord)
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -231,8 +295,22 @@ impl Coordinator {
         let _ = self.events.send(record.clone());
     }
 
+    /// First batch of the open range: the one after the last sealed range.
+    fn open_start(&self) -> Result<u64, StoreError> {
+        Ok(self.store.last_range()?.map_or(1, |r| r.last + 1))
+    }
+
+    /// The open range (accepted batches not sealed yet), if any.
+    pub fn open_range(&self) -> Result<Option<(u64, u64)>, StoreError> {
+        let _inner = self.lock();
+        let first = self.open_start()?;
+        let last = self.store.last_batch()?;
+        Ok((last >= first).then_some((first, last)))
+    }
+
     /// Accepts the next batch: checks order and roots, executes it, and stores the
-    /// state change, the batch, its witness and its proving job in one transaction.
+    /// state change, the batch, its witness and its proving job in one transaction,
+    /// with the range it completes when the open range reaches `max_range_batches`.
     pub fn submit(&self, s: Submission) -> Result<SubmitOutcome, SubmitError> {
         let mut inner = self.lock();
         let number = s.batch.number;
@@ -286,6 +364,7 @@ impl Coordinator {
             state: JobState::Queued,
             attempts: 0,
             last_error: None,
+            step: None,
         };
         let now = now_ms();
         let record = BatchRecord {
@@ -299,9 +378,28 @@ impl Coordinator {
             accepted_ms: now,
             updated_ms: now,
         };
+        let open = self.open_start()?;
+        let max = self.config.max_range_batches;
+        let sealed = if max > 0 && number + 1 >= open + max {
+            Some(self.build_range(open, number, job.id + 1, Some(&record))?)
+        } else {
+            None
+        };
+        let mut also = Changes::default();
+        if let Some((range, jobs)) = &sealed {
+            also.ranges.push(range.clone());
+            also.jobs.clone_from(jobs);
+            also.next_job_id = Some(job.id + 1 + jobs.len() as u64);
+        }
         self.store
-            .accept_batch(&exec.writes, &record, &job, &witness)?;
+            .accept_batch(&exec.writes, &record, &job, &witness, &also)?;
         inner.queue.push(job);
+        if let Some((range, jobs)) = sealed {
+            for j in jobs {
+                inner.queue.push(j);
+            }
+            tracing::info!(range = %span(range.first, range.last), steps = range.steps.len(), "range sealed (full)");
+        }
         drop(inner);
         self.jobs_ready.notify_waiters();
         self.publish(&record);
@@ -312,13 +410,154 @@ impl Coordinator {
         })
     }
 
-    /// Registers a worker; returns its id.
-    pub fn register_worker(&self, name: &str) -> Result<u64, StoreError> {
+    /// Seals the open range: every accepted batch since the last sealed range
+    /// becomes a range, stored with one aggregation job per step in one commit.
+    pub fn seal(&self) -> Result<RangeRecord, SealError> {
+        let mut inner = self.lock();
+        let first = self.open_start()?;
+        let last = self.store.last_batch()?;
+        if last < first {
+            return Err(SealError::Empty { last_batch: last });
+        }
+        let range = self.seal_locked(&mut inner, first, last)?;
+        drop(inner);
+        self.jobs_ready.notify_waiters();
+        Ok(range)
+    }
+
+    fn seal_locked(
+        &self,
+        inner: &mut Inner,
+        first: u64,
+        last: u64,
+    ) -> Result<RangeRecord, StoreError> {
+        let next_job_id = self.store.counter("next_job_id")?;
+        let (range, jobs) = self.build_range(first, last, next_job_id, None)?;
+        self.store.apply(&Changes {
+            ranges: vec![range.clone()],
+            jobs: jobs.clone(),
+            next_job_id: Some(next_job_id + jobs.len() as u64),
+            ..Changes::default()
+        })?;
+        for j in jobs {
+            inner.queue.push(j);
+        }
+        tracing::info!(range = %span(first, last), steps = range.steps.len(), status = ?range.status, "range sealed");
+        Ok(range)
+    }
+
+    /// The record of range `first..=last` and its step jobs (ids from
+    /// `first_job_id`), each depending on its children's jobs. `new` is a
+    /// batch being accepted in the same commit. A range holding a failed batch
+    /// is failed from the start, and so are its jobs.
+    fn build_range(
+        &self,
+        first: u64,
+        last: u64,
+        first_job_id: u64,
+        new: Option<&BatchRecord>,
+    ) -> Result<(RangeRecord, Vec<JobRecord>), StoreError> {
+        let mut batches = Vec::new();
+        for n in first..=last {
+            let b = match new {
+                Some(b) if b.number() == n => b.clone(),
+                _ => self
+                    .store
+                    .batch(n)?
+                    .ok_or_else(|| corrupt(format!("batch {n}"), "missing for its range"))?,
+            };
+            batches.push(b);
+        }
+        let error = batches
+            .iter()
+            .find(|b| b.status == BatchStatus::Failed)
+            .map(|b| {
+                format!(
+                    "batch {} failed: {}",
+                    b.number(),
+                    b.error.as_deref().unwrap_or("no reason recorded")
+                )
+            });
+        let commitments: Vec<[u8; 32]> = batches.iter().map(|b| b.commitment).collect();
+        let at = |n: u64| (n - first) as usize;
+        let values = |start: u64, end: u64| RangeValues {
+            old_root: batches[at(start)].old_root,
+            new_root: batches[at(end - 1)].new_root,
+            commitment: range_commitment(&commitments[at(start)..at(end)]),
+        };
+        let mut ids: HashMap<(u64, u64), u64> = HashMap::new();
+        let mut jobs = Vec::new();
+        let mut steps = Vec::new();
+        for (i, step) in plan(first, last + 1).into_iter().enumerate() {
+            let id = first_job_id + i as u64;
+            let mut depends_on = Vec::new();
+            for part in [Some(step.left), step.right].into_iter().flatten() {
+                depends_on.push(match part {
+                    Part::Batch(n) => batches[at(n)].job_id,
+                    Part::Range { start, end } => {
+                        ids.get(&(start, end)).copied().ok_or_else(|| {
+                            corrupt(
+                                format!("range {}", span(first, last)),
+                                format!("step {start}..{end} planned after its parent"),
+                            )
+                        })?
+                    }
+                });
+            }
+            ids.insert((step.start, step.end), id);
+            jobs.push(JobRecord {
+                id,
+                kind: JobKind::Aggregate,
+                batch_number: step.start,
+                capacity: self.config.capacity,
+                depends_on,
+                state: if error.is_some() {
+                    JobState::Failed
+                } else {
+                    JobState::Queued
+                },
+                attempts: 0,
+                last_error: error.clone(),
+                step: Some(step),
+            });
+            steps.push(StepRecord {
+                step,
+                job_id: id,
+                expected: values(step.start, step.end),
+                started_ms: None,
+                proven_ms: None,
+            });
+        }
+        let now = now_ms();
+        let range = RangeRecord {
+            first,
+            last,
+            status: if error.is_some() {
+                RangeStatus::Failed
+            } else {
+                RangeStatus::Aggregating
+            },
+            error,
+            values: values(first, last + 1),
+            steps,
+            sealed_ms: now,
+            updated_ms: now,
+        };
+        Ok((range, jobs))
+    }
+
+    /// Registers a worker accepting `kinds` of jobs; returns its id.
+    pub fn register_worker(&self, name: &str, kinds: &[JobKind]) -> Result<u64, StoreError> {
         let mut inner = self.lock();
         let id = inner.next_worker_id;
-        self.store.set_counter("next_worker_id", id + 1)?;
+        let record = WorkerRecord {
+            name: name.to_string(),
+            kinds: kinds.to_vec(),
+        };
+        self.store.put_worker(id, &record, id + 1)?;
         inner.next_worker_id = id + 1;
-        tracing::info!(worker = id, name, "worker registered");
+        inner.workers.insert(id, record.kinds);
+        tracing::info!(worker = id, name, ?kinds, "worker registered");
         Ok(id)
     }
 
@@ -340,69 +579,195 @@ impl Coordinator {
             .lease_expiries
             .fetch_add(changed.len() as u64, std::sync::atomic::Ordering::Relaxed);
         for job in &changed {
-            let status = if job.state == JobState::Failed {
-                BatchStatus::Failed
-            } else {
-                BatchStatus::Accepted
-            };
-            self.set_batch_status(job, status, None)?;
-            tracing::warn!(job = job.id, batch = job.batch_number, error = ?job.last_error, "lease expired");
+            tracing::warn!(job = job.id, kind = ?job.kind, batch = job.batch_number, error = ?job.last_error, "lease expired");
         }
+        let n = changed.len();
+        self.persist(&mut inner, &changed, None)?;
         drop(inner);
         self.jobs_ready.notify_waiters();
-        Ok(changed.len())
+        Ok(n)
     }
 
-    /// Saves `job` with its batch's new status in one commit (and the lease counter, if given).
-    fn set_batch_status(
+    /// Saves jobs whose state changed (leased, requeued, failed for good), with
+    /// what follows for their batches and ranges, and the lease counter if
+    /// given, in one commit; then publishes the batches' new status. A job
+    /// failed for good fails the range it belongs to, and that range's
+    /// unfinished steps.
+    fn persist(
         &self,
-        job: &JobRecord,
-        status: BatchStatus,
+        inner: &mut Inner,
+        changed: &[JobRecord],
         next_lease_id: Option<u64>,
     ) -> Result<(), StoreError> {
-        if let Some(mut b) = self.store.batch(job.batch_number)? {
-            b.status = status;
-            b.error = if status == BatchStatus::Failed {
-                job.last_error.clone()
-            } else {
-                None
+        let now = now_ms();
+        let mut touched: BTreeSet<u64> = changed.iter().map(|j| j.id).collect();
+        let mut batches = Vec::new();
+        let mut ranges: BTreeMap<u64, RangeRecord> = BTreeMap::new();
+        // The range holding `batch`, from this commit's copies first.
+        let range_of = |ranges: &mut BTreeMap<u64, RangeRecord>,
+                        batch: u64|
+         -> Result<Option<u64>, StoreError> {
+            if let Some(r) = ranges.values().find(|r| r.contains(batch)) {
+                return Ok(Some(r.first));
+            }
+            Ok(self.store.range_containing(batch)?.map(|r| {
+                let first = r.first;
+                ranges.insert(first, r);
+                first
+            }))
+        };
+        let mut failures: Vec<(u64, String)> = Vec::new();
+        for job in changed {
+            match job.kind {
+                JobKind::BatchProof => {
+                    let Some(mut b) = self.store.batch(job.batch_number)? else {
+                        continue;
+                    };
+                    b.status = match job.state {
+                        JobState::Queued => BatchStatus::Accepted,
+                        JobState::Leased(_) => BatchStatus::Proving,
+                        JobState::Done => BatchStatus::Proven,
+                        JobState::Failed => BatchStatus::Failed,
+                    };
+                    b.error = if b.status == BatchStatus::Failed {
+                        job.last_error.clone()
+                    } else {
+                        None
+                    };
+                    b.updated_ms = now;
+                    if b.status == BatchStatus::Failed {
+                        if let Some(first) = range_of(&mut ranges, b.number())? {
+                            failures.push((
+                                first,
+                                format!(
+                                    "batch {} failed: {}",
+                                    b.number(),
+                                    b.error.as_deref().unwrap_or("no reason recorded")
+                                ),
+                            ));
+                        }
+                    }
+                    batches.push(b);
+                }
+                JobKind::Aggregate => {
+                    let Some(step) = job.step else {
+                        return Err(corrupt(
+                            format!("job {}", job.id),
+                            "aggregate job without a step",
+                        ));
+                    };
+                    let Some(first) = range_of(&mut ranges, step.start)? else {
+                        return Err(corrupt(format!("job {}", job.id), "its range is missing"));
+                    };
+                    let Some(range) = ranges.get_mut(&first) else {
+                        continue;
+                    };
+                    match job.state {
+                        JobState::Leased(_) => {
+                            if let Some(s) = range.step_mut(job.id) {
+                                s.started_ms = Some(now);
+                            }
+                            range.updated_ms = now;
+                        }
+                        JobState::Failed => failures.push((
+                            first,
+                            format!(
+                                "aggregation step {} failed: {}",
+                                span(step.start, step.end - 1),
+                                job.last_error.as_deref().unwrap_or("no reason recorded")
+                            ),
+                        )),
+                        JobState::Queued | JobState::Done => {}
+                    }
+                }
+            }
+        }
+        for (first, error) in failures {
+            let Some(range) = ranges.get_mut(&first) else {
+                continue;
             };
-            b.updated_ms = now_ms();
-            self.store.put_job_and_batch(job, &b, next_lease_id)?;
-            self.publish(&b);
-        } else {
-            self.store
-                .put_jobs(std::slice::from_ref(job), next_lease_id)?;
+            if range.status != RangeStatus::Aggregating {
+                continue;
+            }
+            tracing::warn!(range = %span(range.first, range.last), %error, "range failed");
+            range.status = RangeStatus::Failed;
+            range.updated_ms = now;
+            let ids: Vec<u64> = range.steps.iter().map(|s| s.job_id).collect();
+            let why = format!("range {} failed: {error}", span(range.first, range.last));
+            range.error = Some(error);
+            for j in inner.queue.fail_unfinished(&ids, &why) {
+                touched.insert(j.id);
+            }
+        }
+        // The queue holds every touched job's latest state.
+        let jobs = touched
+            .iter()
+            .filter_map(|id| inner.queue.get(*id).cloned())
+            .collect();
+        self.store.apply(&Changes {
+            jobs,
+            batches: batches.clone(),
+            ranges: ranges.into_values().collect(),
+            next_lease_id,
+            ..Changes::default()
+        })?;
+        for b in &batches {
+            self.publish(b);
         }
         Ok(())
     }
 
-    fn try_acquire(&self, worker: u64, kinds: &[JobKind]) -> Result<Option<Assignment>, JobError> {
+    fn try_acquire(&self, worker: u64) -> Result<Option<Assignment>, JobError> {
         let mut inner = self.lock();
         self.known_worker(&inner, worker)?;
-        let Some(job) = inner.queue.acquire(worker, kinds, now_ms()) else {
+        // Workers registered before kinds were recorded prove batches only.
+        let kinds = inner
+            .workers
+            .get(&worker)
+            .cloned()
+            .unwrap_or_else(|| vec![JobKind::BatchProof]);
+        let Some(job) = inner.queue.acquire(worker, &kinds, now_ms()) else {
             return Ok(None);
         };
-        self.set_batch_status(
-            &job,
-            BatchStatus::Proving,
-            Some(inner.queue.next_lease_id()),
-        )?;
-        let witness = self
-            .store
-            .witness(job.id)?
-            .ok_or_else(|| StoreError::Corrupt {
-                what: format!("job {}", job.id),
-                why: "witness missing".into(),
-            })?;
+        let next_lease_id = inner.queue.next_lease_id();
+        self.persist(&mut inner, std::slice::from_ref(&job), Some(next_lease_id))?;
+        let witness = match job.kind {
+            JobKind::BatchProof => self
+                .store
+                .witness(job.id)?
+                .ok_or_else(|| corrupt(format!("job {}", job.id), "witness missing"))?,
+            JobKind::Aggregate => self.aggregate_witness(&job)?,
+        };
         Ok(Some(Assignment { job, witness }))
     }
 
-    /// Leases a ready job to `worker`, waiting up to `wait` for one to appear.
+    /// The witness of an aggregate job: its step and its children's stored proofs.
+    fn aggregate_witness(&self, job: &JobRecord) -> Result<Vec<u8>, StoreError> {
+        let what = || format!("job {}", job.id);
+        let step = job
+            .step
+            .ok_or_else(|| corrupt(what(), "aggregate job without a step"))?;
+        let child = |part: Part| -> Result<ChildProof, StoreError> {
+            let proof = match part {
+                Part::Batch(n) => self.store.proof(n)?,
+                Part::Range { start, end } => self.store.range_proof(start, end - 1)?,
+            };
+            let proof =
+                proof.ok_or_else(|| corrupt(what(), format!("proof of child {part:?} missing")))?;
+            Ok(ChildProof { part, proof })
+        };
+        let witness = AggregateWitness {
+            step,
+            left: child(step.left)?,
+            right: step.right.map(child).transpose()?,
+        };
+        Ok(witness.to_bytes())
+    }
+
+    /// Leases a ready job of a kind the worker accepts, waiting up to `wait` for one to appear.
     pub async fn acquire(
         &self,
         worker: u64,
-        kinds: &[JobKind],
         wait: Duration,
     ) -> Result<Option<Assignment>, JobError> {
         let deadline = tokio::time::Instant::now() + wait;
@@ -411,7 +776,7 @@ impl Coordinator {
             let notified = self.jobs_ready.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            if let Some(a) = self.try_acquire(worker, kinds)? {
+            if let Some(a) = self.try_acquire(worker)? {
                 return Ok(Some(a));
             }
             // A long-poll ends early when the server shuts down, so shutdown need not wait for it.
@@ -450,45 +815,56 @@ impl Coordinator {
         Ok(out)
     }
 
+    fn reject(&self, job: u64, reason: String) -> JobError {
+        self.counters
+            .proofs_rejected
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        JobError::BadProof { job, reason }
+    }
+
     /// Accepts a proof for a leased job after checking that it verifies and states
-    /// exactly the batch's roots and commitment.
+    /// exactly what the job must prove: a batch's roots and commitment, or an
+    /// aggregation step's first old root, last new root and range commitment.
+    /// A refused proof leaves the job leased and stores nothing.
     pub fn complete(
         &self,
         worker: u64,
         job_id: u64,
         lease_id: u64,
         proof_bytes: &[u8],
-    ) -> Result<BatchRecord, JobError> {
-        let batch_number = {
+    ) -> Result<(), JobError> {
+        let job = {
             let inner = self.lock();
             self.known_worker(&inner, worker)?;
             inner
                 .queue
                 .check_lease(worker, job_id, lease_id, now_ms())?
-                .batch_number
+                .clone()
         };
-        let reject = |reason: String| {
-            self.counters
-                .proofs_rejected
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            JobError::BadProof {
-                job: job_id,
-                reason,
-            }
-        };
+        match job.kind {
+            JobKind::BatchProof => self.complete_batch(worker, &job, lease_id, proof_bytes),
+            JobKind::Aggregate => self.complete_step(worker, &job, lease_id, proof_bytes),
+        }
+    }
+
+    fn complete_batch(
+        &self,
+        worker: u64,
+        job: &JobRecord,
+        lease_id: u64,
+        proof_bytes: &[u8],
+    ) -> Result<(), JobError> {
+        let (job_id, batch_number) = (job.id, job.batch_number);
+        let reject = |reason: String| self.reject(job_id, reason);
         let mut record = self
             .store
             .batch(batch_number)?
-            .ok_or_else(|| StoreError::Corrupt {
-                what: format!("batch {batch_number}"),
-                why: "missing for its job".into(),
-            })?;
+            .ok_or_else(|| corrupt(format!("batch {batch_number}"), "missing for its job"))?;
         // Checked outside the lock: verification takes milliseconds.
-        let proof = BatchProof::from_bytes(proof_bytes, &self.circuit)
-            .map_err(|e| reject(e.to_string()))?;
-        self.circuit
-            .verify(&proof)
-            .map_err(|e| reject(e.to_string()))?;
+        let circuit = self.circuits.batch();
+        let proof =
+            BatchProof::from_bytes(proof_bytes, circuit).map_err(|e| reject(e.to_string()))?;
+        circuit.verify(&proof).map_err(|e| reject(e.to_string()))?;
         let pv = proof.public_values().map_err(|e| reject(e.to_string()))?;
         if pv.old_root != record.old_root
             || pv.new_root != record.new_root
@@ -506,28 +882,115 @@ impl Coordinator {
         }
         let mut inner = self.lock();
         // The lease may have lapsed while the proof was checked: check again.
-        inner
-            .queue
-            .check_lease(worker, job_id, lease_id, now_ms())?;
         let mut done = inner
             .queue
-            .get(job_id)
-            .cloned()
-            .ok_or(QueueError::UnknownJob(job_id))?;
+            .check_lease(worker, job_id, lease_id, now_ms())?
+            .clone();
         done.state = JobState::Done;
         done.last_error = None;
         record.status = BatchStatus::Proven;
         record.error = None;
         record.updated_ms = now_ms();
-        self.store.complete_job(&done, &record, proof_bytes)?;
+        self.store.apply(&Changes {
+            jobs: vec![done],
+            batches: vec![record.clone()],
+            batch_proof: Some((batch_number, proof_bytes)),
+            ..Changes::default()
+        })?;
         inner.queue.complete(worker, job_id, lease_id, now_ms())?;
         drop(inner);
         self.counters
             .proofs_accepted
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.publish(&record);
+        // Aggregation steps over this batch may be ready now.
+        self.jobs_ready.notify_waiters();
         tracing::info!(batch = batch_number, job = job_id, worker, "proof accepted");
-        Ok(record)
+        Ok(())
+    }
+
+    fn complete_step(
+        &self,
+        worker: u64,
+        job: &JobRecord,
+        lease_id: u64,
+        proof_bytes: &[u8],
+    ) -> Result<(), JobError> {
+        let job_id = job.id;
+        let reject = |reason: String| self.reject(job_id, reason);
+        let step = job
+            .step
+            .ok_or_else(|| corrupt(format!("job {job_id}"), "aggregate job without a step"))?;
+        let (first, last) = (step.start, step.end - 1);
+        let range = self
+            .store
+            .range_containing(first)?
+            .ok_or_else(|| corrupt(format!("job {job_id}"), "its range is missing"))?;
+        let expected = range
+            .steps
+            .iter()
+            .find(|s| s.job_id == job_id)
+            .map(|s| s.expected)
+            .ok_or_else(|| corrupt(format!("job {job_id}"), "not a step of its range"))?;
+        // Checked outside the lock: verification takes milliseconds.
+        let circuit = self.circuits.aggregation();
+        let proof =
+            RangeProof::from_bytes(proof_bytes, circuit).map_err(|e| reject(e.to_string()))?;
+        circuit.verify(&proof).map_err(|e| reject(e.to_string()))?;
+        let pv = proof.public_values().map_err(|e| reject(e.to_string()))?;
+        if pv.old_root != expected.old_root
+            || pv.new_root != expected.new_root
+            || pv.commitment != expected.commitment
+        {
+            return Err(reject(format!(
+                "it proves roots {} -> {} with commitment {}, batches {} are {} -> {} with range commitment {}",
+                digest_hex(&pv.old_root),
+                digest_hex(&pv.new_root),
+                hex::encode(pv.commitment),
+                span(first, last),
+                digest_hex(&expected.old_root),
+                digest_hex(&expected.new_root),
+                hex::encode(expected.commitment),
+            )));
+        }
+        let mut inner = self.lock();
+        // The lease may have lapsed (or the range failed) while the proof was checked.
+        let mut done = inner
+            .queue
+            .check_lease(worker, job_id, lease_id, now_ms())?
+            .clone();
+        done.state = JobState::Done;
+        done.last_error = None;
+        let mut range = self
+            .store
+            .range(range.first)?
+            .ok_or_else(|| corrupt(format!("job {job_id}"), "its range is missing"))?;
+        let now = now_ms();
+        if let Some(s) = range.step_mut(job_id) {
+            s.proven_ms = Some(now);
+        }
+        range.updated_ms = now;
+        let root = range.is_root(job_id);
+        if root && range.status == RangeStatus::Aggregating {
+            range.status = RangeStatus::Proven;
+        }
+        self.store.apply(&Changes {
+            jobs: vec![done],
+            ranges: vec![range.clone()],
+            range_proof: Some(((first, last), proof_bytes)),
+            ..Changes::default()
+        })?;
+        inner.queue.complete(worker, job_id, lease_id, now)?;
+        drop(inner);
+        self.counters
+            .proofs_accepted
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.jobs_ready.notify_waiters();
+        tracing::info!(step = %span(first, last), range = %span(range.first, range.last), job = job_id, worker, "aggregation step accepted");
+        if root {
+            tracing::info!(range = %span(range.first, range.last), "range proven");
+        }
+        Ok(())
     }
 
     /// Records a worker's failure of a job; returns whether it was requeued.
@@ -545,12 +1008,7 @@ impl Coordinator {
             .queue
             .fail(worker, job_id, lease_id, error, retryable, now_ms())?;
         let requeued = job.state == JobState::Queued;
-        let status = if requeued {
-            BatchStatus::Accepted
-        } else {
-            BatchStatus::Failed
-        };
-        self.set_batch_status(&job, status, None)?;
+        self.persist(&mut inner, std::slice::from_ref(&job), None)?;
         drop(inner);
         if requeued {
             self.jobs_ready.notify_waiters();
@@ -572,6 +1030,11 @@ impl Coordinator {
         (inner.queue.counts(), inner.queue.depth(JobKind::BatchProof))
     }
 
+    /// Ready jobs of a kind.
+    pub fn queue_depth(&self, kind: JobKind) -> u64 {
+        self.lock().queue.depth(kind)
+    }
+
     /// A stored batch.
     pub fn batch(&self, number: u64) -> Result<Option<BatchRecord>, StoreError> {
         self.store.batch(number)
@@ -580,6 +1043,21 @@ impl Coordinator {
     /// A stored proof.
     pub fn proof(&self, number: u64) -> Result<Option<Vec<u8>>, StoreError> {
         self.store.proof(number)
+    }
+
+    /// The sealed range holding `batch`.
+    pub fn range_containing(&self, batch: u64) -> Result<Option<RangeRecord>, StoreError> {
+        self.store.range_containing(batch)
+    }
+
+    /// Every sealed range.
+    pub fn ranges(&self) -> Result<Vec<RangeRecord>, StoreError> {
+        self.store.ranges()
+    }
+
+    /// The range proof of the sealed range `first..=last`, once proven.
+    pub fn range_proof(&self, first: u64, last: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        self.store.range_proof(first, last)
     }
 
     /// Leases a job has been given so far (0 for an unknown job).
@@ -591,8 +1069,8 @@ impl Coordinator {
             .unwrap_or(0)
     }
 
-    /// Circuit used to check proofs.
-    pub fn circuit(&self) -> &Arc<BatchCircuit> {
-        &self.circuit
+    /// Circuits used to check proofs.
+    pub fn circuits(&self) -> &Arc<Circuits> {
+        &self.circuits
     }
 }

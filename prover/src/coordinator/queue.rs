@@ -273,6 +273,22 @@ impl Queue {
         changed
     }
 
+    /// Fails every job of `ids` that is neither done nor failed yet (a lease
+    /// on one is withdrawn); returns the jobs changed.
+    pub fn fail_unfinished(&mut self, ids: &[u64], error: &str) -> Vec<JobRecord> {
+        let mut changed = Vec::new();
+        for id in ids {
+            if let Some(job) = self.jobs.get_mut(id) {
+                if matches!(job.state, JobState::Queued | JobState::Leased(_)) {
+                    job.state = JobState::Failed;
+                    job.last_error = Some(error.to_string());
+                    changed.push(job.clone());
+                }
+            }
+        }
+        changed
+    }
+
     /// Jobs by state.
     pub fn counts(&self) -> JobCounts {
         let mut c = JobCounts::default();
@@ -315,6 +331,7 @@ mod tests {
             state: JobState::Queued,
             attempts: 0,
             last_error: None,
+            step: None,
         }
     }
 
@@ -445,6 +462,43 @@ mod tests {
             .unwrap();
         assert_eq!(rb.state, JobState::Failed);
         assert_eq!(rb.last_error.as_deref(), Some("bad witness"));
+    }
+
+    #[test]
+    fn jobs_are_leased_only_to_workers_of_their_kind() {
+        let mut agg = job(2, vec![1]);
+        agg.kind = JobKind::Aggregate;
+        let mut q = Queue::new(vec![job(1, vec![]), agg], 1, CFG);
+        assert!(
+            q.acquire(7, &[JobKind::Aggregate], 0).is_none(),
+            "the aggregate job waits on the batch job"
+        );
+        let a = q.acquire(7, &[JobKind::Aggregate, JobKind::BatchProof], 0);
+        let a = a.expect("the batch job");
+        assert_eq!(a.id, 1);
+        q.complete(7, 1, lease_of(&a).lease_id, 1).unwrap();
+        assert!(
+            q.acquire(8, &[JobKind::BatchProof], 1).is_none(),
+            "a batch-only worker gets no aggregate job"
+        );
+        assert_eq!(q.depth(JobKind::Aggregate), 1);
+        assert_eq!(
+            q.acquire(8, &[JobKind::Aggregate], 1).map(|j| j.id),
+            Some(2)
+        );
+    }
+
+    #[test]
+    fn fail_unfinished_fails_queued_and_leased_jobs_only() {
+        let mut q = Queue::new(vec![job(1, vec![]), job(2, vec![]), job(3, vec![])], 1, CFG);
+        let a = q.acquire(7, &[JobKind::BatchProof], 0).unwrap();
+        q.complete(7, 1, lease_of(&a).lease_id, 1).unwrap();
+        q.acquire(7, &[JobKind::BatchProof], 0).unwrap();
+        let changed = q.fail_unfinished(&[1, 2, 3, 4], "range failed");
+        let ids: Vec<u64> = changed.iter().map(|j| j.id).collect();
+        assert_eq!(ids, vec![2, 3], "the leased and the queued job");
+        assert!(changed.iter().all(|j| j.state == JobState::Failed));
+        assert_eq!(q.get(1).map(|j| j.state.clone()), Some(JobState::Done));
     }
 
     #[test]

@@ -14,8 +14,8 @@ use zkr_proto::v1;
 use zkr_proto::v1::prover_fleet_server::ProverFleet;
 use zkr_proto::v1::sequencer_server::Sequencer;
 
-use super::{Coordinator, JobError, Submission, SubmitError};
-use crate::store::{BatchRecord, BatchStatus, JobKind};
+use super::{Coordinator, JobError, SealError, Submission, SubmitError};
+use crate::store::{BatchRecord, BatchStatus, JobKind, JobState, RangeRecord, RangeStatus};
 
 /// Longest long-poll a worker may ask for.
 const MAX_WAIT: Duration = Duration::from_secs(30);
@@ -75,6 +75,74 @@ fn job_status(e: JobError) -> Status {
     }
 }
 
+fn seal_status(e: SealError) -> Status {
+    let msg = e.to_string();
+    match e {
+        SealError::Empty { .. } => Status::failed_precondition(msg),
+        SealError::Store(_) => internal(msg),
+    }
+}
+
+fn range_status_code(s: RangeStatus) -> v1::RangeStatus {
+    match s {
+        RangeStatus::Aggregating => v1::RangeStatus::Aggregating,
+        RangeStatus::Proven => v1::RangeStatus::Proven,
+        RangeStatus::Failed => v1::RangeStatus::Failed,
+    }
+}
+
+/// The wire form of a sealed range; `attempts` gives the leases of a step's job.
+pub fn range_info(r: &RangeRecord, attempts: impl Fn(u64) -> u32) -> v1::RangeInfo {
+    let proven_at_ms = match r.status {
+        RangeStatus::Proven => r
+            .steps
+            .last()
+            .and_then(|s| s.proven_ms)
+            .unwrap_or(r.updated_ms),
+        _ => 0,
+    };
+    v1::RangeInfo {
+        range: Some(v1::BatchRange {
+            first: r.first,
+            last: r.last,
+        }),
+        status: range_status_code(r.status) as i32,
+        steps_done: r.steps_done() as u32,
+        steps_total: r.steps.len() as u32,
+        error: r.error.clone().unwrap_or_default(),
+        old_root: root_to_bytes(&r.values.old_root),
+        new_root: root_to_bytes(&r.values.new_root),
+        commitment: r.values.commitment.to_vec(),
+        sealed_at_ms: r.sealed_ms,
+        updated_at_ms: r.updated_ms,
+        proven_at_ms,
+        steps: r
+            .steps
+            .iter()
+            .map(|s| v1::AggregationStep {
+                range: Some(v1::BatchRange {
+                    first: s.step.start,
+                    last: s.step.end - 1,
+                }),
+                level: s.step.level(),
+                job_id: s.job_id,
+                attempts: attempts(s.job_id),
+                started_at_ms: s.started_ms.unwrap_or(0),
+                proven_at_ms: s.proven_ms.unwrap_or(0),
+            })
+            .collect(),
+    }
+}
+
+/// The job kind of a capability on the wire.
+fn job_kind(code: i32) -> Option<JobKind> {
+    match v1::JobKind::try_from(code) {
+        Ok(v1::JobKind::BatchProof) => Some(JobKind::BatchProof),
+        Ok(v1::JobKind::Aggregate) => Some(JobKind::Aggregate),
+        _ => None,
+    }
+}
+
 fn status_code(s: BatchStatus) -> v1::BatchStatus {
     match s {
         BatchStatus::Accepted => v1::BatchStatus::Accepted,
@@ -124,6 +192,83 @@ impl SequencerService {
 
     fn info(&self, r: &BatchRecord) -> v1::BatchInfo {
         batch_info(r, self.coord.job_attempts(r.job_id))
+    }
+
+    fn range_info(&self, r: &RangeRecord) -> v1::RangeInfo {
+        range_info(r, |job| self.coord.job_attempts(job))
+    }
+
+    /// The batch proof of batch `n`.
+    fn batch_proof(&self, n: u64) -> Result<v1::ProofResponse, Status> {
+        let r = self
+            .coord
+            .batch(n)
+            .map_err(internal)?
+            .ok_or_else(|| Status::not_found(format!("batch {n} was never accepted")))?;
+        let proof = self.coord.proof(n).map_err(internal)?.ok_or_else(|| {
+            Status::failed_precondition(format!(
+                "batch {n} is not proven yet (status {:?})",
+                r.status
+            ))
+        })?;
+        Ok(v1::ProofResponse {
+            kind: v1::ProofKind::Batch as i32,
+            range: Some(v1::BatchRange { first: n, last: n }),
+            proof,
+            old_root: root_to_bytes(&r.old_root),
+            new_root: root_to_bytes(&r.new_root),
+            commitment: r.commitment.to_vec(),
+            circuit_capacity: self.coord.config().capacity as u32,
+        })
+    }
+
+    /// The range proof of the sealed range with exactly the bounds `first..=last`.
+    fn range_proof(&self, first: u64, last: u64) -> Result<v1::ProofResponse, Status> {
+        let r = self
+            .coord
+            .range_containing(first)
+            .map_err(internal)?
+            .filter(|r| r.first == first && r.last == last)
+            .ok_or_else(|| {
+                Status::not_found(format!(
+                    "no sealed range is exactly batches {first}..{last} (ranges are sealed \
+                     by SealRange or when full; ListRanges shows them)"
+                ))
+            })?;
+        match r.status {
+            RangeStatus::Proven => {}
+            RangeStatus::Aggregating => {
+                return Err(Status::failed_precondition(format!(
+                    "range {first}..{last} is not proven yet ({} of {} aggregation steps done)",
+                    r.steps_done(),
+                    r.steps.len()
+                )))
+            }
+            RangeStatus::Failed => {
+                return Err(Status::failed_precondition(format!(
+                    "range {first}..{last} failed: {}",
+                    r.error.as_deref().unwrap_or("no reason recorded")
+                )))
+            }
+        }
+        let proof = self
+            .coord
+            .range_proof(first, last)
+            .map_err(internal)?
+            .ok_or_else(|| {
+                internal(format!(
+                    "range {first}..{last} is proven but its proof is missing"
+                ))
+            })?;
+        Ok(v1::ProofResponse {
+            kind: v1::ProofKind::Aggregate as i32,
+            range: Some(v1::BatchRange { first, last }),
+            proof,
+            old_root: root_to_bytes(&r.values.old_root),
+            new_root: root_to_bytes(&r.values.new_root),
+            commitment: r.values.commitment.to_vec(),
+            circuit_capacity: self.coord.config().capacity as u32,
+        })
     }
 }
 
@@ -231,12 +376,13 @@ impl Sequencer for SequencerService {
         request: Request<v1::GetProofRequest>,
     ) -> Result<Response<v1::ProofResponse>, Status> {
         use v1::get_proof_request::Target;
-        let n = match request.into_inner().target {
-            Some(Target::BatchNumber(n)) => n,
-            Some(Target::Range(r)) if r.first == r.last => r.first,
+        let req = request.into_inner();
+        let (first, last) = match req.target {
+            Some(Target::BatchNumber(n)) => (n, n),
+            Some(Target::Range(r)) if r.first <= r.last => (r.first, r.last),
             Some(Target::Range(r)) => {
-                return Err(Status::unimplemented(format!(
-                    "proofs of ranges ({}..={}) come with aggregation; batch proofs only so far",
+                return Err(Status::invalid_argument(format!(
+                    "range: first {} is after last {}",
                     r.first, r.last
                 )))
             }
@@ -246,25 +392,62 @@ impl Sequencer for SequencerService {
                 ))
             }
         };
-        let r = self
-            .coord
-            .batch(n)
-            .map_err(internal)?
-            .ok_or_else(|| Status::not_found(format!("batch {n} was never accepted")))?;
-        let proof = self.coord.proof(n).map_err(internal)?.ok_or_else(|| {
-            Status::failed_precondition(format!(
-                "batch {n} is not proven yet (status {:?})",
-                r.status
-            ))
+        let kind = v1::ProofKind::try_from(req.kind).map_err(|_| {
+            Status::invalid_argument(format!("kind: {} is not a proof kind", req.kind))
         })?;
-        Ok(Response::new(v1::ProofResponse {
-            kind: v1::ProofKind::Batch as i32,
-            range: Some(v1::BatchRange { first: n, last: n }),
-            proof,
-            old_root: root_to_bytes(&r.old_root),
-            new_root: root_to_bytes(&r.new_root),
-            commitment: r.commitment.to_vec(),
-            circuit_capacity: self.coord.config().capacity as u32,
+        let this = self.clone();
+        let response = blocking(move || match kind {
+            v1::ProofKind::Unspecified if first == last => this.batch_proof(first),
+            v1::ProofKind::Batch if first == last => this.batch_proof(first),
+            v1::ProofKind::Batch => Err(Status::invalid_argument(format!(
+                "kind: a batch proof covers one batch, not {first}..{last}"
+            ))),
+            v1::ProofKind::Unspecified | v1::ProofKind::Aggregate => this.range_proof(first, last),
+            v1::ProofKind::Wrap => Err(Status::unimplemented("wrap proofs are not produced yet")),
+        })
+        .await??;
+        Ok(Response::new(response))
+    }
+
+    async fn seal_range(
+        &self,
+        _request: Request<v1::SealRangeRequest>,
+    ) -> Result<Response<v1::RangeInfo>, Status> {
+        let coord = self.coord.clone();
+        let range = blocking(move || coord.seal()).await?.map_err(seal_status)?;
+        Ok(Response::new(self.range_info(&range)))
+    }
+
+    async fn get_range(
+        &self,
+        request: Request<v1::GetRangeRequest>,
+    ) -> Result<Response<v1::RangeInfo>, Status> {
+        let n = request.into_inner().batch_number;
+        let range = self
+            .coord
+            .range_containing(n)
+            .map_err(internal)?
+            .ok_or_else(|| {
+                Status::not_found(format!(
+                    "batch {n} is in no sealed range (never accepted, or still open)"
+                ))
+            })?;
+        Ok(Response::new(self.range_info(&range)))
+    }
+
+    async fn list_ranges(
+        &self,
+        _request: Request<v1::ListRangesRequest>,
+    ) -> Result<Response<v1::ListRangesResponse>, Status> {
+        let coord = self.coord.clone();
+        let (ranges, open) = blocking(move || {
+            Ok::<_, crate::store::StoreError>((coord.ranges()?, coord.open_range()?))
+        })
+        .await?
+        .map_err(internal)?;
+        Ok(Response::new(v1::ListRangesResponse {
+            ranges: ranges.iter().map(|r| self.range_info(r)).collect(),
+            open: open.map(|(first, last)| v1::BatchRange { first, last }),
         }))
     }
 }
@@ -290,15 +473,24 @@ impl ProverFleet for FleetService {
     ) -> Result<Response<v1::RegisterWorkerResponse>, Status> {
         let req = request.into_inner();
         let caps = req.capabilities.unwrap_or_default();
-        if !caps.job_kinds.is_empty() && !caps.job_kinds.contains(&(v1::JobKind::BatchProof as i32))
-        {
-            return Err(Status::invalid_argument(
-                "capabilities.job_kinds: this coordinator only has batch-proof jobs",
-            ));
+        let mut kinds = Vec::new();
+        for (i, &code) in caps.job_kinds.iter().enumerate() {
+            let kind = job_kind(code).ok_or_else(|| {
+                Status::invalid_argument(format!(
+                    "capabilities.job_kinds[{i}]: {code} is not a job kind this coordinator \
+                     hands out (JOB_KIND_BATCH_PROOF, JOB_KIND_AGGREGATE)"
+                ))
+            })?;
+            if !kinds.contains(&kind) {
+                kinds.push(kind);
+            }
+        }
+        if kinds.is_empty() {
+            kinds = JobKind::ALL.to_vec();
         }
         let coord = self.coord.clone();
         let name = req.name.clone();
-        let id = blocking(move || coord.register_worker(&name))
+        let id = blocking(move || coord.register_worker(&name, &kinds))
             .await?
             .map_err(internal)?;
         let lease_ms = self.coord.config().queue.lease_ms;
@@ -317,18 +509,31 @@ impl ProverFleet for FleetService {
         let wait = Duration::from_millis(req.wait_ms).min(MAX_WAIT);
         let assignment = self
             .coord
-            .acquire(req.worker_id, &[JobKind::BatchProof], wait)
+            .acquire(req.worker_id, wait)
             .await
             .map_err(job_status)?;
         let job = assignment.map(|a| {
             let (lease_id, expires) = match a.job.state {
-                crate::store::JobState::Leased(l) => (l.lease_id, l.expires_ms),
+                JobState::Leased(l) => (l.lease_id, l.expires_ms),
                 _ => (0, 0),
+            };
+            let (kind, target) = match (a.job.kind, a.job.step) {
+                (JobKind::Aggregate, Some(step)) => (
+                    v1::JobKind::Aggregate,
+                    v1::job::Target::Range(v1::BatchRange {
+                        first: step.start,
+                        last: step.end - 1,
+                    }),
+                ),
+                _ => (
+                    v1::JobKind::BatchProof,
+                    v1::job::Target::BatchNumber(a.job.batch_number),
+                ),
             };
             v1::Job {
                 job_id: a.job.id,
-                kind: v1::JobKind::BatchProof as i32,
-                target: Some(v1::job::Target::BatchNumber(a.job.batch_number)),
+                kind: kind as i32,
+                target: Some(target),
                 circuit_capacity: a.job.capacity as u32,
                 lease_id,
                 lease_expires_at_ms: expires,

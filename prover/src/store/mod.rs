@@ -1,10 +1,15 @@
 //! The coordinator's durable store: one redb database holding the rollup state
-//! and the coordinator's batches, jobs, witnesses and proofs, so that accepting a
-//! batch (state, batch, witness, job) or accepting a proof is one transaction.
+//! and the coordinator's batches, sealed ranges, jobs, witnesses, proofs and
+//! workers, so that accepting a batch (state, batch, witness, job, and the
+//! range it may seal), sealing a range (range, step jobs) or accepting a proof
+//! is one transaction.
 
 mod records;
 
-pub use records::{BatchRecord, BatchStatus, JobKind, JobRecord, JobState, Lease};
+pub use records::{
+    BatchRecord, BatchStatus, JobKind, JobRecord, JobState, Lease, RangeRecord, RangeStatus,
+    RangeValues, StepRecord, WorkerRecord,
+};
 
 use std::path::Path;
 use std::sync::Arc;
@@ -19,6 +24,12 @@ const JOBS: TableDefinition<u64, &[u8]> = TableDefinition::new("coord_jobs");
 const WITNESSES: TableDefinition<u64, &[u8]> = TableDefinition::new("coord_witnesses");
 const PROOFS: TableDefinition<u64, &[u8]> = TableDefinition::new("coord_proofs");
 const COUNTERS: TableDefinition<&str, u64> = TableDefinition::new("coord_counters");
+/// Sealed ranges by first batch.
+const RANGES: TableDefinition<u64, &[u8]> = TableDefinition::new("coord_ranges");
+/// Aggregation step proofs (range proofs) by the step's (first, last) batch, both included.
+const RANGE_PROOFS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("coord_range_proofs");
+/// Registered workers by id.
+const WORKERS: TableDefinition<u64, &[u8]> = TableDefinition::new("coord_workers");
 
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "zkr.redb";
@@ -82,6 +93,9 @@ impl Store {
             tx.open_table(WITNESSES).map_err(db_err)?;
             tx.open_table(PROOFS).map_err(db_err)?;
             tx.open_table(COUNTERS).map_err(db_err)?;
+            tx.open_table(RANGES).map_err(db_err)?;
+            tx.open_table(RANGE_PROOFS).map_err(db_err)?;
+            tx.open_table(WORKERS).map_err(db_err)?;
         }
         tx.commit().map_err(db_err)?;
         Ok(Self { db, state })
@@ -101,21 +115,29 @@ impl Store {
         tx.commit().map_err(db_err)
     }
 
-    /// Records an accepted batch: its state changes, the batch, its witness and its job.
+    /// Records an accepted batch: its state changes, the batch, its witness and
+    /// its job, and `also` (a range it seals) in the same transaction.
     pub fn accept_batch(
         &self,
         writes: &StateWrites,
         batch: &BatchRecord,
         job: &JobRecord,
         witness: &[u8],
+        also: &Changes<'_>,
     ) -> Result<(), StoreError> {
         self.write(|tx| {
             RedbBackend::write(tx, writes)?;
             put(tx, BATCHES, batch.number(), &encode(batch))?;
             put(tx, JOBS, job.id, &encode(job))?;
             put(tx, WITNESSES, job.id, witness)?;
-            set_counter(tx, "next_job_id", job.id + 1)
+            set_counter(tx, "next_job_id", job.id + 1)?;
+            also.write(tx)
         })
+    }
+
+    /// Writes `changes` in one transaction.
+    pub fn apply(&self, changes: &Changes<'_>) -> Result<(), StoreError> {
+        self.write(|tx| changes.write(tx))
     }
 
     /// Saves job records (lease changes) and, if given, the lease counter.
@@ -215,6 +237,92 @@ impl Store {
         t.len().map_err(db_err)
     }
 
+    /// A sealed range by its first batch.
+    pub fn range(&self, first: u64) -> Result<Option<RangeRecord>, StoreError> {
+        self.get(RANGES, first)?
+            .map(|r| decode(&r, || format!("range from batch {first}")))
+            .transpose()
+    }
+
+    /// The sealed range holding `batch`, if any.
+    pub fn range_containing(&self, batch: u64) -> Result<Option<RangeRecord>, StoreError> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let t = tx.open_table(RANGES).map_err(db_err)?;
+        let Some(row) = t.range(..=batch).map_err(db_err)?.next_back() else {
+            return Ok(None);
+        };
+        let (k, v) = row.map_err(db_err)?;
+        let first = k.value();
+        let r: RangeRecord = decode(v.value(), || format!("range from batch {first}"))?;
+        Ok(r.contains(batch).then_some(r))
+    }
+
+    /// The last sealed range, if any.
+    pub fn last_range(&self) -> Result<Option<RangeRecord>, StoreError> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let t = tx.open_table(RANGES).map_err(db_err)?;
+        let Some((k, v)) = t.last().map_err(db_err)? else {
+            return Ok(None);
+        };
+        let first = k.value();
+        decode(v.value(), || format!("range from batch {first}")).map(Some)
+    }
+
+    /// Every sealed range, by first batch.
+    pub fn ranges(&self) -> Result<Vec<RangeRecord>, StoreError> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let t = tx.open_table(RANGES).map_err(db_err)?;
+        let mut out = Vec::new();
+        for row in t.iter().map_err(db_err)? {
+            let (k, v) = row.map_err(db_err)?;
+            let first = k.value();
+            out.push(decode(v.value(), || format!("range from batch {first}"))?);
+        }
+        Ok(out)
+    }
+
+    /// The stored proof of the aggregation step over `first..=last`.
+    pub fn range_proof(&self, first: u64, last: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let t = tx.open_table(RANGE_PROOFS).map_err(db_err)?;
+        Ok(t.get((first, last))
+            .map_err(db_err)?
+            .map(|v| v.value().to_vec()))
+    }
+
+    /// Number of stored aggregation step proofs.
+    pub fn range_proof_count(&self) -> Result<u64, StoreError> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let t = tx.open_table(RANGE_PROOFS).map_err(db_err)?;
+        t.len().map_err(db_err)
+    }
+
+    /// Every registered worker (to rebuild the worker list at start).
+    pub fn workers(&self) -> Result<Vec<(u64, WorkerRecord)>, StoreError> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let t = tx.open_table(WORKERS).map_err(db_err)?;
+        let mut out = Vec::new();
+        for row in t.iter().map_err(db_err)? {
+            let (k, v) = row.map_err(db_err)?;
+            let id = k.value();
+            out.push((id, decode(v.value(), || format!("worker {id}"))?));
+        }
+        Ok(out)
+    }
+
+    /// Records a registered worker and the next worker id in one commit.
+    pub fn put_worker(
+        &self,
+        id: u64,
+        worker: &WorkerRecord,
+        next_worker_id: u64,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| {
+            put(tx, WORKERS, id, &encode(worker))?;
+            set_counter(tx, "next_worker_id", next_worker_id)
+        })
+    }
+
     /// A counter (`next_job_id`, `next_lease_id`), 1 when never set.
     pub fn counter(&self, name: &str) -> Result<u64, StoreError> {
         let tx = self.db.begin_read().map_err(db_err)?;
@@ -235,6 +343,55 @@ impl Store {
         let tx = self.db.begin_read().map_err(db_err)?;
         let t = tx.open_table(table).map_err(db_err)?;
         Ok(t.get(key).map_err(db_err)?.map(|v| v.value().to_vec()))
+    }
+}
+
+/// Records changed together, written in one transaction by [`Store::apply`].
+#[derive(Debug, Default)]
+pub struct Changes<'a> {
+    /// Jobs to save.
+    pub jobs: Vec<JobRecord>,
+    /// Batches to save.
+    pub batches: Vec<BatchRecord>,
+    /// Ranges to save.
+    pub ranges: Vec<RangeRecord>,
+    /// A batch proof to store, by batch number.
+    pub batch_proof: Option<(u64, &'a [u8])>,
+    /// A step proof to store, by the step's (first, last) batch.
+    pub range_proof: Option<((u64, u64), &'a [u8])>,
+    /// The lease counter, if it moved.
+    pub next_lease_id: Option<u64>,
+    /// The job counter, if it moved.
+    pub next_job_id: Option<u64>,
+}
+
+impl Changes<'_> {
+    fn write(&self, tx: &WriteTransaction) -> Result<(), StoreError> {
+        for j in &self.jobs {
+            put(tx, JOBS, j.id, &encode(j))?;
+        }
+        for b in &self.batches {
+            put(tx, BATCHES, b.number(), &encode(b))?;
+        }
+        for r in &self.ranges {
+            put(tx, RANGES, r.first, &encode(r))?;
+        }
+        if let Some((n, proof)) = self.batch_proof {
+            put(tx, PROOFS, n, proof)?;
+        }
+        if let Some((key, proof)) = self.range_proof {
+            tx.open_table(RANGE_PROOFS)
+                .map_err(db_err)?
+                .insert(key, proof)
+                .map_err(db_err)?;
+        }
+        if let Some(n) = self.next_lease_id {
+            set_counter(tx, "next_lease_id", n)?;
+        }
+        if let Some(n) = self.next_job_id {
+            set_counter(tx, "next_job_id", n)?;
+        }
+        Ok(())
     }
 }
 

@@ -1,6 +1,7 @@
-//! What the coordinator stores: batches and proving jobs.
+//! What the coordinator stores: batches, sealed ranges and proving jobs.
 
 use serde::{Deserialize, Serialize};
+use zkr_aggregator::Step;
 use zkr_circuits::ops::Batch;
 use zkr_circuits::state::Digest;
 
@@ -52,6 +53,21 @@ impl BatchRecord {
 pub enum JobKind {
     /// One batch proof.
     BatchProof,
+    /// One aggregation step of a sealed range.
+    Aggregate,
+}
+
+impl JobKind {
+    /// Every kind, in the order metrics list them.
+    pub const ALL: [JobKind; 2] = [JobKind::BatchProof, JobKind::Aggregate];
+
+    /// The metrics label of the kind.
+    pub fn label(self) -> &'static str {
+        match self {
+            JobKind::BatchProof => "batch_proof",
+            JobKind::Aggregate => "aggregate",
+        }
+    }
 }
 
 /// A worker's hold on a job.
@@ -85,7 +101,7 @@ pub struct JobRecord {
     pub id: u64,
     /// What it proves.
     pub kind: JobKind,
-    /// The batch it proves.
+    /// The batch it proves; for an aggregation step, the step's first batch.
     pub batch_number: u64,
     /// Circuit capacity of the witness.
     pub capacity: usize,
@@ -97,4 +113,97 @@ pub struct JobRecord {
     pub attempts: u32,
     /// Last failure or lease expiry.
     pub last_error: Option<String>,
+    /// The aggregation step an aggregate job proves (`None` for batch jobs and
+    /// for records written before aggregation existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<Step>,
+}
+
+/// Where a sealed range is in the pipeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RangeStatus {
+    /// Sealed; its steps are queued or being proven.
+    Aggregating,
+    /// Its root step's proof is stored.
+    Proven,
+    /// A batch or a step of it failed for good.
+    Failed,
+}
+
+/// What a proof states: the roots around a run of batches and its commitment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RangeValues {
+    /// State root before the first batch.
+    pub old_root: Digest,
+    /// State root after the last batch.
+    pub new_root: Digest,
+    /// Range commitment of the batches' commitments.
+    pub commitment: [u8; 32],
+}
+
+/// One aggregation step of a sealed range, and its progress.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepRecord {
+    /// The step (its range is `[start, end)`).
+    pub step: Step,
+    /// The step's job.
+    pub job_id: u64,
+    /// What the step's proof must state.
+    pub expected: RangeValues,
+    /// When its current or last lease was granted (unix ms).
+    pub started_ms: Option<u64>,
+    /// When its proof was stored (unix ms).
+    pub proven_ms: Option<u64>,
+}
+
+/// A sealed range of batches, `first..=last`, and its aggregation tree.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RangeRecord {
+    /// First batch.
+    pub first: u64,
+    /// Last batch (included).
+    pub last: u64,
+    /// Pipeline status.
+    pub status: RangeStatus,
+    /// Why it failed, if it did.
+    pub error: Option<String>,
+    /// What the range proof must state.
+    pub values: RangeValues,
+    /// The tree's steps, children before parents; the last is the root.
+    pub steps: Vec<StepRecord>,
+    /// When it was sealed (unix ms).
+    pub sealed_ms: u64,
+    /// When it or one of its steps last changed (unix ms).
+    pub updated_ms: u64,
+}
+
+impl RangeRecord {
+    /// Whether `batch` is in the range.
+    pub fn contains(&self, batch: u64) -> bool {
+        (self.first..=self.last).contains(&batch)
+    }
+
+    /// Steps whose proof is stored.
+    pub fn steps_done(&self) -> usize {
+        self.steps.iter().filter(|s| s.proven_ms.is_some()).count()
+    }
+
+    /// The step proven by `job_id`.
+    pub fn step_mut(&mut self, job_id: u64) -> Option<&mut StepRecord> {
+        self.steps.iter_mut().find(|s| s.job_id == job_id)
+    }
+
+    /// Whether `job_id` proves the root step.
+    pub fn is_root(&self, job_id: u64) -> bool {
+        self.steps.last().is_some_and(|s| s.job_id == job_id)
+    }
+}
+
+/// A registered worker.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkerRecord {
+    /// Its name, for logs.
+    pub name: String,
+    /// Kinds of jobs it accepts.
+    pub kinds: Vec<JobKind>,
 }

@@ -1,6 +1,7 @@
-//! A prover worker: registers, pulls jobs, proves them (CPU, rayon) while
-//! heartbeating the lease, hands back the proof, and repeats. On shutdown it
-//! releases a job it holds rather than abandon the lease.
+//! A prover worker: registers, pulls jobs (batch proofs and aggregation
+//! steps), proves them (CPU, rayon) while heartbeating the lease, hands back
+//! the proof, and repeats. On shutdown it releases a job it holds rather than
+//! abandon the lease.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -9,11 +10,13 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 use tonic::Code;
-use zkr_circuits::batch::BatchCircuit;
+use zkr_aggregator::Circuits;
 use zkr_circuits::witness::BatchWitness;
 use zkr_proto::v1;
 
+use crate::aggregate::AggregateWitness;
 use crate::client::{self, ClientError, FleetApi};
+use crate::store::JobKind;
 
 /// Worker settings.
 #[derive(Clone, Debug)]
@@ -30,8 +33,10 @@ pub struct WorkerConfig {
     pub tls_ca: Option<PathBuf>,
     /// Largest gRPC message.
     pub max_message_bytes: usize,
-    /// Circuits already built (others are built when a job needs them).
-    pub circuits: Vec<Arc<BatchCircuit>>,
+    /// Circuits already built, by capacity (others are built when a job needs them).
+    pub circuits: Vec<Arc<Circuits>>,
+    /// Kinds of jobs to accept; empty for every kind.
+    pub kinds: Vec<JobKind>,
 }
 
 /// What a worker did.
@@ -57,6 +62,14 @@ pub enum WorkerError {
         /// gRPC status.
         status: tonic::Status,
     },
+    /// The circuits of a job's capacity could not be built.
+    #[error("building the circuits of capacity {capacity}: {reason}")]
+    Circuits {
+        /// The capacity.
+        capacity: usize,
+        /// Why.
+        reason: String,
+    },
 }
 
 enum Outcome {
@@ -71,12 +84,17 @@ pub async fn run(
 ) -> Result<WorkerStats, WorkerError> {
     let channel = client::channel(&config.coordinator, config.tls_ca.as_deref()).await?;
     let mut api = client::fleet(channel, &config.token, config.max_message_bytes)?;
+    let kinds = if config.kinds.is_empty() {
+        JobKind::ALL.to_vec()
+    } else {
+        config.kinds.clone()
+    };
     let reg = api
         .register_worker(v1::RegisterWorkerRequest {
             name: config.name.clone(),
             capabilities: Some(v1::Capabilities {
                 backends: vec![v1::Backend::Cpu as i32],
-                job_kinds: vec![v1::JobKind::BatchProof as i32],
+                job_kinds: kinds.iter().map(|&k| wire_kind(k) as i32).collect(),
                 max_parallel_jobs: 1,
             }),
         })
@@ -90,7 +108,7 @@ pub async fn run(
     let heartbeat = Duration::from_millis(reg.heartbeat_interval_ms.max(10));
     tracing::info!(worker = worker_id, name = %config.name, "worker registered");
 
-    let mut circuits: HashMap<usize, Arc<BatchCircuit>> = config
+    let mut circuits: HashMap<usize, Arc<Circuits>> = config
         .circuits
         .iter()
         .map(|c| (c.capacity(), c.clone()))
@@ -123,15 +141,26 @@ pub async fn run(
         let circuit = match circuits.get(&capacity) {
             Some(c) => c.clone(),
             None => {
-                let c =
-                    tokio::task::spawn_blocking(move || Arc::new(BatchCircuit::build(capacity)))
-                        .await
-                        .map_err(|e| ClientError::Connect {
-                            url: config.coordinator.clone(),
-                            reason: format!("building circuit: {e}"),
-                        })?;
-                circuits.insert(capacity, c.clone());
-                c
+                let built = tokio::task::spawn_blocking(move || {
+                    // The batch circuit asserts a capacity that holds a deposit.
+                    if capacity < 3 {
+                        return Err(format!("capacity {capacity} cannot hold a deposit"));
+                    }
+                    Circuits::build(capacity).map_err(|e| e.to_string())
+                })
+                .await
+                .unwrap_or_else(|e| Err(format!("builder thread: {e}")));
+                match built {
+                    Ok(c) => {
+                        let c = Arc::new(c);
+                        circuits.insert(capacity, c.clone());
+                        c
+                    }
+                    Err(reason) => {
+                        report_failure(&mut api, worker_id, &job, &reason, true).await;
+                        return Err(WorkerError::Circuits { capacity, reason });
+                    }
+                }
             }
         };
         let started = Instant::now();
@@ -199,26 +228,72 @@ async fn report_failure(
     }
 }
 
+/// The wire code of a job kind.
+fn wire_kind(kind: JobKind) -> v1::JobKind {
+    match kind {
+        JobKind::BatchProof => v1::JobKind::BatchProof,
+        JobKind::Aggregate => v1::JobKind::Aggregate,
+    }
+}
+
+/// What proving a job takes, decoded from its witness.
+enum Task {
+    Batch(BatchWitness),
+    Aggregate(AggregateWitness),
+}
+
+impl Task {
+    /// Decodes the job's witness by its kind; an error is the job's fault.
+    fn of(job: &v1::Job) -> Result<Self, String> {
+        match v1::JobKind::try_from(job.kind) {
+            Ok(v1::JobKind::BatchProof) => BatchWitness::from_bytes(&job.witness)
+                .map(Task::Batch)
+                .map_err(|e| e.to_string()),
+            Ok(v1::JobKind::Aggregate) => AggregateWitness::from_bytes(&job.witness)
+                .map(Task::Aggregate)
+                .map_err(|e| e.to_string()),
+            _ => Err(format!(
+                "job kind {} is not one this worker proves",
+                job.kind
+            )),
+        }
+    }
+
+    /// Proves it; returns the proof bytes.
+    fn prove(&self, circuits: &Circuits) -> Result<Vec<u8>, String> {
+        match self {
+            Task::Batch(w) => circuits
+                .batch()
+                .prove(w)
+                .map(|p| p.to_bytes())
+                .map_err(|e| e.to_string()),
+            Task::Aggregate(w) => w
+                .prove(circuits)
+                .map(|p| p.to_bytes())
+                .map_err(|e| e.to_string()),
+        }
+    }
+}
+
 /// Proves the job on a blocking thread, heartbeating meanwhile; `None` on shutdown.
 async fn prove_with_heartbeats(
     api: &mut FleetApi,
     worker_id: u64,
     job: &v1::Job,
-    circuit: Arc<BatchCircuit>,
+    circuits: Arc<Circuits>,
     heartbeat: Duration,
     shutdown: &mut watch::Receiver<bool>,
 ) -> Option<Outcome> {
-    let witness = match BatchWitness::from_bytes(&job.witness) {
-        Ok(w) => w,
-        Err(e) => {
+    let task = match Task::of(job) {
+        Ok(t) => t,
+        Err(error) => {
             return Some(Outcome::Failed {
-                error: e.to_string(),
+                error,
                 retryable: false,
             })
         }
     };
-    let mut proving =
-        tokio::task::spawn_blocking(move || circuit.prove(&witness).map(|p| p.to_bytes()));
+    let mut proving = tokio::task::spawn_blocking(move || task.prove(&circuits));
     let mut ticks = tokio::time::interval(heartbeat);
     ticks.tick().await;
     loop {
@@ -226,7 +301,7 @@ async fn prove_with_heartbeats(
             done = &mut proving => {
                 return Some(match done {
                     Ok(Ok(proof)) => Outcome::Proof(proof),
-                    Ok(Err(e)) => Outcome::Failed { error: e.to_string(), retryable: false },
+                    Ok(Err(error)) => Outcome::Failed { error, retryable: false },
                     Err(e) => Outcome::Failed { error: format!("prover thread: {e}"), retryable: true },
                 });
             }

@@ -9,13 +9,13 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use tokio::sync::{oneshot, watch};
-use zkr_circuits::batch::BatchCircuit;
+use zkr_aggregator::Circuits;
 use zkr_circuits::workload::batch_chain;
 use zkr_proto::convert::BatchSubmission;
 use zkr_prover::client::{self, FleetApi, SequencerApi};
 use zkr_prover::coordinator::server::{serve, ServerConfig};
 use zkr_prover::coordinator::{Coordinator, CoordinatorConfig, QueueConfig};
-use zkr_prover::store::Store;
+use zkr_prover::store::{JobKind, Store};
 use zkr_prover::worker::{self, WorkerConfig, WorkerStats};
 
 pub const CAPACITY: usize = 8;
@@ -23,10 +23,11 @@ pub const SEQ_TOKEN: &str = "sequencer-secret";
 pub const WORKER_TOKEN: &str = "worker-secret";
 pub const MAX_MESSAGE: usize = 4 << 20;
 
-/// The capacity-8 circuit, built once per test process.
-pub fn circuit() -> Arc<BatchCircuit> {
-    static C: OnceLock<Arc<BatchCircuit>> = OnceLock::new();
-    C.get_or_init(|| Arc::new(BatchCircuit::build(CAPACITY)))
+/// The capacity-8 batch and aggregation circuits (in one recursion shape, as
+/// the service builds them), built once per test process.
+pub fn circuits() -> Arc<Circuits> {
+    static C: OnceLock<Arc<Circuits>> = OnceLock::new();
+    C.get_or_init(|| Arc::new(Circuits::build(CAPACITY).expect("circuits build")))
         .clone()
 }
 
@@ -41,6 +42,35 @@ pub fn submissions(n: usize, seed: u64) -> Vec<BatchSubmission> {
             claimed_new_root: c.new_root,
         })
         .collect()
+}
+
+/// The public values of `subs` recomputed by executing them on a fresh state:
+/// per batch (old root, new root, commitment).
+pub fn executed_values(subs: &[BatchSubmission]) -> Vec<zkr_circuits::batch::BatchPublicValues> {
+    let mut state = zkr_circuits::state::MemoryBackend::new();
+    subs.iter()
+        .map(|s| {
+            let exec = zkr_circuits::executor::apply(&mut state, &s.batch, CAPACITY)
+                .expect("the chain executes");
+            zkr_circuits::batch::BatchPublicValues {
+                old_root: exec.old_root,
+                new_root: exec.new_root,
+                commitment: exec.commitment,
+            }
+        })
+        .collect()
+}
+
+/// What the range proof of `values` (consecutive batches) must state.
+pub fn range_values(
+    values: &[zkr_circuits::batch::BatchPublicValues],
+) -> zkr_circuits::batch::BatchPublicValues {
+    let commitments: Vec<[u8; 32]> = values.iter().map(|v| v.commitment).collect();
+    zkr_circuits::batch::BatchPublicValues {
+        old_root: values[0].old_root,
+        new_root: values[values.len() - 1].new_root,
+        commitment: zkr_aggregator::range_commitment(&commitments),
+    }
 }
 
 /// A coordinator serving on 127.0.0.1 until dropped.
@@ -77,21 +107,44 @@ impl Served {
     }
 }
 
-/// Serves a coordinator on `dir` with the given lease length.
+/// Serves a coordinator on `dir` with the given lease length; ranges are sealed
+/// only on request.
 pub async fn serve_on(dir: &Path, lease_ms: u64, max_attempts: u32) -> Served {
+    serve_with_ranges(dir, lease_ms, max_attempts, 0).await
+}
+
+/// Serves a coordinator on `dir` that seals the open range at `max_range_batches` (0: never).
+pub async fn serve_with_ranges(
+    dir: &Path,
+    lease_ms: u64,
+    max_attempts: u32,
+    max_range_batches: u64,
+) -> Served {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_test_writer()
         .try_init();
-    let store = Store::open(dir).expect("store opens");
+    // A coordinator just stopped in this process may hold the database a moment longer.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let store = loop {
+        match Store::open(dir) {
+            Ok(s) => break s,
+            Err(e) if std::time::Instant::now() < deadline => {
+                tracing::debug!(error = %e, "store busy; retrying");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("expected the store to open, got {e}"),
+        }
+    };
     let config = CoordinatorConfig {
         capacity: CAPACITY,
         queue: QueueConfig {
             lease_ms,
             max_attempts,
         },
+        max_range_batches,
     };
-    let coord = Arc::new(Coordinator::open(store, circuit(), config).expect("coordinator opens"));
+    let coord = Arc::new(Coordinator::open(store, circuits(), config).expect("coordinator opens"));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -119,10 +172,19 @@ pub async fn serve_on(dir: &Path, lease_ms: u64, max_attempts: u32) -> Served {
     }
 }
 
-/// A worker against `url`, stopped by sending `true`.
+/// A worker of every job kind against `url`, stopped by sending `true`.
 pub fn spawn_worker(
     url: String,
     name: &str,
+) -> (watch::Sender<bool>, tokio::task::JoinHandle<WorkerStats>) {
+    spawn_worker_of(url, name, &[])
+}
+
+/// A worker taking only jobs of `kinds` (every kind if empty), stopped by sending `true`.
+pub fn spawn_worker_of(
+    url: String,
+    name: &str,
+    kinds: &[JobKind],
 ) -> (watch::Sender<bool>, tokio::task::JoinHandle<WorkerStats>) {
     let (tx, rx) = watch::channel(false);
     let config = WorkerConfig {
@@ -132,7 +194,8 @@ pub fn spawn_worker(
         wait: Duration::from_millis(200),
         tls_ca: None,
         max_message_bytes: MAX_MESSAGE,
-        circuits: vec![circuit()],
+        circuits: vec![circuits()],
+        kinds: kinds.to_vec(),
     };
     let handle = tokio::spawn(async move { worker::run(config, rx).await.expect("worker runs") });
     (tx, handle)

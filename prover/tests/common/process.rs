@@ -23,6 +23,7 @@ pub fn zkr() -> Command {
         "ZKR_CAPACITY",
         "ZKR_LEASE_MS",
         "ZKR_MAX_ATTEMPTS",
+        "ZKR_MAX_RANGE_BATCHES",
         "ZKR_MAX_MESSAGE_BYTES",
         "ZKR_SEQUENCER_TOKEN",
         "ZKR_WORKER_TOKEN",
