@@ -14,7 +14,7 @@ use zkr_circuits::batch::{BatchProof, BatchPublicValues, C, D, NUM_PUBLIC_INPUTS
 use zkr_circuits::executor::apply;
 use zkr_circuits::recursion::pad_to_shape;
 use zkr_circuits::state::{MemoryBackend, F};
-use zkr_circuits::witness::generate;
+use zkr_circuits::witness::{generate, BatchWitness};
 use zkr_circuits::workload::batch_chain;
 
 const CAP: usize = 8;
@@ -25,28 +25,37 @@ fn circuits() -> &'static Circuits {
     C.get_or_init(|| Circuits::build(CAP).expect("circuits build in one shape"))
 }
 
-/// Eight chained batches: their proofs and the public values the executor computed.
-fn batches() -> &'static [(BatchProof, BatchPublicValues)] {
-    static B: OnceLock<Vec<(BatchProof, BatchPublicValues)>> = OnceLock::new();
-    B.get_or_init(|| {
+/// Eight chained batches, executed natively: their witnesses and public values.
+fn prepared() -> &'static [(BatchWitness, BatchPublicValues)] {
+    static P: OnceLock<Vec<(BatchWitness, BatchPublicValues)>> = OnceLock::new();
+    P.get_or_init(|| {
         let chain = batch_chain(BATCHES, CAP, 5).expect("valid chain");
         let mut state = MemoryBackend::new();
         chain
             .iter()
             .map(|c| {
                 let exec = apply(&mut state, &c.batch, CAP).expect("batch applies");
-                let proof = circuits()
-                    .batch()
-                    .prove(&generate(&exec).expect("witness generates"))
-                    .expect("batch proves");
                 let values = BatchPublicValues {
                     old_root: exec.old_root,
                     new_root: exec.new_root,
                     commitment: exec.commitment,
                 };
-                (proof, values)
+                (generate(&exec).expect("witness generates"), values)
             })
             .collect()
+    })
+}
+
+/// The proof of batch `i`, proven on first use (each test process proves only
+/// the batches it needs).
+fn batch(i: usize) -> &'static BatchProof {
+    static B: OnceLock<Vec<OnceLock<BatchProof>>> = OnceLock::new();
+    let slots = B.get_or_init(|| (0..BATCHES).map(|_| OnceLock::new()).collect());
+    slots[i].get_or_init(|| {
+        circuits()
+            .batch()
+            .prove(&prepared()[i].0)
+            .unwrap_or_else(|e| panic!("batch {i} should prove: {e}"))
     })
 }
 
@@ -59,18 +68,20 @@ fn range(start: usize, end: usize) -> RangeProof {
     if let Some(p) = done.lock().expect("lock").get(&(start, end)) {
         return p.clone();
     }
-    let b = batches();
     let proof = if end - start == 1 {
-        circuits().aggregate(Child::Batch(&b[start].0), None)
+        circuits().aggregate(Child::Batch(batch(start)), None)
     } else {
         let k = zkr_aggregator::commitment::split_point((end - start) as u64) as usize;
         let (l, r) = (start + k, end);
         let left = (k > 1).then(|| range(start, l));
         let right = (r - l > 1).then(|| range(l, r));
+        // Batches are proven only where a part is a single batch.
         let lc = left
             .as_ref()
-            .map_or(Child::Batch(&b[start].0), Child::Range);
-        let rc = right.as_ref().map_or(Child::Batch(&b[l].0), Child::Range);
+            .map_or_else(|| Child::Batch(batch(start)), Child::Range);
+        let rc = right
+            .as_ref()
+            .map_or_else(|| Child::Batch(batch(l)), Child::Range);
         circuits().aggregate(lc, Some(rc))
     }
     .unwrap_or_else(|e| panic!("range {start}..{end} should aggregate: {e}"));
@@ -81,7 +92,7 @@ fn range(start: usize, end: usize) -> RangeProof {
 }
 
 fn expected(start: usize, end: usize) -> BatchPublicValues {
-    let b = &batches()[start..end];
+    let b = &prepared()[start..end];
     let commitments: Vec<[u8; 32]> = b.iter().map(|(_, v)| v.commitment).collect();
     BatchPublicValues {
         old_root: b[0].1.old_root,
@@ -111,29 +122,13 @@ fn check_range(start: usize, end: usize) {
         .expect("decoded proof verifies");
 }
 
+/// One test for every range length: a process proves the eight batches once
+/// and the larger ranges reuse the smaller ones' steps.
 #[test]
-fn range_of_one_batch_proves_with_the_batch_values() {
-    check_range(0, 1);
-}
-
-#[test]
-fn range_of_two_batches_proves_and_verifies() {
-    check_range(0, 2);
-}
-
-#[test]
-fn range_of_three_batches_proves_and_verifies() {
-    check_range(0, 3);
-}
-
-#[test]
-fn range_of_five_batches_proves_and_verifies() {
-    check_range(0, 5);
-}
-
-#[test]
-fn range_of_eight_batches_proves_and_verifies() {
-    check_range(0, 8);
+fn ranges_of_1_2_3_5_and_8_batches_prove_with_the_values_recomputed_from_the_batches() {
+    for (start, end) in [(0, 1), (0, 2), (0, 3), (0, 5), (0, 8)] {
+        check_range(start, end);
+    }
 }
 
 #[test]
@@ -167,9 +162,8 @@ fn assert_refused(result: Result<RangeProof, AggregationError>, what: &str) -> A
 
 #[test]
 fn non_chaining_children_are_refused_natively_and_by_the_circuit() {
-    let b = batches();
     // Batches 0 and 2: batch 0's new root is not batch 2's old root.
-    let (l, r) = (Child::Batch(&b[0].0), Child::Batch(&b[2].0));
+    let (l, r) = (Child::Batch(batch(0)), Child::Batch(batch(2)));
     let e = assert_refused(circuits().aggregate(l, Some(r)), "batches 0 and 2");
     assert!(
         matches!(e, AggregationError::NotChained { .. }),
@@ -187,8 +181,7 @@ fn non_chaining_children_are_refused_natively_and_by_the_circuit() {
 
 #[test]
 fn swapped_children_are_refused_natively_and_by_the_circuit() {
-    let b = batches();
-    let (l, r) = (Child::Batch(&b[1].0), Child::Batch(&b[0].0));
+    let (l, r) = (Child::Batch(batch(1)), Child::Batch(batch(0)));
     let e = assert_refused(circuits().aggregate(l, Some(r)), "batches 1 then 0");
     assert!(
         matches!(e, AggregationError::NotChained { .. }),
@@ -206,12 +199,11 @@ fn swapped_children_are_refused_natively_and_by_the_circuit() {
 
 #[test]
 fn child_with_altered_public_inputs_is_refused() {
-    let b = batches();
     // Batch 1 claims another new root: its proof no longer verifies.
-    let mut altered = b[1].0.inner().clone();
+    let mut altered = batch(1).inner().clone();
     altered.public_inputs[4] += F::ONE;
     let altered = BatchProof::from_inner(altered);
-    let (l, r) = (Child::Batch(&b[0].0), Child::Batch(&altered));
+    let (l, r) = (Child::Batch(batch(0)), Child::Batch(&altered));
     let e = assert_refused(circuits().aggregate(l, Some(r)), "altered right child");
     assert!(
         matches!(e, AggregationError::BadChild { side: "right", .. }),
@@ -254,10 +246,9 @@ fn impostor_proof(public_inputs: &[F]) -> plonky2::plonk::proof::ProofWithPublic
 
 #[test]
 fn proof_of_another_circuit_with_matching_public_inputs_is_refused() {
-    let b = batches();
     // An impostor "batch 1" with batch 1's exact public inputs.
-    let fake = BatchProof::from_inner(impostor_proof(&b[1].0.inner().public_inputs));
-    let (l, r) = (Child::Batch(&b[0].0), Child::Batch(&fake));
+    let fake = BatchProof::from_inner(impostor_proof(&batch(1).inner().public_inputs));
+    let (l, r) = (Child::Batch(batch(0)), Child::Batch(&fake));
     let e = assert_refused(circuits().aggregate(l, Some(r)), "impostor batch child");
     assert!(
         matches!(e, AggregationError::BadChild { .. }),
@@ -304,13 +295,12 @@ fn proof_of_another_circuit_posing_as_a_range_is_refused() {
 
 #[test]
 fn batch_proof_posing_as_a_range_child_is_refused() {
-    let b = batches();
     // A real batch proof handed in as a range child: it is checked against the
     // aggregation circuit's verifier data and its zero trailing inputs.
-    let posing = RangeProof::from_inner(b[1].0.inner().clone());
+    let posing = RangeProof::from_inner(batch(1).inner().clone());
     let e = assert_refused(
         circuits().aggregate_with(
-            Child::Batch(&b[0].0),
+            Child::Batch(batch(0)),
             Some(Child::Range(&posing)),
             Checks::SkipForTesting,
         ),
