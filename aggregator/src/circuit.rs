@@ -25,7 +25,7 @@ use plonky2::plonk::proof::{ProofWithPublicInputs, ProofWithPublicInputsTarget};
 use plonky2::recursion::cyclic_recursion::check_cyclic_proof_verifier_data;
 use zkr_circuits::batch::{BatchCircuit, BatchProof, BatchPublicValues, C, D, NUM_PUBLIC_INPUTS};
 use zkr_circuits::gadgets::sha256::{digest_words, sha256_circuit};
-use zkr_circuits::recursion::pad_to_shape;
+use zkr_circuits::recursion::{pad_to_shape, prove_catching_panics};
 use zkr_circuits::state::F;
 
 use crate::proof::RangeProof;
@@ -275,11 +275,8 @@ impl AggregationCircuit {
             .and_then(|_| pw.set_bool_target(self.single, single))
             .and_then(|_| pw.set_verifier_data_target(&self.own_verifier, &self.data.verifier_only))
             .map_err(|e| AggregationError::Unsatisfied(e.to_string()))?;
-        // plonky2 panics on conflicting copy constraints and only notices other
-        // broken constraints at verification: catch the first, check the second.
-        let proof = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.data.prove(pw)))
-            .map_err(|p| AggregationError::Unsatisfied(panic_message(&p)))?
-            .map_err(|e| AggregationError::Unsatisfied(e.to_string()))?;
+        let proof =
+            prove_catching_panics(self.data(), pw).map_err(AggregationError::Unsatisfied)?;
         let proof = RangeProof::from_inner(proof);
         self.verify(&proof)
             .map_err(|e| AggregationError::Unsatisfied(e.to_string()))?;
@@ -315,15 +312,5 @@ impl AggregationCircuit {
         self.data
             .verify(proof.inner().clone())
             .map_err(|e| AggregationError::Invalid(e.to_string()))
-    }
-}
-
-fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
-    if let Some(s) = p.downcast_ref::<String>() {
-        s.clone()
-    } else if let Some(s) = p.downcast_ref::<&str>() {
-        s.to_string()
-    } else {
-        "prover panicked".into()
     }
 }

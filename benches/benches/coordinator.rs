@@ -12,48 +12,17 @@ use zkr_circuits::workload::{batch_chain, ChainedBatch};
 use zkr_proto::convert::BatchSubmission;
 use zkr_proto::v1;
 use zkr_prover::client;
-use zkr_prover::coordinator::server::{serve, ServerConfig};
-use zkr_prover::coordinator::{Coordinator, CoordinatorConfig, QueueConfig};
-use zkr_prover::store::Store;
 
-const CAPACITY: usize = 8;
-const MAX_MESSAGE: usize = 16 << 20;
+mod common;
+use common::{CAPACITY, MAX_MESSAGE, SEQUENCER_TOKEN, WORKER_TOKEN};
 
 /// Submits and acquires `chain` one job at a time on a fresh coordinator; returns the total time.
 async fn submit_then_acquire(circuits: Arc<Circuits>, chain: &[ChainedBatch]) -> Duration {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(dir.path()).expect("store");
-    let config = CoordinatorConfig {
-        capacity: CAPACITY,
-        queue: QueueConfig {
-            lease_ms: 600_000,
-            max_attempts: 3,
-        },
-        // Batch jobs only: no range is sealed.
-        max_range_batches: 0,
-    };
-    let coord = Arc::new(Coordinator::open(store, circuits, config).expect("coordinator"));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve(
-        coord,
-        listener,
-        ServerConfig {
-            sequencer_token: "s".into(),
-            worker_token: "w".into(),
-            max_message_bytes: MAX_MESSAGE,
-            tls: None,
-        },
-        async {
-            let _ = stopped.await;
-        },
-    ));
+    let service = common::start(circuits).await;
+    let url = service.url.clone();
     let ch = client::channel(&url, None).await.expect("connect");
-    let mut seq = client::sequencer(ch.clone(), "s", MAX_MESSAGE).expect("client");
-    let mut fleet = client::fleet(ch, "w", MAX_MESSAGE).expect("client");
+    let mut seq = client::sequencer(ch.clone(), SEQUENCER_TOKEN, MAX_MESSAGE).expect("client");
+    let mut fleet = client::fleet(ch, WORKER_TOKEN, MAX_MESSAGE).expect("client");
     let worker_id = fleet
         .register_worker(v1::RegisterWorkerRequest::default())
         .await
@@ -86,8 +55,7 @@ async fn submit_then_acquire(circuits: Arc<Circuits>, chain: &[ChainedBatch]) ->
         assert!(job.is_some(), "the submitted job is handed out");
     }
     let elapsed = start.elapsed();
-    let _ = stop.send(());
-    let _ = server.await;
+    service.stop().await;
     elapsed
 }
 

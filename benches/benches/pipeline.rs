@@ -15,53 +15,24 @@ use zkr_circuits::workload::{batch_chain, ChainedBatch};
 use zkr_proto::convert::BatchSubmission;
 use zkr_proto::v1;
 use zkr_prover::client;
-use zkr_prover::coordinator::server::{serve, ServerConfig};
-use zkr_prover::coordinator::{Coordinator, CoordinatorConfig, QueueConfig};
-use zkr_prover::store::Store;
 use zkr_prover::worker::{self, WorkerConfig};
 
-const CAPACITY: usize = 8;
+mod common;
+use common::{CAPACITY, MAX_MESSAGE, SEQUENCER_TOKEN, WORKER_TOKEN};
+
 const BATCHES: usize = 8;
 const WORKERS: usize = 2;
-const MAX_MESSAGE: usize = 16 << 20;
 
 /// One run on a fresh coordinator; returns the time from first submission to the proven range.
 async fn prove_range(circuits: Arc<Circuits>, chain: &[ChainedBatch]) -> Duration {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(dir.path()).expect("store");
-    let config = CoordinatorConfig {
-        capacity: CAPACITY,
-        queue: QueueConfig {
-            lease_ms: 600_000,
-            max_attempts: 3,
-        },
-        max_range_batches: 0,
-    };
-    let coord = Arc::new(Coordinator::open(store, circuits.clone(), config).expect("coordinator"));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve(
-        coord,
-        listener,
-        ServerConfig {
-            sequencer_token: "s".into(),
-            worker_token: "w".into(),
-            max_message_bytes: MAX_MESSAGE,
-            tls: None,
-        },
-        async {
-            let _ = stopped.await;
-        },
-    ));
+    let service = common::start(circuits.clone()).await;
+    let url = service.url.clone();
     let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
     let workers: Vec<_> = (0..WORKERS)
         .map(|i| {
             let config = WorkerConfig {
                 coordinator: url.clone(),
-                token: "w".into(),
+                token: WORKER_TOKEN.into(),
                 name: format!("bench-{i}"),
                 wait: Duration::from_millis(200),
                 tls_ca: None,
@@ -73,7 +44,7 @@ async fn prove_range(circuits: Arc<Circuits>, chain: &[ChainedBatch]) -> Duratio
         })
         .collect();
     let ch = client::channel(&url, None).await.expect("connect");
-    let mut seq = client::sequencer(ch, "s", MAX_MESSAGE).expect("client");
+    let mut seq = client::sequencer(ch, SEQUENCER_TOKEN, MAX_MESSAGE).expect("client");
 
     let start = Instant::now();
     for c in chain {
@@ -104,8 +75,7 @@ async fn prove_range(circuits: Arc<Circuits>, chain: &[ChainedBatch]) -> Duratio
     for w in workers {
         let _ = w.await;
     }
-    let _ = stop.send(());
-    let _ = server.await;
+    service.stop().await;
     elapsed
 }
 

@@ -1,12 +1,15 @@
 //! Shapes for recursion: a recursive verifier is built for one
 //! `CommonCircuitData` (gate set, degree, public-input count, FRI parameters),
-//! so every circuit it verifies must be padded to that same shape.
+//! so every circuit it verifies must be padded to that same shape. And proving
+//! so that a witness that breaks a constraint is an error, not a panic.
 
 use plonky2::gates::noop::NoopGate;
+use plonky2::iop::witness::PartialWitness;
 use plonky2::plonk::circuit_builder::CircuitBuilder;
-use plonky2::plonk::circuit_data::CommonCircuitData;
+use plonky2::plonk::circuit_data::{CircuitData, CommonCircuitData};
+use plonky2::plonk::proof::ProofWithPublicInputs;
 
-use crate::batch::D;
+use crate::batch::{C, D};
 use crate::state::F;
 
 /// Pads the circuit under construction towards `shape`: zero public inputs up
@@ -40,5 +43,28 @@ pub fn pad_to_shape(b: &mut CircuitBuilder<F, D>, shape: &CommonCircuitData<F, D
     let rows = (1usize << (shape.degree_bits() - 1)) + 1;
     while b.num_gates() < rows {
         b.add_gate(NoopGate, vec![]);
+    }
+}
+
+/// Proves `pw` with `data`; a witness that breaks a copy constraint (plonky2
+/// panics on those) or fails witness generation comes back as the message.
+///
+/// Other broken constraints only show when the proof is verified: callers verify.
+pub fn prove_catching_panics(
+    data: &CircuitData<F, C, D>,
+    pw: PartialWitness<F>,
+) -> Result<ProofWithPublicInputs<F, C, D>, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| data.prove(pw)))
+        .map_err(|p| panic_message(&p))?
+        .map_err(|e| e.to_string())
+}
+
+fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else if let Some(s) = p.downcast_ref::<&str>() {
+        s.to_string()
+    } else {
+        "prover panicked".into()
     }
 }

@@ -24,7 +24,7 @@ use crate::executor::FEE_SLOTS;
 use crate::gadgets::nonzero::NonZeroIf;
 use crate::gadgets::sha256::{digest_words, digest_words_native, sha256_circuit};
 use crate::gadgets::uint128::{limbs_of, SumEq, U128Target};
-use crate::recursion::pad_to_shape;
+use crate::recursion::{pad_to_shape, prove_catching_panics};
 use crate::state::{BALANCE_TREE_DEPTH, F};
 use crate::witness::BatchWitness;
 use lane::LaneTargets;
@@ -307,11 +307,7 @@ impl BatchCircuit {
         let pw = self
             .assign(witness)
             .map_err(|e| CircuitError::Unsatisfied(e.to_string()))?;
-        // plonky2 panics on conflicting copy constraints and only notices other
-        // broken constraints at verification: catch the first, check the second.
-        let proof = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.data.prove(pw)))
-            .map_err(|p| CircuitError::Unsatisfied(panic_message(&p)))?
-            .map_err(|e| CircuitError::Unsatisfied(e.to_string()))?;
+        let proof = prove_catching_panics(&self.data, pw).map_err(CircuitError::Unsatisfied)?;
         let proof = BatchProof { proof };
         self.verify(&proof)
             .map_err(|e| CircuitError::Unsatisfied(e.to_string()))?;
@@ -323,15 +319,5 @@ impl BatchCircuit {
         self.data
             .verify(proof.proof.clone())
             .map_err(|e| CircuitError::Invalid(e.to_string()))
-    }
-}
-
-fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
-    if let Some(s) = p.downcast_ref::<String>() {
-        s.clone()
-    } else if let Some(s) = p.downcast_ref::<&str>() {
-        s.to_string()
-    } else {
-        "prover panicked".into()
     }
 }

@@ -20,7 +20,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::{broadcast, Notify};
 use zkr_aggregator::{plan, range_commitment, Circuits, Part, RangeProof};
-use zkr_circuits::batch::BatchProof;
+use zkr_circuits::batch::{BatchProof, BatchPublicValues};
 use zkr_circuits::executor::{execute, ExecError};
 use zkr_circuits::ops::Batch;
 use zkr_circuits::state::{digest_hex, Digest, StateError, StateView};
@@ -210,6 +210,26 @@ fn corrupt(what: String, why: impl Into<String>) -> StoreError {
 }
 
 /// `a..b`, both batches included.
+/// Why a proof's public values differ from what `what` states (old root, new
+/// root, commitment), if they do.
+fn values_mismatch(
+    pv: &BatchPublicValues,
+    (old_root, new_root, commitment): (Digest, Digest, [u8; 32]),
+    what: &str,
+) -> Option<String> {
+    (pv.old_root != old_root || pv.new_root != new_root || pv.commitment != commitment).then(|| {
+        format!(
+            "it proves roots {} -> {} with commitment {}; expected for {what}: {} -> {} with {}",
+            digest_hex(&pv.old_root),
+            digest_hex(&pv.new_root),
+            hex::encode(pv.commitment),
+            digest_hex(&old_root),
+            digest_hex(&new_root),
+            hex::encode(commitment),
+        )
+    })
+}
+
 fn span(first: u64, last: u64) -> String {
     format!("{first}..{last}")
 }
@@ -866,19 +886,9 @@ impl Coordinator {
             BatchProof::from_bytes(proof_bytes, circuit).map_err(|e| reject(e.to_string()))?;
         circuit.verify(&proof).map_err(|e| reject(e.to_string()))?;
         let pv = proof.public_values().map_err(|e| reject(e.to_string()))?;
-        if pv.old_root != record.old_root
-            || pv.new_root != record.new_root
-            || pv.commitment != record.commitment
-        {
-            return Err(reject(format!(
-                "it proves roots {} -> {} with commitment {}, batch {batch_number} is {} -> {} with {}",
-                digest_hex(&pv.old_root),
-                digest_hex(&pv.new_root),
-                hex::encode(pv.commitment),
-                digest_hex(&record.old_root),
-                digest_hex(&record.new_root),
-                hex::encode(record.commitment),
-            )));
+        let stated = (record.old_root, record.new_root, record.commitment);
+        if let Some(why) = values_mismatch(&pv, stated, &format!("batch {batch_number}")) {
+            return Err(reject(why));
         }
         let mut inner = self.lock();
         // The lease may have lapsed while the proof was checked: check again.
@@ -938,20 +948,9 @@ impl Coordinator {
             RangeProof::from_bytes(proof_bytes, circuit).map_err(|e| reject(e.to_string()))?;
         circuit.verify(&proof).map_err(|e| reject(e.to_string()))?;
         let pv = proof.public_values().map_err(|e| reject(e.to_string()))?;
-        if pv.old_root != expected.old_root
-            || pv.new_root != expected.new_root
-            || pv.commitment != expected.commitment
-        {
-            return Err(reject(format!(
-                "it proves roots {} -> {} with commitment {}, batches {} are {} -> {} with range commitment {}",
-                digest_hex(&pv.old_root),
-                digest_hex(&pv.new_root),
-                hex::encode(pv.commitment),
-                span(first, last),
-                digest_hex(&expected.old_root),
-                digest_hex(&expected.new_root),
-                hex::encode(expected.commitment),
-            )));
+        let stated = (expected.old_root, expected.new_root, expected.commitment);
+        if let Some(why) = values_mismatch(&pv, stated, &format!("batches {}", span(first, last))) {
+            return Err(reject(why));
         }
         let mut inner = self.lock();
         // The lease may have lapsed (or the range failed) while the proof was checked.
