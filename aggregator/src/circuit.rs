@@ -58,6 +58,9 @@ pub enum AggregationError {
     /// Proof bytes do not decode.
     #[error("range proof bytes malformed: {0}")]
     Malformed(String),
+    /// A range must hold at least one batch.
+    #[error("a range holds at least one batch, got none")]
+    EmptyRange,
     /// The batch and aggregation circuits did not settle on one shape.
     #[error("recursion shape did not converge: {0}")]
     Shape(String),

@@ -103,9 +103,7 @@ impl Circuits {
     /// (the service spreads the same steps over workers).
     pub fn prove_range(&self, batches: &[BatchProof]) -> Result<RangeProof, AggregationError> {
         if batches.is_empty() {
-            return Err(AggregationError::Shape(
-                "a range holds at least one batch".into(),
-            ));
+            return Err(AggregationError::EmptyRange);
         }
         let mut done: Vec<((u64, u64), RangeProof)> = Vec::new();
         let steps = plan(0, batches.len() as u64);
