@@ -7,9 +7,10 @@ use plonky2::gates::noop::NoopGate;
 use plonky2::iop::witness::PartialWitness;
 use plonky2::plonk::circuit_builder::CircuitBuilder;
 use plonky2::plonk::circuit_data::{CircuitData, CommonCircuitData};
+use plonky2::plonk::config::GenericConfig;
 use plonky2::plonk::proof::ProofWithPublicInputs;
 
-use crate::batch::{C, D};
+use crate::batch::D;
 use crate::state::F;
 
 /// Pads the circuit under construction towards `shape`: zero public inputs up
@@ -50,10 +51,10 @@ pub fn pad_to_shape(b: &mut CircuitBuilder<F, D>, shape: &CommonCircuitData<F, D
 /// panics on those) or fails witness generation comes back as the message.
 ///
 /// Other broken constraints only show when the proof is verified: callers verify.
-pub fn prove_catching_panics(
-    data: &CircuitData<F, C, D>,
+pub fn prove_catching_panics<Cfg: GenericConfig<D, F = F>>(
+    data: &CircuitData<F, Cfg, D>,
     pw: PartialWitness<F>,
-) -> Result<ProofWithPublicInputs<F, C, D>, String> {
+) -> Result<ProofWithPublicInputs<F, Cfg, D>, String> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| data.prove(pw)))
         .map_err(|p| panic_message(&p))?
         .map_err(|e| e.to_string())

@@ -21,6 +21,11 @@ pub fn permute(params: &PoseidonParams, state: &mut [Fr]) {
         params.t,
         state.len()
     );
+    assert!(
+        params.t <= MAX_WIDTH,
+        "Poseidon width {} above {MAX_WIDTH}",
+        params.t
+    );
     for (r, constants) in params.round_constants.iter().enumerate() {
         add_round_constants(state, constants);
         if params.is_full_round(r) {
@@ -45,13 +50,16 @@ fn sbox(x: Fr) -> Fr {
 
 /// Multiplies the state by the MDS matrix.
 fn mix(params: &PoseidonParams, state: &mut [Fr]) {
-    let mixed: Vec<Fr> = params
-        .mds
-        .iter()
-        .map(|row| row.iter().zip(state.iter()).map(|(m, x)| *m * x).sum())
-        .collect();
-    state.copy_from_slice(&mixed);
+    // A stack buffer: the plonky2 hasher permutes millions of times per proof.
+    let mut mixed = [Fr::from(0u64); MAX_WIDTH];
+    for (out, row) in mixed.iter_mut().zip(&params.mds) {
+        *out = row.iter().zip(state.iter()).map(|(m, x)| *m * x).sum();
+    }
+    state.copy_from_slice(&mixed[..state.len()]);
 }
+
+/// The widest state [`permute`] supports.
+pub const MAX_WIDTH: usize = 8;
 
 /// Where a sponge is in its duplex cycle: the next rate word to absorb into or
 /// to squeeze from.
