@@ -53,6 +53,7 @@ use plonky2::field::types::PrimeField64;
 use plonky2::hash::hash_types::HashOut;
 use sha2::{Digest as _, Sha256};
 use zkr_circuits::batch::BatchPublicValues;
+use zkr_circuits::gadgets::sha256::native::{INITIAL_STATE, ROUND_CONSTANTS};
 
 /// Length of the hashed message: two roots and the commitment.
 pub const PREIMAGE_LEN: usize = 96;
@@ -157,7 +158,7 @@ pub fn public_input_var(
     block2.extend((0..6).map(|_| const_word(0)));
     block2.push(const_word((PREIMAGE_LEN * 8) as u32));
 
-    let mid = b.compress(&State::constant(SHA256_IV), &to_block(block1))?;
+    let mid = b.compress(&State::constant(INITIAL_STATE), &to_block(block1))?;
     let mid = State {
         a: b.reduce(&mid[0])?,
         b: b.reduce(&mid[1])?,
@@ -175,23 +176,6 @@ pub fn public_input_var(
     }
     b.pack_be(&digest)
 }
-
-/// SHA-256's initial hash value.
-const SHA256_IV: [u32; 8] = [
-    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-];
-
-/// SHA-256's round constants.
-const SHA256_K: [u32; 64] = [
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-];
 
 /// One bit in the circuit: a constant, or a variable constrained (by whoever
 /// allocated it) to `{0, 1}`, possibly negated (`1 - var`, free).
@@ -698,7 +682,7 @@ impl Bits<'_> {
         }
 
         let mut s = init.clone();
-        for (i, (k, wi)) in SHA256_K.iter().zip(&w).enumerate() {
+        for (i, (k, wi)) in ROUND_CONSTANTS.iter().zip(&w).enumerate() {
             let s1 = self.sigma(&s.e, 6, 11, 25, false)?;
             let ch = try_word(|j| self.ch(s.e[j], s.f[j], s.g[j]))?;
             let s0 = self.sigma(&s.a, 2, 13, 22, false)?;
