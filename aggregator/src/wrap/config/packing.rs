@@ -18,7 +18,7 @@
 
 use ark_bn254::Fr;
 use ark_ff::{BigInteger, PrimeField};
-use plonky2::field::types::{Field, Field64, PrimeField64};
+use plonky2::field::types::{Field, PrimeField64};
 
 use crate::wrap::algebra::GF;
 
@@ -31,8 +31,7 @@ pub const DIGEST_LIMBS: usize = 5;
 /// Bits per digest limb.
 pub const DIGEST_LIMB_BITS: usize = 51;
 
-/// The Goldilocks modulus.
-pub const P: u64 = GF::ORDER;
+pub use crate::wrap::goldilocks::P;
 
 /// `sum_i g_i 2^(64 i)` for up to [`PACK`] elements.
 ///

@@ -59,7 +59,7 @@ use ark_r1cs_std::fields::fp::{AllocatedFp, FpVar};
 use ark_r1cs_std::R1CSVar;
 use ark_relations::r1cs::{ConstraintSystemRef, LinearCombination, SynthesisError, Variable};
 use num_bigint::BigUint;
-use plonky2::field::types::{Field, PrimeField64};
+use plonky2::field::types::{Field, Field64, PrimeField64};
 
 pub use crate::wrap::algebra::{GF, GF2};
 pub use algebra::R1csAlgebra;
@@ -68,7 +68,7 @@ pub use poseidon::{hash_no_pad_var, permute_var};
 pub use quadratic::QuadraticVar;
 
 /// The Goldilocks modulus `p = 2^64 - 2^32 + 1`.
-pub const P: u64 = 0xFFFF_FFFF_0000_0001;
+pub const P: u64 = <GF as Field64>::ORDER;
 /// Every tracked integer is below `2^MAX_BITS`, far enough below BN254's
 /// `r > 2^253.5` that reduction and equality checks never wrap.
 pub const MAX_BITS: u32 = 250;

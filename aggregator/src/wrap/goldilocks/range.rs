@@ -133,3 +133,35 @@ pub fn enforce_below_goldilocks(bits: &[Boolean<Fr>]) -> Result<(), SynthesisErr
     })?;
     gap.mul_equals(&w, &lo)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wrap::goldilocks::P;
+    use ark_r1cs_std::alloc::AllocVar;
+    use ark_relations::r1cs::ConstraintSystem;
+
+    /// Whether `v` passes the 64-bit check and [`enforce_below_goldilocks`].
+    fn below_p(v: u64) -> bool {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let x = FpVar::new_witness(cs.clone(), || Ok(Fr::from(v))).expect("alloc");
+        let bits = enforce_bits(&cs, &x, 64).expect("synthesis");
+        enforce_below_goldilocks(&bits).expect("synthesis");
+        let back: u64 = bits
+            .iter()
+            .rev()
+            .fold(0, |acc, b| (acc << 1) | b.value().expect("assigned") as u64);
+        assert_eq!(back, v, "bits recompose");
+        cs.is_satisfied().expect("check")
+    }
+
+    #[test]
+    fn canonical_values_pass_and_values_from_p_up_fail() {
+        for v in [0, 1, P - 1, 0xffff_fffe_ffff_ffff, 0x1234_5678_9abc_def0] {
+            assert!(below_p(v), "{v:#x} is canonical but was rejected");
+        }
+        for v in [P, P + 1, u64::MAX, 0xffff_ffff_0000_0001] {
+            assert!(!below_p(v), "{v:#x} is not below p but was accepted");
+        }
+    }
+}

@@ -10,17 +10,18 @@
 //! [`PoseidonBn254Permutation`]: crate::wrap::config::PoseidonBn254Permutation
 
 use ark_bn254::Fr;
-use ark_ff::{BigInteger, Field, PrimeField};
+use ark_ff::{BigInteger, PrimeField};
 use ark_r1cs_std::boolean::Boolean;
 use ark_r1cs_std::fields::fp::FpVar;
 use ark_r1cs_std::prelude::*;
 use ark_relations::r1cs::SynthesisError;
 
-use super::bits::{canonical_bits, range_bits};
+use super::merkle::pack_var;
 use crate::wrap::config::packing::{
     decompose, high_digit_bound, DIGEST_LIMBS, DIGEST_LIMB_BITS, P, PACK,
 };
 use crate::wrap::config::permutation::ABSORB_RATE;
+use crate::wrap::goldilocks::range::{enforce_below_goldilocks, enforce_bits};
 use crate::wrap::poseidon::{permute_var, PoseidonParams};
 
 /// A challenge: a canonical Goldilocks element and its 64 little-endian bits.
@@ -133,25 +134,15 @@ impl ChallengerVar {
     }
 
     fn duplex(&mut self) -> Result<(), SynthesisError> {
-        let pack = |xs: &[FpVar<Fr>]| {
-            xs.iter()
-                .zip([Fr::from(1u64), shift(64), shift(128)])
-                .fold(FpVar::zero(), |acc, (x, k)| acc + x * k)
-        };
         let mut block = std::mem::take(&mut self.input);
         block.resize(ABSORB_RATE, FpVar::zero());
-        self.state[1] = pack(&block[..PACK]);
-        self.state[2] = pack(&block[PACK..]);
+        self.state[1] = pack_var(&block[..PACK]);
+        self.state[2] = pack_var(&block[PACK..]);
         permute_var(PoseidonParams::bn254_t3(), &mut self.state)?;
         self.output = None;
         self.fresh = true;
         Ok(())
     }
-}
-
-/// `2^k` in `Fr`.
-fn shift(k: u32) -> Fr {
-    Fr::from(2u64).pow([k as u64])
 }
 
 /// The base-`p` digits `d0, d1` of `x`, proven by `x = d0 + p·d1 + p^2·h` with
@@ -167,14 +158,31 @@ pub fn unpack_var(x: &FpVar<Fr>) -> Result<[Challenge; 2], SynthesisError> {
     let d0 = alloc(&|(d0, _, _)| Fr::from(d0))?;
     let d1 = alloc(&|(_, d1, _)| Fr::from(d1))?;
     let h = alloc(&|(_, _, h)| Fr::from_bigint(ark_ff::BigInt(h)).unwrap_or_default())?;
+    enforce_digits(x, d0, d1, &h)
+}
+
+/// Enforces that `d0, d1, h` are the unique decomposition of `x` described in
+/// [`unpack_var`], returning the digits as challenges.
+pub fn enforce_digits(
+    x: &FpVar<Fr>,
+    d0: FpVar<Fr>,
+    d1: FpVar<Fr>,
+    h: &FpVar<Fr>,
+) -> Result<[Challenge; 2], SynthesisError> {
+    let cs = x.cs().or(d0.cs()).or(d1.cs()).or(h.cs());
     let p = Fr::from(P);
-    (&d0 + &d1 * p + &h * (p * p)).enforce_equal(x)?;
-    let bits0 = canonical_bits(&d0)?;
-    let bits1 = canonical_bits(&d1)?;
+    (&d0 + &d1 * p + h * (p * p)).enforce_equal(x)?;
+    let canonical = |d: &FpVar<Fr>| -> Result<Vec<Boolean<Fr>>, SynthesisError> {
+        let bits = enforce_bits(&cs, d, 64)?;
+        enforce_below_goldilocks(&bits)?;
+        Ok(bits)
+    };
+    let bits0 = canonical(&d0)?;
+    let bits1 = canonical(&d1)?;
     // h <= H - 1.
     let mut h_max = ark_ff::BigInt::<4>(high_digit_bound());
     h_max.sub_with_borrow(&ark_ff::BigInt::from(1u64));
-    let h_bits = range_bits(&h, h_max.num_bits() as usize)?;
+    let h_bits = enforce_bits(&cs, h, h_max.num_bits() as usize)?;
     Boolean::enforce_smaller_or_equal_than_le(&h_bits, h_max.0)?;
     Ok([
         Challenge {
@@ -186,4 +194,64 @@ pub fn unpack_var(x: &FpVar<Fr>) -> Result<[Challenge; 2], SynthesisError> {
             bits: bits1,
         },
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_relations::r1cs::ConstraintSystem;
+
+    /// Whether `x = d0 + p·d1 + p^2·h` is accepted as `x`'s decomposition.
+    fn accepted(x: Fr, d0: Fr, d1: Fr, h: Fr) -> bool {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let w = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v)).expect("alloc");
+        let x = w(x);
+        let _ = enforce_digits(&x, w(d0), w(d1), &w(h)).expect("synthesis");
+        cs.is_satisfied().expect("check")
+    }
+
+    #[test]
+    fn only_the_canonical_decomposition_is_accepted() {
+        let p = Fr::from(P);
+        let x = Fr::from(5u64) + p * Fr::from(7u64) + p * p * Fr::from(3u64);
+        assert!(
+            accepted(x, 5u64.into(), 7u64.into(), 3u64.into()),
+            "honest digits rejected"
+        );
+        // The same x with d0 + p (still below 2^64) and d1 - 1.
+        assert!(
+            !accepted(x, Fr::from(5u64) + p, 6u64.into(), 3u64.into()),
+            "a digit at or above p was accepted"
+        );
+        // The same x with d1 + p and h - 1.
+        assert!(
+            !accepted(x, 5u64.into(), Fr::from(7u64) + p, 2u64.into()),
+            "a second digit at or above p was accepted"
+        );
+        // A high part of H (the top of the range, where x + r could alias) is refused.
+        let h = Fr::from_bigint(ark_ff::BigInt(high_digit_bound())).expect("below r");
+        assert!(
+            !accepted(p * p * h, 0u64.into(), 0u64.into(), h),
+            "a high part of H was accepted"
+        );
+    }
+
+    #[test]
+    fn unpack_var_gives_the_native_digits() {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let v = -Fr::from(1u64);
+        let x = FpVar::new_witness(cs.clone(), || Ok(v)).expect("alloc");
+        // r - 1 has a high part of exactly H: unprovable, as documented.
+        let _ = unpack_var(&x).expect("synthesis");
+        assert!(!cs.is_satisfied().expect("check"), "r - 1 is not provable");
+
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let v = Fr::from(987654321u64) * Fr::from(P) * Fr::from(P) + Fr::from(42u64);
+        let x = FpVar::new_witness(cs.clone(), || Ok(v)).expect("alloc");
+        let [a, b] = unpack_var(&x).expect("synthesis");
+        let (d0, d1, _) = decompose(&v);
+        assert_eq!(a.value.value().expect("assigned"), Fr::from(d0));
+        assert_eq!(b.value.value().expect("assigned"), Fr::from(d1));
+        assert!(cs.is_satisfied().expect("check"));
+    }
 }

@@ -37,6 +37,20 @@ pub fn hash_leaf(values: &[FpVar<Fr>]) -> Result<FpVar<Fr>, SynthesisError> {
     Ok(state[1].clone())
 }
 
+/// [`crate::wrap::config::packing::pack`] in R1CS: `sum_i xs[i] 2^(64 i)`
+/// for up to three values (a linear combination, no constraints).
+pub fn pack_var(xs: &[FpVar<Fr>]) -> FpVar<Fr> {
+    assert!(
+        xs.len() <= PACK,
+        "packing {} values into one scalar",
+        xs.len()
+    );
+    let two64 = Fr::from(2u64).pow([64]);
+    xs.iter()
+        .rev()
+        .fold(FpVar::zero(), |acc, x| acc * two64 + x)
+}
+
 /// `two_to_one(left, right)`: rate word 0 of the permutation of `[0, left, right]`.
 pub fn compress(left: &FpVar<Fr>, right: &FpVar<Fr>) -> Result<FpVar<Fr>, SynthesisError> {
     let mut state = [FpVar::zero(), left.clone(), right.clone()];

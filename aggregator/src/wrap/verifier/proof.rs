@@ -15,8 +15,8 @@ use plonky2::field::types::PrimeField64;
 use plonky2::plonk::circuit_data::CommonCircuitData;
 use zkr_circuits::batch::D;
 
-use super::bits::range_bits;
 use crate::wrap::algebra::{GF, GF2};
+use crate::wrap::goldilocks::range::enforce_bits;
 use crate::wrap::shrink::ShrinkProof;
 
 /// An element of `GF(p^2)` as two range-checked coordinates.
@@ -111,7 +111,7 @@ impl Alloc<'_> {
             v.map(|g| Fr::from(g.to_canonical_u64()))
                 .ok_or(SynthesisError::AssignmentMissing)
         })?;
-        range_bits(&x, 64)?;
+        enforce_bits(&self.cs, &x, 64)?;
         Ok(x)
     }
 
