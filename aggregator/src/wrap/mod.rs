@@ -9,9 +9,12 @@
 //! * [`public_input`]: the wrap's one public input, `SHA-256(old_root || new_root || commitment)` in `Fr`.
 //! * [`shrink`]: the range proof re-proven under [`config`].
 //! * [`verifier`]: the plonky2 verifier of shrink proofs, in R1CS.
+//! * [`circuit`]: the wrap circuit, a shrink proof's verification as one R1CS.
 //! * [`groth16`]: setup, proving, verification, serialization and EVM encoding.
+//! * [`wrapper`]: the whole wrap of a range proof, and its verification.
 
 pub mod algebra;
+pub mod circuit;
 pub mod config;
 pub mod gates;
 pub mod goldilocks;
@@ -20,3 +23,4 @@ pub mod poseidon;
 pub mod public_input;
 pub mod shrink;
 pub mod verifier;
+pub mod wrapper;

@@ -55,6 +55,22 @@ impl PlonkOpenings<GF2> {
     }
 }
 
+impl<E: Clone> PlonkOpenings<E> {
+    /// The values opened at ζ, in FRI's batch order: constants, sigmas,
+    /// wires, accumulators, partial products, quotient chunks.
+    pub fn zeta_batch(&self) -> Vec<E> {
+        [
+            &self.constants[..],
+            &self.plonk_sigmas,
+            &self.wires,
+            &self.plonk_zs,
+            &self.partial_products,
+            &self.quotient_polys,
+        ]
+        .concat()
+    }
+}
+
 impl<E> PlonkOpenings<E> {
     /// The same openings with `f` applied to each value (e.g. allocating them).
     pub fn try_map<T, Er>(

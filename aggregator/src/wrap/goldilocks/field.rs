@@ -121,6 +121,33 @@ impl GoldilocksVar {
         Ok(x)
     }
 
+    /// The element whose canonical value has the 64 little-endian `bits`, which
+    /// the caller has constrained boolean and proven below `p` (a challenge's
+    /// digits, for instance).
+    pub fn from_canonical_bits(bits: &[Boolean<Fr>]) -> Result<Self, SynthesisError> {
+        assert_eq!(
+            bits.len(),
+            64,
+            "a Goldilocks element from {} bits",
+            bits.len()
+        );
+        let out = Self::from_bits(range::pack_bits(bits)?, bits.to_vec());
+        out.canonical.set(true);
+        Ok(out)
+    }
+
+    /// The bit `b` as the element 0 or 1 (free).
+    pub fn from_boolean(b: &Boolean<Fr>) -> Self {
+        Self::from_parts(FpVar::from(b.clone()), BigUint::from(1u8))
+    }
+
+    /// `cond ? a : b`, one constraint per non-constant pair (the bound is the
+    /// larger of the two).
+    pub fn select(cond: &Boolean<Fr>, a: &Self, b: &Self) -> Result<Self, SynthesisError> {
+        let value = cond.select(&a.value, &b.value)?;
+        Ok(Self::from_parts(value, (&a.max).max(&b.max).clone()))
+    }
+
     /// The element this variable stands for (`AssignmentMissing` in setup mode).
     pub fn value(&self) -> Result<GF, SynthesisError> {
         Ok(big_to_gf(&fr_to_big(self.value.value()?)))

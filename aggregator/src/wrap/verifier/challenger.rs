@@ -21,6 +21,8 @@ use crate::wrap::config::packing::{
     decompose, high_digit_bound, DIGEST_LIMBS, DIGEST_LIMB_BITS, P, PACK,
 };
 use crate::wrap::config::permutation::ABSORB_RATE;
+use crate::wrap::goldilocks::field::GoldilocksVar;
+use crate::wrap::goldilocks::quadratic::QuadraticVar;
 use crate::wrap::goldilocks::range::{enforce_below_goldilocks, enforce_bits};
 use crate::wrap::poseidon::{permute_var, PoseidonParams};
 
@@ -31,6 +33,18 @@ pub struct Challenge {
     pub value: FpVar<Fr>,
     /// Its bits, little-endian.
     pub bits: Vec<Boolean<Fr>>,
+}
+
+impl Challenge {
+    /// The challenge as a Goldilocks element (canonical, bits kept).
+    pub fn goldilocks(&self) -> Result<GoldilocksVar, SynthesisError> {
+        GoldilocksVar::from_canonical_bits(&self.bits)
+    }
+
+    /// The extension element `c[0] + c[1]·X` of two challenges.
+    pub fn ext(c: &[Challenge; 2]) -> Result<QuadraticVar, SynthesisError> {
+        Ok(QuadraticVar::new(c[0].goldilocks()?, c[1].goldilocks()?))
+    }
 }
 
 /// The challenger, in R1CS.

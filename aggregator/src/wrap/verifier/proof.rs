@@ -2,59 +2,28 @@
 //! `CommonCircuitData` alone (so the constraint system can be synthesized
 //! without a proof, for setup).
 //!
-//! Every Goldilocks value is range-checked to 64 bits on allocation: the
-//! transcript and Merkle leaves pack values three to a scalar, which is
-//! injective only on such values.
+//! Every Goldilocks value is a [`GoldilocksVar`] range-checked to 64 bits on
+//! allocation (its bits kept): the transcript and Merkle leaves pack values
+//! three to a scalar, which is injective only on such values.
 
 use ark_bn254::Fr;
 use ark_r1cs_std::fields::fp::FpVar;
 use ark_r1cs_std::prelude::*;
 use ark_relations::r1cs::{ConstraintSystemRef, SynthesisError};
-use plonky2::field::extension::FieldExtension;
-use plonky2::field::types::PrimeField64;
 use plonky2::plonk::circuit_data::CommonCircuitData;
 use zkr_circuits::batch::D;
 
 use crate::wrap::algebra::{GF, GF2};
-use crate::wrap::goldilocks::range::enforce_bits;
+use crate::wrap::gates::vanishing::PlonkOpenings;
+use crate::wrap::goldilocks::field::GoldilocksVar;
+use crate::wrap::goldilocks::quadratic::QuadraticVar;
 use crate::wrap::shrink::ShrinkProof;
 
-/// An element of `GF(p^2)` as two range-checked coordinates.
-pub type ExtVar = [FpVar<Fr>; 2];
+/// An element of `GF(p^2)` with range-checked coordinates.
+pub type ExtVar = QuadraticVar;
 
-/// The openings at `zeta` and `g·zeta`.
-#[derive(Clone, Debug)]
-pub struct OpeningsVar {
-    /// Constant polynomials (selectors, gate constants).
-    pub constants: Vec<ExtVar>,
-    /// Permutation sigmas.
-    pub plonk_sigmas: Vec<ExtVar>,
-    /// Wires.
-    pub wires: Vec<ExtVar>,
-    /// Permutation accumulators at `zeta`.
-    pub plonk_zs: Vec<ExtVar>,
-    /// Permutation accumulators at `g·zeta`.
-    pub plonk_zs_next: Vec<ExtVar>,
-    /// Partial products.
-    pub partial_products: Vec<ExtVar>,
-    /// Quotient chunks.
-    pub quotient_polys: Vec<ExtVar>,
-}
-
-impl OpeningsVar {
-    /// The batch opened at `zeta`, in FRI order.
-    pub fn zeta_batch(&self) -> Vec<ExtVar> {
-        [
-            &self.constants[..],
-            &self.plonk_sigmas,
-            &self.wires,
-            &self.plonk_zs,
-            &self.partial_products,
-            &self.quotient_polys,
-        ]
-        .concat()
-    }
-}
+/// The openings at `zeta` (and the permutation accumulators at `g·zeta`).
+pub type OpeningsVar = PlonkOpenings<ExtVar>;
 
 /// A Merkle opening: leaf values (or coset evaluations) and the siblings from the leaf up.
 #[derive(Clone, Debug)]
@@ -70,7 +39,7 @@ pub struct OpeningVar<T> {
 #[derive(Clone, Debug)]
 pub struct QueryRoundVar {
     /// Leaf and siblings per initial oracle.
-    pub initial: Vec<OpeningVar<FpVar<Fr>>>,
+    pub initial: Vec<OpeningVar<GoldilocksVar>>,
     /// Coset evaluations and siblings per folding step.
     pub steps: Vec<OpeningVar<ExtVar>>,
 }
@@ -79,7 +48,7 @@ pub struct QueryRoundVar {
 #[derive(Clone, Debug)]
 pub struct ProofVar {
     /// Public inputs (range-checked; canonicity is the public-input hash's concern).
-    pub public_inputs: Vec<FpVar<Fr>>,
+    pub public_inputs: Vec<GoldilocksVar>,
     /// Wire commitment cap.
     pub wires_cap: Vec<FpVar<Fr>>,
     /// Permutation / partial-product commitment cap.
@@ -95,7 +64,7 @@ pub struct ProofVar {
     /// Final polynomial coefficients.
     pub final_poly: Vec<ExtVar>,
     /// Proof-of-work witness.
-    pub pow_witness: FpVar<Fr>,
+    pub pow_witness: GoldilocksVar,
 }
 
 /// Allocates witnesses from an optional source, in a fixed order.
@@ -106,21 +75,16 @@ struct Alloc<'a> {
 }
 
 impl Alloc<'_> {
-    fn goldilocks(&self, v: Option<GF>) -> Result<FpVar<Fr>, SynthesisError> {
-        let x = FpVar::new_witness(self.cs.clone(), || {
-            v.map(|g| Fr::from(g.to_canonical_u64()))
-                .ok_or(SynthesisError::AssignmentMissing)
-        })?;
-        enforce_bits(&self.cs, &x, 64)?;
-        Ok(x)
+    fn goldilocks(&self, v: Option<GF>) -> Result<GoldilocksVar, SynthesisError> {
+        GoldilocksVar::new_witness(self.cs.clone(), || {
+            v.ok_or(SynthesisError::AssignmentMissing)
+        })
     }
 
     fn ext(&self, v: Option<GF2>) -> Result<ExtVar, SynthesisError> {
-        let parts = v.map(|e| <GF2 as FieldExtension<D>>::to_basefield_array(&e));
-        Ok([
-            self.goldilocks(parts.map(|p| p[0]))?,
-            self.goldilocks(parts.map(|p| p[1]))?,
-        ])
+        QuadraticVar::new_witness(self.cs.clone(), || {
+            v.ok_or(SynthesisError::AssignmentMissing)
+        })
     }
 
     fn exts(&self, vs: Option<&[GF2]>, n: usize) -> Result<Vec<ExtVar>, SynthesisError> {
@@ -132,7 +96,7 @@ impl Alloc<'_> {
         &self,
         vs: Option<&[GF]>,
         n: usize,
-    ) -> Result<Vec<FpVar<Fr>>, SynthesisError> {
+    ) -> Result<Vec<GoldilocksVar>, SynthesisError> {
         self.check_len(vs.map(|v| v.len()), n)?;
         (0..n).map(|i| self.goldilocks(vs.map(|v| v[i]))).collect()
     }

@@ -95,7 +95,7 @@ pub fn derive_challenges(
         .iter()
         .chain(&proof.openings.plonk_zs_next)
     {
-        c.observe_all(e)?;
+        c.observe_all(&e.fps().map(Clone::clone))?;
     }
 
     let fri_alpha = ext(&mut c)?;
@@ -105,9 +105,9 @@ pub fn derive_challenges(
         fri_betas.push(ext(&mut c)?);
     }
     for e in &proof.final_poly {
-        c.observe_all(e)?;
+        c.observe_all(&e.fps().map(Clone::clone))?;
     }
-    c.observe(&proof.pow_witness)?;
+    c.observe(proof.pow_witness.fp())?;
     let pow_response = c.challenge()?;
     let queries = c.challenges(cfg.num_query_rounds)?;
     Ok(ChallengesVar {

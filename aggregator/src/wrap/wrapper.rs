@@ -1,0 +1,131 @@
+//! The whole wrap of one aggregation circuit's range proofs: shrink, then a
+//! Groth16 proof of the wrap circuit, and its verification from the range's
+//! public values alone (what L1 does).
+
+use std::time::Instant;
+
+use ark_bn254::Fr;
+use ark_std::rand::{CryptoRng, RngCore};
+use zkr_circuits::batch::BatchPublicValues;
+
+use super::circuit::{WrapCircuit, WrapError};
+use super::groth16::{self, Groth16Error, PreparedKey, Proof, ProvingKey, VerifyingKey};
+use super::public_input::public_input_of;
+use super::shrink::{ShrinkCircuit, ShrinkError};
+use crate::{AggregationCircuit, RangeProof};
+
+/// What wrapping or checking a wrapped proof fails with.
+#[derive(Debug, thiserror::Error)]
+pub enum WrapperError {
+    /// The range proof could not be shrunk.
+    #[error(transparent)]
+    Shrink(#[from] ShrinkError),
+    /// The wrap circuit could not be formed.
+    #[error(transparent)]
+    Circuit(#[from] WrapError),
+    /// Groth16 setup, proving or verification failed.
+    #[error(transparent)]
+    Groth16(#[from] Groth16Error),
+    /// This wrapper holds only the verifying key.
+    #[error("no proving key loaded: this wrapper can verify but not prove")]
+    NoProvingKey,
+}
+
+/// A range's wrapped proof and the statement it proves.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WrappedProof {
+    /// The Groth16 proof.
+    pub proof: Proof,
+    /// Its one public input, [`public_input_of`] `values`.
+    pub public_input: Fr,
+    /// The range's public values: old root, new root, commitment.
+    pub values: BatchPublicValues,
+}
+
+/// The shrink circuit of one aggregation circuit with the wrap's Groth16 keys.
+pub struct Wrapper {
+    shrink: ShrinkCircuit,
+    pk: Option<ProvingKey>,
+    vk: PreparedKey,
+}
+
+impl Wrapper {
+    /// INSECURE: builds the shrink circuit and generates the wrap's Groth16
+    /// keys from `rng` (see [`groth16::setup_insecure_dev`]): dev and tests only.
+    pub fn setup_insecure_dev<R: RngCore + CryptoRng>(
+        aggregation: &AggregationCircuit,
+        rng: &mut R,
+    ) -> Result<Self, WrapperError> {
+        let shrink = ShrinkCircuit::build(aggregation);
+        let start = Instant::now();
+        let (pk, vk) = groth16::setup_insecure_dev(WrapCircuit::new(&shrink, None)?, rng)?;
+        tracing::info!(elapsed = ?start.elapsed(), "wrap keys generated (insecure dev setup)");
+        Ok(Self {
+            vk: PreparedKey::new(&vk)?,
+            pk: Some(pk),
+            shrink,
+        })
+    }
+
+    /// The wrap of `aggregation` with existing keys (no proving key: verify only).
+    pub fn from_keys(
+        aggregation: &AggregationCircuit,
+        pk: Option<ProvingKey>,
+        vk: &VerifyingKey,
+    ) -> Result<Self, WrapperError> {
+        Ok(Self {
+            shrink: ShrinkCircuit::build(aggregation),
+            pk,
+            vk: PreparedKey::new(vk)?,
+        })
+    }
+
+    /// The shrink circuit.
+    pub fn shrink(&self) -> &ShrinkCircuit {
+        &self.shrink
+    }
+
+    /// The proving key, if loaded.
+    pub fn proving_key(&self) -> Option<&ProvingKey> {
+        self.pk.as_ref()
+    }
+
+    /// The verifying key (what the L1 verifier is generated from).
+    pub fn verifying_key(&self) -> &VerifyingKey {
+        self.vk.vk()
+    }
+
+    /// Shrinks `range` (checked against `aggregation` first) and proves the
+    /// wrap; the proof is verified before it is returned.
+    pub fn prove<R: RngCore + CryptoRng>(
+        &self,
+        aggregation: &AggregationCircuit,
+        range: &RangeProof,
+        rng: &mut R,
+    ) -> Result<WrappedProof, WrapperError> {
+        let pk = self.pk.as_ref().ok_or(WrapperError::NoProvingKey)?;
+        let start = Instant::now();
+        let shrunk = self.shrink.prove(aggregation, range)?;
+        tracing::info!(elapsed = ?start.elapsed(), "range proof shrunk");
+        let values = ShrinkCircuit::public_values(&shrunk)?;
+        let circuit = WrapCircuit::new(&self.shrink, Some(&shrunk))?;
+        let start = Instant::now();
+        let proof = groth16::prove(pk, circuit, rng)?;
+        tracing::info!(elapsed = ?start.elapsed(), "wrap proven");
+        let wrapped = WrappedProof {
+            proof,
+            public_input: public_input_of(&values),
+            values,
+        };
+        self.verify(&wrapped)?;
+        Ok(wrapped)
+    }
+
+    /// Checks a wrapped proof against its stated values: the public input is
+    /// recomputed from them, not taken from the proof.
+    pub fn verify(&self, wrapped: &WrappedProof) -> Result<(), WrapperError> {
+        self.vk
+            .verify(public_input_of(&wrapped.values), &wrapped.proof)?;
+        Ok(())
+    }
+}
