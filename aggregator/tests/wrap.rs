@@ -36,7 +36,9 @@ struct Fixture {
     values: BatchPublicValues,
 }
 
-/// A shrink proof of the range of two chained batches (built once per test binary).
+/// A shrink proof of the range of two chained batches, built once per process
+/// (`cargo test` shares it between these tests; nextest, which runs each test
+/// in a process of its own, builds it per test).
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
@@ -75,9 +77,9 @@ fn fixture() -> &'static Fixture {
     })
 }
 
-/// Held by each test while it synthesizes: one wrap constraint system at a
-/// time keeps the binary's peak memory to one of them (about 10 GB with the
-/// Groth16 keys).
+/// Held by each test while it synthesizes: under `cargo test` (one process),
+/// one wrap constraint system at a time keeps the peak memory to one of them
+/// (about 10 GB with the Groth16 keys).
 fn one_at_a_time() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
     LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
