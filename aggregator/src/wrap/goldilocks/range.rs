@@ -7,13 +7,13 @@ use ark_ff::{AdditiveGroup, Field, One, Zero};
 use ark_r1cs_std::alloc::AllocVar;
 use ark_r1cs_std::boolean::Boolean;
 use ark_r1cs_std::eq::EqGadget;
-use ark_r1cs_std::fields::fp::{AllocatedFp, FpVar};
+use ark_r1cs_std::fields::fp::FpVar;
 use ark_r1cs_std::fields::FieldVar;
 use ark_r1cs_std::R1CSVar;
-use ark_relations::r1cs::{ConstraintSystemRef, LinearCombination, SynthesisError, Variable};
+use ark_relations::r1cs::{ConstraintSystemRef, SynthesisError};
 use num_bigint::BigUint;
 
-use super::{fr_to_big, witness_int};
+use super::{combine, fr_to_big, witness_int};
 
 /// The widest decomposition allowed: `2^252 < r`, so packing never wraps.
 pub const MAX_RANGE_BITS: usize = 252;
@@ -50,38 +50,14 @@ pub fn pack_bits(bits: &[Boolean<Fr>]) -> Result<FpVar<Fr>, SynthesisError> {
         "packing {} bits would wrap Fr",
         bits.len()
     );
-    let mut cs = ConstraintSystemRef::None;
-    let mut lc = LinearCombination::zero();
-    let mut constant = Fr::zero();
-    let mut value = Some(Fr::zero());
+    let values: Vec<FpVar<Fr>> = bits.iter().cloned().map(FpVar::from).collect();
     let mut power = Fr::one();
-    for bit in bits {
-        match bit {
-            Boolean::Constant(b) => {
-                if *b {
-                    constant += power;
-                    value = value.map(|v| v + power);
-                }
-            }
-            Boolean::Var(v) => {
-                cs = cs.or(bit.cs());
-                lc += (power, v.variable());
-                value = match (value, v.value()) {
-                    (Some(acc), Ok(b)) => Some(if b { acc + power } else { acc }),
-                    _ => None,
-                };
-            }
-        }
+    let mut terms = Vec::with_capacity(bits.len());
+    for v in &values {
+        terms.push((power, v));
         power.double_in_place();
     }
-    if cs.is_none() {
-        return Ok(FpVar::Constant(constant));
-    }
-    if !constant.is_zero() {
-        lc += (constant, Variable::One);
-    }
-    let variable = cs.new_lc(lc)?;
-    Ok(FpVar::Var(AllocatedFp::new(value, variable, cs)))
+    combine(&terms, Fr::zero())
 }
 
 /// Enforces `0 <= x < 2^n` and returns `x`'s `n` little-endian bits (`n + 1`
