@@ -609,3 +609,87 @@ fn uint256_json_requires_0x_and_64_hex_digits() {
     let ok: U256 = serde_json::from_str(&format!("\"0x{}01\"", "0".repeat(62))).expect("decodes");
     assert_eq!(ok.0[31], 1, "last byte of 0x...01");
 }
+
+#[test]
+fn keys_directory_round_trips_and_refuses_other_circuits_and_altered_files() {
+    use zkr_aggregator::wrap::keys::{KeysDir, KeysError, Origin, MANIFEST_FILE, PK_FILE, VK_FILE};
+    let (pk, vk, _, _) = square_keys();
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = KeysDir::new(tmp.path().join("keys"));
+    assert!(!dir.exists(), "expected an empty directory to hold no keys");
+    let manifest = dir
+        .write("circuit-a", Origin::InsecureDev, Some(pk), vk)
+        .expect("keys written");
+    assert!(dir.exists(), "expected the written keys found");
+    assert_eq!(
+        (manifest.origin, manifest.circuit_id.as_str()),
+        (Origin::InsecureDev, "circuit-a"),
+        "expected the manifest to record origin and circuit"
+    );
+    assert_eq!(dir.manifest().expect("manifest reads"), manifest);
+    assert_eq!(&dir.verifying_key("circuit-a").expect("vk loads"), vk);
+    assert_eq!(&dir.proving_key("circuit-a").expect("pk loads"), pk);
+    assert_eq!(
+        dir.evm_verifying_key().expect("EVM key reads"),
+        vk_to_evm(vk),
+        "expected verifying-key.json to be the EVM encoding of the key"
+    );
+
+    match dir.verifying_key("circuit-b") {
+        Err(KeysError::WrongCircuit {
+            expected, found, ..
+        }) => assert_eq!(
+            (expected.as_str(), found.as_str()),
+            ("circuit-b", "circuit-a")
+        ),
+        other => panic!("expected keys of another circuit refused, got {other:?}"),
+    }
+
+    for file in [PK_FILE, VK_FILE] {
+        let path = tmp.path().join("keys").join(file);
+        let original = std::fs::read(&path).expect("key file");
+        let mut altered = original.clone();
+        let last = altered.len() - 1;
+        altered[last] ^= 1;
+        std::fs::write(&path, &altered).expect("alter");
+        let result = if file == PK_FILE {
+            dir.proving_key("circuit-a").map(|_| ())
+        } else {
+            dir.verifying_key("circuit-a").map(|_| ())
+        };
+        match result {
+            Err(KeysError::HashMismatch { path: p, .. }) => assert!(
+                p.ends_with(file),
+                "expected the altered file {file} named, got {}",
+                p.display()
+            ),
+            other => panic!("expected altered {file} refused by its hash, got {other:?}"),
+        }
+        std::fs::write(&path, &original).expect("restore");
+    }
+
+    dir.write("circuit-a", Origin::InsecureDev, None, vk)
+        .expect("verifier-only keys written");
+    assert!(
+        !tmp.path().join("keys").join(PK_FILE).exists(),
+        "expected the old proving key removed from a verifier-only copy"
+    );
+    assert!(
+        matches!(
+            dir.proving_key("circuit-a"),
+            Err(KeysError::NoProvingKey(_))
+        ),
+        "expected a verifier-only copy to have no proving key"
+    );
+    assert_eq!(&dir.verifying_key("circuit-a").expect("vk loads"), vk);
+
+    std::fs::remove_file(tmp.path().join("keys").join(MANIFEST_FILE)).expect("remove manifest");
+    assert!(!dir.exists(), "expected no keys without a manifest");
+    assert!(
+        matches!(
+            dir.verifying_key("circuit-a"),
+            Err(KeysError::Manifest { .. })
+        ),
+        "expected a missing manifest named"
+    );
+}

@@ -39,6 +39,7 @@ async fn prove_range(circuits: Arc<Circuits>, chain: &[ChainedBatch]) -> Duratio
                 max_message_bytes: MAX_MESSAGE,
                 circuits: vec![circuits.clone()],
                 kinds: vec![],
+                wrapper: None,
             };
             tokio::spawn(worker::run(config, shutdown_rx.clone()))
         })

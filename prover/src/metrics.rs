@@ -3,7 +3,7 @@
 //!
 //! | metric | type | what |
 //! |---|---|---|
-//! | `zkr_queue_depth{kind}` | gauge | jobs ready to be leased, per job kind (`batch_proof`, `aggregate`) |
+//! | `zkr_queue_depth{kind}` | gauge | jobs ready to be leased, per job kind (`batch_proof`, `aggregate`, `wrap`) |
 //! | `zkr_jobs{state}` | gauge | jobs of every kind by state: `queued`, `leased`, `done`, `failed` |
 //! | `zkr_ranges{status}` | gauge | sealed ranges by status: `aggregating`, `proven`, `failed` |
 //! | `zkr_proofs_accepted_total` | counter | proofs verified and stored (batch proofs and aggregation steps) |

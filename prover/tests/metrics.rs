@@ -54,6 +54,7 @@ async fn metrics_report_queue_jobs_proofs_and_lease_expiries() {
         &[
             (r#"zkr_queue_depth{kind="batch_proof"}"#, 3.0),
             (r#"zkr_queue_depth{kind="aggregate"}"#, 0.0),
+            (r#"zkr_queue_depth{kind="wrap"}"#, 0.0),
             (r#"zkr_ranges{status="aggregating"}"#, 0.0),
             (r#"zkr_jobs{state="queued"}"#, 3.0),
             ("zkr_proofs_accepted_total", 0.0),

@@ -134,12 +134,11 @@ where
          production keys must come from the ceremony"
     );
     let start = Instant::now();
-    let keys = Groth16::<Bn254>::circuit_specific_setup(circuit, rng).map_err(|source| {
-        Groth16Error::Synthesis {
+    let keys = without_span_traces(|| Groth16::<Bn254>::circuit_specific_setup(circuit, rng))
+        .map_err(|source| Groth16Error::Synthesis {
             phase: "setup",
             source,
-        }
-    })?;
+        })?;
     tracing::debug!(elapsed = ?start.elapsed(), "insecure dev setup done");
     Ok(keys)
 }
@@ -150,10 +149,23 @@ where
     C: ConstraintSynthesizer<Fr>,
     R: RngCore + CryptoRng,
 {
-    Groth16::<Bn254>::prove(pk, circuit, rng).map_err(|source| Groth16Error::Synthesis {
-        phase: "proving",
-        source,
+    without_span_traces(|| Groth16::<Bn254>::prove(pk, circuit, rng)).map_err(|source| {
+        Groth16Error::Synthesis {
+            phase: "proving",
+            source,
+        }
     })
+}
+
+/// Runs circuit synthesis with no `tracing` subscriber on this thread.
+///
+/// arkworks records, for every constraint, a trace of the `tracing` spans open
+/// at that moment (its gadgets open one per call, at INFO level), and those
+/// traces keep the spans alive: under an application's INFO subscriber the
+/// wrap circuit's setup grew past 24 GB. Synthesis runs on the calling thread,
+/// so hiding the subscriber there leaves only empty traces.
+fn without_span_traces<T>(f: impl FnOnce() -> T) -> T {
+    tracing::subscriber::with_default(tracing::subscriber::NoSubscriber::default(), f)
 }
 
 /// Checks `proof` for `public_input` under `vk` (prepares the key each call).

@@ -11,6 +11,7 @@
 //! * [`verifier`]: the plonky2 verifier of shrink proofs, in R1CS.
 //! * [`circuit`]: the wrap circuit, a shrink proof's verification as one R1CS.
 //! * [`groth16`]: setup, proving, verification, serialization and EVM encoding.
+//! * [`keys`]: the keys on disk, pinned to their circuit and by hash.
 //! * [`wrapper`]: the whole wrap of a range proof, and its verification.
 
 pub mod algebra;
@@ -19,6 +20,7 @@ pub mod config;
 pub mod gates;
 pub mod goldilocks;
 pub mod groth16;
+pub mod keys;
 pub mod poseidon;
 pub mod public_input;
 pub mod shrink;

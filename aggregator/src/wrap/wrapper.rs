@@ -10,6 +10,7 @@ use zkr_circuits::batch::BatchPublicValues;
 
 use super::circuit::{WrapCircuit, WrapError};
 use super::groth16::{self, Groth16Error, PreparedKey, Proof, ProvingKey, VerifyingKey};
+use super::keys::{circuit_id, KeysDir, KeysError, Manifest, Origin};
 use super::public_input::public_input_of;
 use super::shrink::{ShrinkCircuit, ShrinkError};
 use crate::{AggregationCircuit, RangeProof};
@@ -29,6 +30,9 @@ pub enum WrapperError {
     /// This wrapper holds only the verifying key.
     #[error("no proving key loaded: this wrapper can verify but not prove")]
     NoProvingKey,
+    /// The keys directory could not be read or written.
+    #[error(transparent)]
+    Keys(#[from] KeysError),
 }
 
 /// A range's wrapped proof and the statement it proves.
@@ -45,8 +49,19 @@ pub struct WrappedProof {
 /// The shrink circuit of one aggregation circuit with the wrap's Groth16 keys.
 pub struct Wrapper {
     shrink: ShrinkCircuit,
+    circuit_id: String,
     pk: Option<ProvingKey>,
     vk: PreparedKey,
+}
+
+impl std::fmt::Debug for Wrapper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The keys are large and say nothing to a reader: name the circuit.
+        f.debug_struct("Wrapper")
+            .field("circuit_id", &self.circuit_id)
+            .field("proving_key", &self.pk.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Wrapper {
@@ -63,6 +78,7 @@ impl Wrapper {
         Ok(Self {
             vk: PreparedKey::new(&vk)?,
             pk: Some(pk),
+            circuit_id: circuit_id(&shrink),
             shrink,
         })
     }
@@ -73,11 +89,49 @@ impl Wrapper {
         pk: Option<ProvingKey>,
         vk: &VerifyingKey,
     ) -> Result<Self, WrapperError> {
+        let shrink = ShrinkCircuit::build(aggregation);
         Ok(Self {
-            shrink: ShrinkCircuit::build(aggregation),
             pk,
             vk: PreparedKey::new(vk)?,
+            circuit_id: circuit_id(&shrink),
+            shrink,
         })
+    }
+
+    /// The wrap of `aggregation` with the keys in `dir`, checked to be for its
+    /// shrink circuit; the proving key is read only when `prover` is set.
+    pub fn load(
+        aggregation: &AggregationCircuit,
+        dir: &KeysDir,
+        prover: bool,
+    ) -> Result<Self, WrapperError> {
+        let shrink = ShrinkCircuit::build(aggregation);
+        let id = circuit_id(&shrink);
+        let vk = dir.verifying_key(&id)?;
+        let pk = if prover {
+            let start = Instant::now();
+            let pk = dir.proving_key(&id)?;
+            tracing::info!(elapsed = ?start.elapsed(), dir = %dir.path().display(), "wrap proving key loaded");
+            Some(pk)
+        } else {
+            None
+        };
+        Ok(Self {
+            pk,
+            vk: PreparedKey::new(&vk)?,
+            circuit_id: id,
+            shrink,
+        })
+    }
+
+    /// Writes this wrapper's keys (the proving key too, if held) to `dir`.
+    pub fn save(&self, dir: &KeysDir, origin: Origin) -> Result<Manifest, WrapperError> {
+        Ok(dir.write(&self.circuit_id, origin, self.pk.as_ref(), self.vk.vk())?)
+    }
+
+    /// The identity of the wrap circuit these keys are for ([`circuit_id`]).
+    pub fn circuit_id(&self) -> &str {
+        &self.circuit_id
     }
 
     /// The shrink circuit.
@@ -124,8 +178,16 @@ impl Wrapper {
     /// Checks a wrapped proof against its stated values: the public input is
     /// recomputed from them, not taken from the proof.
     pub fn verify(&self, wrapped: &WrappedProof) -> Result<(), WrapperError> {
-        self.vk
-            .verify(public_input_of(&wrapped.values), &wrapped.proof)?;
+        self.verify_values(&wrapped.proof, &wrapped.values)
+    }
+
+    /// Checks that `proof` proves the range values `values`.
+    pub fn verify_values(
+        &self,
+        proof: &Proof,
+        values: &BatchPublicValues,
+    ) -> Result<(), WrapperError> {
+        self.vk.verify(public_input_of(values), proof)?;
         Ok(())
     }
 }

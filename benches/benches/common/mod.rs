@@ -36,6 +36,7 @@ pub async fn start(circuits: Arc<Circuits>) -> Service {
             max_attempts: 3,
         },
         max_range_batches: 0,
+        wrap: None,
     };
     let coord = Arc::new(Coordinator::open(store, circuits, config).expect("coordinator"));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -44,6 +44,7 @@ variable overrides the file; relative paths are relative to the file):
   max_attempts = 3                  # leases a job gets before it fails for good
   max_range_batches = 8             # seal the open range at this many batches; 0: only on SealRange
   max_message_bytes = 67108864      # largest gRPC request or response
+  wrap_keys = \"wrap-keys\"            # the wrap's keys (zkr wrap-setup): wrap every range
 
   [tokens]                          # required, and different from each other
   sequencer = \"...\"                 # bearer token of the Sequencer API
@@ -98,6 +99,7 @@ struct FileConfig {
     max_attempts: Option<u32>,
     max_range_batches: Option<u64>,
     max_message_bytes: Option<usize>,
+    wrap_keys: Option<PathBuf>,
     #[serde(default)]
     tokens: TokensSection,
     #[serde(default)]
@@ -134,9 +136,14 @@ impl FileConfig {
             toml::from_str(&text).with_context(|| format!("config file {}", path.display()))?;
         // Paths in a file mean the same wherever the coordinator is started from.
         let base = path.parent().unwrap_or(Path::new(""));
-        for p in [&mut file.data_dir, &mut file.tls.cert, &mut file.tls.key]
-            .into_iter()
-            .flatten()
+        for p in [
+            &mut file.data_dir,
+            &mut file.tls.cert,
+            &mut file.tls.key,
+            &mut file.wrap_keys,
+        ]
+        .into_iter()
+        .flatten()
         {
             if p.is_relative() {
                 *p = base.join(&*p);
@@ -206,6 +213,11 @@ pub struct CoordinatorArgs {
     /// [default: 127.0.0.1:9464].
     #[arg(long, env = "ZKR_METRICS_LISTEN", value_name = "IP:PORT|off")]
     pub metrics_listen: Option<Listen>,
+    /// The wrap's keys directory (`zkr wrap-setup`; only the verifying key is
+    /// read): every sealed range then gets a Groth16 wrap job after its range
+    /// proof [default: no wrap].
+    #[arg(long, env = "ZKR_WRAP_KEYS", value_name = "DIR")]
+    pub wrap_keys: Option<PathBuf>,
 }
 
 /// The coordinator's settings after the file, the environment and the flags.
@@ -233,6 +245,8 @@ pub struct CoordinatorSettings {
     pub tls: Option<(PathBuf, PathBuf)>,
     /// Metrics address, when served.
     pub metrics: Option<SocketAddr>,
+    /// The wrap's keys directory, when ranges are wrapped.
+    pub wrap_keys: Option<PathBuf>,
 }
 
 impl CoordinatorSettings {
@@ -330,6 +344,7 @@ impl CoordinatorArgs {
             worker_token,
             tls,
             metrics,
+            wrap_keys: self.wrap_keys.or(file.wrap_keys),
         };
         anyhow::ensure!(
             settings.lease_ms > 0,
@@ -408,6 +423,7 @@ mod tests {
             tls_cert: None,
             tls_key: None,
             metrics_listen: None,
+            wrap_keys: None,
         };
         for &(flag, value) in flags {
             match flag {

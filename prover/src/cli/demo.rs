@@ -3,7 +3,9 @@
 //! batch and random batches over gRPC, waits for every proof, checks each one
 //! and prints a table of what it cost; then seals the batches into one range,
 //! waits for its aggregation tree, prints it level by level, and fetches and
-//! checks the range proof against values recomputed from the batches.
+//! checks the range proof against values recomputed from the batches; last,
+//! waits while a worker wraps the range into a Groth16 proof, and verifies
+//! that proof for the public input recomputed from the batches, as L1 would.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,6 +17,9 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use tokio::sync::{oneshot, watch};
 use tracing::info;
+use zkr_aggregator::wrap::groth16::{self, EVM_PROOF_BYTES};
+use zkr_aggregator::wrap::public_input::{public_input_bytes, public_input_of};
+use zkr_aggregator::wrap::wrapper::Wrapper;
 use zkr_aggregator::{range_commitment, Circuits, RangeProof};
 use zkr_circuits::batch::{BatchCircuit, BatchProof, BatchPublicValues};
 use zkr_circuits::executor::execute;
@@ -28,7 +33,7 @@ use zkr_proto::convert::BatchSubmission;
 use zkr_proto::v1;
 use zkr_prover::client;
 use zkr_prover::coordinator::server::{serve, ServerConfig};
-use zkr_prover::coordinator::{Coordinator, CoordinatorConfig, QueueConfig};
+use zkr_prover::coordinator::{Coordinator, CoordinatorConfig, QueueConfig, WrapVerifier};
 use zkr_prover::store::Store;
 use zkr_prover::worker::{self, WorkerConfig};
 
@@ -65,6 +70,14 @@ pub struct DemoArgs {
     /// continue from it on the next run [default: a temporary directory].
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
+    /// The wrap's keys directory; made there by an INSECURE dev setup (about
+    /// 2 minutes and 1 GB on disk) when it holds none, and reused after
+    /// [default: ~/.cache/zkr/wrap-dev-keys/capacity-N].
+    #[arg(long, value_name = "DIR", conflicts_with = "no_wrap")]
+    pub wrap_keys: Option<PathBuf>,
+    /// Stop at the range proof: no Groth16 wrap.
+    #[arg(long)]
+    pub no_wrap: bool,
 }
 
 /// One line of the result table.
@@ -116,6 +129,19 @@ async fn run_service(args: DemoArgs) -> anyhow::Result<()> {
     }
 
     let circuits = Arc::new(tokio::task::spawn_blocking(move || build_circuits(capacity)).await??);
+    let wrapper = if args.no_wrap {
+        None
+    } else {
+        // Only the demo's own cache is replaced when stale, never a directory named by the user.
+        let (dir, replace_stale) = match &args.wrap_keys {
+            Some(dir) => (dir.clone(), false),
+            None => (super::wrap::default_dev_keys_dir(capacity), true),
+        };
+        let c = circuits.clone();
+        let w = tokio::task::spawn_blocking(move || super::wrap::dev_keys(&c, &dir, replace_stale))
+            .await??;
+        Some(Arc::new(w))
+    };
     let config = CoordinatorConfig {
         capacity,
         queue: QueueConfig {
@@ -124,6 +150,7 @@ async fn run_service(args: DemoArgs) -> anyhow::Result<()> {
         },
         // The demo seals its own batches as one range when they are in.
         max_range_batches: 0,
+        wrap: wrapper.clone().map(WrapVerifier),
     };
     let coord = Arc::new(Coordinator::open(store.clone(), circuits.clone(), config)?);
     // Batches a stopped run left unsealed make their own range, so that this
@@ -168,6 +195,8 @@ async fn run_service(args: DemoArgs) -> anyhow::Result<()> {
                     max_message_bytes: MAX_MESSAGE,
                     circuits: vec![circuits.clone()],
                     kinds: Vec::new(),
+                    // One wrapping worker: a wrap proof takes about 10 GB.
+                    wrapper: if i == 0 { wrapper.clone() } else { None },
                 },
                 workers_stop.clone(),
             ))
@@ -263,6 +292,10 @@ async fn run_service(args: DemoArgs) -> anyhow::Result<()> {
     );
     println!("{}", tree_lines(&range).join("\n"));
     let checked = check_range_proof(&mut sequencer, &circuits, first, last, &values).await;
+    let wrapped = match (&wrapper, &checked) {
+        (Some(w), Ok((_, pv))) => Some(check_wrap(&mut sequencer, w, first, last, pv).await),
+        _ => None,
+    };
 
     let _ = stop_workers.send(true);
     for w in workers {
@@ -278,7 +311,93 @@ async fn run_service(args: DemoArgs) -> anyhow::Result<()> {
     println!("  old root:    0x{}", digest_hex(&pv.old_root));
     println!("  new root:    0x{}", digest_hex(&pv.new_root));
     println!("  commitment:  0x{}", hex::encode(pv.commitment));
+    if let Some(wrapped) = wrapped {
+        let w = wrapped?;
+        println!(
+            "wrapped proof {first}..{last}: {} bytes (Groth16, BN254, EVM encoding), made in \
+             {:.1} s, verified for the public input recomputed from the batches:",
+            w.bytes, w.seconds
+        );
+        println!("  public input: 0x{}", hex::encode(w.public_input));
+        println!("  (SHA-256(old root || new root || commitment) mod r: what L1 recomputes)");
+    }
     Ok(())
+}
+
+/// A checked wrapped proof.
+struct Wrapped {
+    bytes: usize,
+    seconds: f64,
+    public_input: [u8; 32],
+}
+
+/// Waits for the wrap of `first..=last`, fetches it over gRPC and verifies it
+/// for the public input of `values` (the range's, recomputed from the batches).
+async fn check_wrap(
+    sequencer: &mut client::SequencerApi,
+    wrapper: &Wrapper,
+    first: u64,
+    last: u64,
+    values: &BatchPublicValues,
+) -> anyhow::Result<Wrapped> {
+    let spinner = progress::spinner(format!(
+        "wrapping range {first}..{last}: shrink, then the Groth16 proof (about a minute and \
+         a half on 2 cores)…"
+    ));
+    let info = loop {
+        let r = sequencer
+            .get_range(v1::GetRangeRequest {
+                batch_number: first,
+            })
+            .await
+            .context("asking for the range")?
+            .into_inner();
+        let wrap = r
+            .wrap
+            .context("the coordinator did not queue a wrap job for the range")?;
+        match v1::WrapStatus::try_from(wrap.status) {
+            Ok(v1::WrapStatus::Proven) => break wrap,
+            Ok(v1::WrapStatus::Failed) => {
+                spinner.finish_and_clear();
+                anyhow::bail!("wrap of range {first}..{last} failed: {}", wrap.error);
+            }
+            _ => tokio::time::sleep(Duration::from_millis(500)).await,
+        }
+    };
+    spinner.finish_and_clear();
+    let p = sequencer
+        .get_proof(v1::GetProofRequest {
+            target: Some(v1::get_proof_request::Target::Range(v1::BatchRange {
+                first,
+                last,
+            })),
+            kind: v1::ProofKind::Wrap as i32,
+        })
+        .await
+        .with_context(|| format!("wrapped proof of {first}..{last}"))?
+        .into_inner();
+    let bytes: &[u8; EVM_PROOF_BYTES] = p.proof.as_slice().try_into().map_err(|_| {
+        anyhow::anyhow!(
+            "expected a {EVM_PROOF_BYTES}-byte wrapped proof, got {} bytes",
+            p.proof.len()
+        )
+    })?;
+    let proof = groth16::evm_to_proof(bytes).context("decoding the wrapped proof")?;
+    wrapper
+        .verify_values(&proof, values)
+        .context("verifying the wrapped proof")?;
+    let public_input = public_input_bytes(&public_input_of(values));
+    anyhow::ensure!(
+        p.public_input == public_input,
+        "the coordinator states public input 0x{}, the batches give 0x{}",
+        hex::encode(&p.public_input),
+        hex::encode(public_input)
+    );
+    Ok(Wrapped {
+        bytes: p.proof.len(),
+        seconds: info.proven_at_ms.saturating_sub(info.started_at_ms) as f64 / 1000.0,
+        public_input,
+    })
 }
 
 /// Seals `first..=last` (the open range) and waits until its range proof is stored.

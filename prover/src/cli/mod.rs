@@ -13,6 +13,7 @@ mod seal;
 mod status;
 mod submit;
 mod worker;
+mod wrap;
 
 use std::fmt;
 use std::path::Path;
@@ -54,6 +55,9 @@ enum Command {
     /// Seal the open range (every accepted batch since the last range) so that
     /// it is aggregated into one range proof; --wait follows it until proven.
     Seal(seal::SealArgs),
+    /// Make the Groth16 keys of the wrap (INSECURE development setup) and
+    /// write them to a keys directory for the coordinator and its workers.
+    WrapSetup(wrap::WrapSetupArgs),
 }
 
 impl Cli {
@@ -69,6 +73,7 @@ impl Cli {
             Command::Status(args) => status::run(args),
             Command::Proof(args) => proof::run(args),
             Command::Seal(args) => seal::run(args),
+            Command::WrapSetup(args) => wrap::run(args),
         }
     }
 }
@@ -214,6 +219,10 @@ mod tests {
                 assert!(
                     args.state_dir.is_none(),
                     "expected the in-memory state by default"
+                );
+                assert!(
+                    !args.no_wrap && args.wrap_keys.is_none(),
+                    "expected the demo to wrap, with its cached dev keys, by default"
                 );
             }
             other => panic!("expected the demo command, got {other:?}"),

@@ -1,13 +1,18 @@
-//! `zkr proof`: fetch a batch's proof, or a sealed range's range proof, from
-//! the coordinator and write its bytes, optionally checking it locally first.
+//! `zkr proof`: fetch a batch's proof, a sealed range's range proof or its
+//! wrapped (Groth16) proof from the coordinator and write its bytes,
+//! optionally checking it locally first.
 
 use std::path::PathBuf;
 use std::str::FromStr;
 
 use anyhow::Context as _;
 use clap::Args;
+use zkr_aggregator::wrap::groth16::{self, EVM_PROOF_BYTES};
+use zkr_aggregator::wrap::public_input::{public_input_bytes, public_input_of};
+use zkr_aggregator::wrap::wrapper::Wrapper;
 use zkr_aggregator::RangeProof;
 use zkr_circuits::batch::{BatchProof, BatchPublicValues};
+use zkr_proto::convert::root_from_bytes;
 use zkr_proto::convert::root_to_bytes;
 use zkr_proto::v1;
 
@@ -57,13 +62,23 @@ pub struct ProofArgs {
     /// its bounds exactly, as `zkr status` lists them) instead of a batch proof.
     #[arg(long, value_name = "FIRST..LAST", conflicts_with = "batch")]
     pub range: Option<RangeArg>,
-    /// Where to write the proof bytes (plonky2's encoding with public inputs).
+    /// With --range: fetch the range's wrapped proof (Groth16, the 256 bytes L1
+    /// checks) instead of its range proof.
+    #[arg(long, requires = "range")]
+    pub wrap: bool,
+    /// Where to write the proof bytes (plonky2's encoding with public inputs;
+    /// with --wrap, the 256-byte EVM encoding).
     #[arg(short = 'o', long = "output", value_name = "PROOF_FILE")]
     pub output: PathBuf,
     /// Verify the proof and the roots and commitment it states before writing
-    /// it (builds the circuits of the proof's capacity: seconds).
+    /// it (builds the circuits of the proof's capacity: seconds). A wrapped
+    /// proof is verified with the verifying key of --wrap-keys.
     #[arg(long)]
     pub verify: bool,
+    /// The wrap's keys directory whose verifying key checks a wrapped proof
+    /// (with --wrap --verify).
+    #[arg(long, env = "ZKR_WRAP_KEYS", value_name = "DIR")]
+    pub wrap_keys: Option<PathBuf>,
     #[command(flatten)]
     pub connection: SequencerConnection,
 }
@@ -71,7 +86,21 @@ pub struct ProofArgs {
 /// Runs `zkr proof`.
 pub fn run(args: ProofArgs) -> anyhow::Result<()> {
     use v1::get_proof_request::Target;
+    anyhow::ensure!(
+        !(args.wrap && args.verify && args.wrap_keys.is_none()),
+        "--verify of a wrapped proof needs the verifying key: pass --wrap-keys DIR"
+    );
     let (what, request) = match (args.range, args.batch) {
+        (Some(r), _) if args.wrap => (
+            format!("range {r}"),
+            v1::GetProofRequest {
+                target: Some(Target::Range(v1::BatchRange {
+                    first: r.first,
+                    last: r.last,
+                })),
+                kind: v1::ProofKind::Wrap as i32,
+            },
+        ),
         (Some(r), _) => (
             format!("range {r}"),
             v1::GetProofRequest {
@@ -102,15 +131,18 @@ pub fn run(args: ProofArgs) -> anyhow::Result<()> {
         })
         .with_context(|| format!("fetching the proof of {what} from {url}"))?;
     if args.verify {
-        verify(&what, &p)
-            .with_context(|| format!("the proof of {what} from {url} is not written"))?;
+        let checked = match &args.wrap_keys {
+            Some(keys) if args.wrap => verify_wrapped(&p, keys),
+            _ => verify(&what, &p),
+        };
+        checked.with_context(|| format!("the proof of {what} from {url} is not written"))?;
     }
     std::fs::write(&args.output, &p.proof)
         .with_context(|| format!("writing {}", args.output.display()))?;
-    let kind = if p.kind == v1::ProofKind::Aggregate as i32 {
-        "range proof"
-    } else {
-        "proof"
+    let kind = match v1::ProofKind::try_from(p.kind) {
+        Ok(v1::ProofKind::Aggregate) => "range proof",
+        Ok(v1::ProofKind::Wrap) => "wrapped proof (Groth16, EVM encoding)",
+        _ => "proof",
     };
     println!(
         "{what}: {kind}{} written to {} ({} bytes)",
@@ -122,6 +154,43 @@ pub fn run(args: ProofArgs) -> anyhow::Result<()> {
     println!("  new root:    0x{}", root_hex(&p.new_root));
     println!("  commitment:  0x{}", hex::encode(&p.commitment));
     println!("  circuit:     capacity {}", p.circuit_capacity);
+    if !p.public_input.is_empty() {
+        println!("  public input: 0x{}", hex::encode(&p.public_input));
+    }
+    Ok(())
+}
+
+/// Checks a wrapped proof with the verifying key in `keys` for the public
+/// input recomputed from the roots and commitment the coordinator reports.
+fn verify_wrapped(p: &v1::ProofResponse, keys: &std::path::Path) -> anyhow::Result<()> {
+    let capacity = p.circuit_capacity as usize;
+    super::check_capacity(capacity)?;
+    let circuits = build_circuits(capacity)?;
+    let wrapper: Wrapper = super::wrap::load(&circuits, keys, false)?;
+    let values = BatchPublicValues {
+        old_root: root_from_bytes("old_root", &p.old_root)?,
+        new_root: root_from_bytes("new_root", &p.new_root)?,
+        commitment: p.commitment.as_slice().try_into().map_err(|_| {
+            anyhow::anyhow!("commitment is {} bytes, expected 32", p.commitment.len())
+        })?,
+    };
+    let bytes: &[u8; EVM_PROOF_BYTES] = p.proof.as_slice().try_into().map_err(|_| {
+        anyhow::anyhow!(
+            "a wrapped proof is {EVM_PROOF_BYTES} bytes, got {}",
+            p.proof.len()
+        )
+    })?;
+    let proof = groth16::evm_to_proof(bytes).context("decoding the wrapped proof")?;
+    wrapper
+        .verify_values(&proof, &values)
+        .context("verifying the wrapped proof")?;
+    let input = public_input_bytes(&public_input_of(&values));
+    anyhow::ensure!(
+        p.public_input == input,
+        "the coordinator reports public input 0x{}, the roots and commitment give 0x{}",
+        hex::encode(&p.public_input),
+        hex::encode(input)
+    );
     Ok(())
 }
 

@@ -86,7 +86,27 @@ pub fn range_line(r: &v1::RangeInfo, now: u64) -> String {
     if !r.error.is_empty() {
         line.push_str(&format!("  {}", r.error));
     }
+    if let Some(w) = &r.wrap {
+        line.push_str(&format!("; {}", wrap_text(w, now)));
+    }
     line
+}
+
+/// Where a range's wrap is, in words.
+fn wrap_text(w: &v1::WrapInfo, now: u64) -> String {
+    match v1::WrapStatus::try_from(w.status) {
+        Ok(v1::WrapStatus::Queued) if w.error.is_empty() => "wrap queued".into(),
+        Ok(v1::WrapStatus::Queued) => format!("wrap queued again after: {}", w.error),
+        Ok(v1::WrapStatus::Proving) => {
+            format!("wrapping for {}", secs(now.saturating_sub(w.started_at_ms)))
+        }
+        Ok(v1::WrapStatus::Proven) => format!(
+            "wrapped in {}",
+            secs(w.proven_at_ms.saturating_sub(w.started_at_ms))
+        ),
+        Ok(v1::WrapStatus::Failed) => format!("wrap failed: {}", w.error),
+        _ => "wrap status unknown".into(),
+    }
 }
 
 /// Milliseconds as seconds with one decimal.
@@ -320,6 +340,20 @@ mod tests {
             line.split_whitespace().collect::<Vec<_>>(),
             ["1..5", "proven", "4/4", "proven", "in", "12.3", "s", "after", "sealing"],
             "got {line:?}"
+        );
+        let wrapped = v1::RangeInfo {
+            wrap: Some(v1::WrapInfo {
+                status: v1::WrapStatus::Proven as i32,
+                started_at_ms: 14_000,
+                proven_at_ms: 95_500,
+                ..Default::default()
+            }),
+            ..r
+        };
+        let line = range_line(&wrapped, 100_000);
+        assert!(
+            line.ends_with("after sealing; wrapped in 81.5 s"),
+            "expected the wrap time after the range's, got {line:?}"
         );
     }
 

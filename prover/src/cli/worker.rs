@@ -2,6 +2,7 @@
 //! SIGTERM; a job held at that moment is handed back to the queue.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -12,7 +13,8 @@ use zkr_prover::store::JobKind;
 use zkr_prover::worker::{self, WorkerConfig, WorkerError};
 
 use super::config::{DEFAULT_COORDINATOR_URL, DEFAULT_MAX_MESSAGE_BYTES};
-use super::{runtime, shutdown_signal};
+use super::proving::build_circuits;
+use super::{check_capacity, runtime, shutdown_signal};
 
 /// How long to wait before trying an unreachable coordinator again.
 const RETRY: Duration = Duration::from_secs(1);
@@ -45,9 +47,18 @@ pub struct WorkerArgs {
     /// Largest gRPC message, in bytes.
     #[arg(long, env = "ZKR_MAX_MESSAGE_BYTES", default_value_t = DEFAULT_MAX_MESSAGE_BYTES, value_name = "BYTES")]
     pub max_message_bytes: usize,
-    /// Kinds of jobs to take, comma-separated [default: every kind].
+    /// Kinds of jobs to take, comma-separated [default: batch and aggregate,
+    /// and wrap with --wrap-keys].
     #[arg(long, value_enum, value_delimiter = ',', value_name = "KIND,...")]
     pub kinds: Vec<KindArg>,
+    /// The wrap's keys directory (`zkr wrap-setup`): load its proving key
+    /// (about 1 GB in memory; a wrap proof peaks near 10 GB) and take wrap jobs.
+    #[arg(long, env = "ZKR_WRAP_KEYS", value_name = "DIR")]
+    pub wrap_keys: Option<PathBuf>,
+    /// Batch circuit capacity of the coordinator whose ranges --wrap-keys wraps
+    /// (the keys are for that capacity's circuits).
+    #[arg(long, env = "ZKR_CAPACITY", default_value_t = 8)]
+    pub capacity: usize,
 }
 
 /// A kind of job on the command line.
@@ -57,6 +68,8 @@ pub enum KindArg {
     Batch,
     /// Aggregation steps of sealed ranges.
     Aggregate,
+    /// Groth16 wraps of proven ranges (needs --wrap-keys).
+    Wrap,
 }
 
 impl From<KindArg> for JobKind {
@@ -64,6 +77,7 @@ impl From<KindArg> for JobKind {
         match k {
             KindArg::Batch => JobKind::BatchProof,
             KindArg::Aggregate => JobKind::Aggregate,
+            KindArg::Wrap => JobKind::Wrap,
         }
     }
 }
@@ -89,6 +103,22 @@ fn unreachable(e: &WorkerError) -> bool {
 
 /// Runs `zkr worker` until SIGINT or SIGTERM.
 pub fn run(args: WorkerArgs) -> anyhow::Result<()> {
+    let kinds: Vec<JobKind> = args.kinds.into_iter().map(JobKind::from).collect();
+    anyhow::ensure!(
+        args.wrap_keys.is_some() || !kinds.contains(&JobKind::Wrap),
+        "--kinds wrap needs the wrap's proving key: pass --wrap-keys DIR (made by zkr wrap-setup)"
+    );
+    // The wrap needs its capacity's circuits: build them now, with the key.
+    let (circuits, wrapper) = match &args.wrap_keys {
+        Some(dir) => {
+            check_capacity(args.capacity)?;
+            let circuits = Arc::new(build_circuits(args.capacity)?);
+            let wrapper = Arc::new(super::wrap::load(&circuits, dir, true)?);
+            (vec![circuits], Some(wrapper))
+        }
+        // Built when the first job says which capacity it needs.
+        None => (Vec::new(), None),
+    };
     let config = WorkerConfig {
         coordinator: args.coordinator,
         token: args.token,
@@ -96,9 +126,9 @@ pub fn run(args: WorkerArgs) -> anyhow::Result<()> {
         wait: Duration::from_millis(args.wait_ms),
         tls_ca: args.tls_ca,
         max_message_bytes: args.max_message_bytes,
-        // Built when the first job says which capacity it needs.
-        circuits: Vec::new(),
-        kinds: args.kinds.into_iter().map(JobKind::from).collect(),
+        circuits,
+        kinds,
+        wrapper,
     };
     runtime()?.block_on(async move {
         let (stop, stopped) = watch::channel(false);

@@ -1,7 +1,8 @@
 //! The coordinator: accepts batches strictly in order, applies them to the state
 //! and enqueues a proving job each (the witness stage), seals consecutive
 //! accepted batches into ranges with one aggregation job per step of their
-//! tree, leases jobs to workers and accepts their proofs after checking them.
+//! tree and, when it holds the wrap's keys, one wrap job after the tree's
+//! root; leases jobs to workers and accepts their proofs after checking them.
 //! The gRPC services in `service` are a thin layer over this.
 //!
 //! Every change is committed to the store before it is visible; the in-memory
@@ -19,6 +20,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::{broadcast, Notify};
+use zkr_aggregator::wrap::groth16::{self, EVM_PROOF_BYTES};
+use zkr_aggregator::wrap::wrapper::Wrapper;
 use zkr_aggregator::{plan, range_commitment, Circuits, Part, RangeProof};
 use zkr_circuits::batch::{BatchProof, BatchPublicValues};
 use zkr_circuits::executor::{execute, ExecError};
@@ -29,7 +32,7 @@ use zkr_circuits::witness::{generate, WitnessError};
 use crate::aggregate::{AggregateWitness, ChildProof};
 use crate::store::{
     BatchRecord, BatchStatus, Changes, JobKind, JobRecord, JobState, RangeRecord, RangeStatus,
-    RangeValues, StepRecord, Store, StoreError, WorkerRecord,
+    RangeValues, StepRecord, Store, StoreError, WorkerRecord, WrapRecord, WrapStatus,
 };
 
 /// Wall-clock milliseconds since the Unix epoch.
@@ -130,6 +133,11 @@ pub enum JobError {
         /// Why.
         reason: String,
     },
+    /// A wrap job's proof came to a coordinator without the wrap's keys.
+    #[error(
+        "job {0} is a wrap job but this coordinator holds no wrap keys (start it with --wrap-keys)"
+    )]
+    WrapOff(u64),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -158,7 +166,13 @@ pub struct Assignment {
     pub job: JobRecord,
     /// Serialized witness.
     pub witness: Vec<u8>,
+    /// The batches the job's proof covers, both included.
+    pub range: (u64, u64),
 }
+
+/// The wrap's verifier: a coordinator holding one queues a wrap job per range.
+#[derive(Clone, Debug)]
+pub struct WrapVerifier(pub Arc<Wrapper>);
 
 /// Coordinator settings.
 #[derive(Clone, Debug)]
@@ -169,6 +183,8 @@ pub struct CoordinatorConfig {
     pub queue: QueueConfig,
     /// Accepted batches at which the open range is sealed automatically; 0 never.
     pub max_range_batches: u64,
+    /// The wrap's verifier; with it every range gets a wrap job.
+    pub wrap: Option<WrapVerifier>,
 }
 
 /// Event counters the metrics endpoint reads.
@@ -209,7 +225,39 @@ fn corrupt(what: String, why: impl Into<String>) -> StoreError {
     }
 }
 
-/// `a..b`, both batches included.
+/// The wrap record of a freshly made wrap job.
+fn wrap_record(job: &JobRecord) -> WrapRecord {
+    let mut w = WrapRecord {
+        job_id: job.id,
+        status: WrapStatus::Queued,
+        error: None,
+        started_ms: None,
+        proven_ms: None,
+    };
+    set_wrap_state(&mut w, job, now_ms());
+    w
+}
+
+/// Mirrors the wrap job's state in its range's wrap record.
+fn set_wrap_state(w: &mut WrapRecord, job: &JobRecord, now: u64) {
+    match job.state {
+        JobState::Queued => w.status = WrapStatus::Queued,
+        JobState::Leased(_) => {
+            w.status = WrapStatus::Proving;
+            w.started_ms = Some(now);
+        }
+        JobState::Done => {
+            w.status = WrapStatus::Proven;
+            w.proven_ms = Some(now);
+        }
+        JobState::Failed => w.status = WrapStatus::Failed,
+    }
+    w.error = match job.state {
+        JobState::Done => None,
+        _ => job.last_error.clone(),
+    };
+}
+
 /// Why a proof's public values differ from what `what` states (old root, new
 /// root, commitment), if they do.
 fn values_mismatch(
@@ -264,6 +312,7 @@ impl Coordinator {
             closing: tokio::sync::watch::Sender::new(false),
             counters: Counters::default(),
         };
+        coord.queue_missing_wraps()?;
         // A limit lowered since the last run leaves a fuller open range: seal it now.
         if coord.config.max_range_batches > 0 {
             let mut inner = coord.lock();
@@ -278,6 +327,64 @@ impl Coordinator {
             }
         }
         Ok(coord)
+    }
+
+    /// Queues a wrap job for every range sealed while the coordinator did not
+    /// wrap (wrapping was turned on since), unless the range failed.
+    fn queue_missing_wraps(&self) -> Result<(), StoreError> {
+        if self.config.wrap.is_none() {
+            return Ok(());
+        }
+        let mut inner = self.lock();
+        let mut next_job_id = self.store.counter("next_job_id")?;
+        let mut ranges = Vec::new();
+        let mut jobs = Vec::new();
+        for mut range in self.store.ranges()? {
+            if range.wrap.is_some() || range.status == RangeStatus::Failed {
+                continue;
+            }
+            let Some(root) = range.steps.last() else {
+                continue;
+            };
+            let job = self.wrap_job(next_job_id, range.first, root.job_id, None);
+            range.wrap = Some(wrap_record(&job));
+            next_job_id += 1;
+            tracing::info!(range = %span(range.first, range.last), job = job.id, "wrap job queued for a range sealed before wrapping was on");
+            ranges.push(range);
+            jobs.push(job);
+        }
+        if jobs.is_empty() {
+            return Ok(());
+        }
+        self.store.apply(&Changes {
+            ranges,
+            jobs: jobs.clone(),
+            next_job_id: Some(next_job_id),
+            ..Changes::default()
+        })?;
+        for j in jobs {
+            inner.queue.push(j);
+        }
+        Ok(())
+    }
+
+    /// The wrap job `id` of the range starting at `first`, after its root step's job.
+    fn wrap_job(&self, id: u64, first: u64, root_job: u64, error: Option<String>) -> JobRecord {
+        JobRecord {
+            id,
+            kind: JobKind::Wrap,
+            batch_number: first,
+            capacity: self.config.capacity,
+            depends_on: vec![root_job],
+            state: if error.is_some() {
+                JobState::Failed
+            } else {
+                JobState::Queued
+            },
+            attempts: 0,
+            last_error: error,
+            step: None,
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -467,7 +574,8 @@ impl Coordinator {
     }
 
     /// The record of range `first..=last` and its step jobs (ids from
-    /// `first_job_id`), each depending on its children's jobs. `new` is a
+    /// `first_job_id`), each depending on its children's jobs, then its wrap
+    /// job (after the root step's) when the coordinator wraps. `new` is a
     /// batch being accepted in the same commit. A range holding a failed batch
     /// is failed from the start, and so are its jobs.
     fn build_range(
@@ -548,6 +656,16 @@ impl Coordinator {
                 proven_ms: None,
             });
         }
+        let wrap = match (&self.config.wrap, steps.last()) {
+            (Some(_), Some(root)) => {
+                let id = first_job_id + jobs.len() as u64;
+                let job = self.wrap_job(id, first, root.job_id, error.clone());
+                let record = wrap_record(&job);
+                jobs.push(job);
+                Some(record)
+            }
+            _ => None,
+        };
         let now = now_ms();
         let range = RangeRecord {
             first,
@@ -562,6 +680,7 @@ impl Coordinator {
             steps,
             sealed_ms: now,
             updated_ms: now,
+            wrap,
         };
         Ok((range, jobs))
     }
@@ -700,6 +819,18 @@ impl Coordinator {
                         JobState::Queued | JobState::Done => {}
                     }
                 }
+                JobKind::Wrap => {
+                    let Some(first) = range_of(&mut ranges, job.batch_number)? else {
+                        return Err(corrupt(format!("job {}", job.id), "its range is missing"));
+                    };
+                    let Some(range) = ranges.get_mut(&first) else {
+                        continue;
+                    };
+                    if let Some(w) = range.wrap.as_mut().filter(|w| w.job_id == job.id) {
+                        set_wrap_state(w, job, now);
+                        range.updated_ms = now;
+                    }
+                }
             }
         }
         for (first, error) in failures {
@@ -712,10 +843,14 @@ impl Coordinator {
             tracing::warn!(range = %span(range.first, range.last), %error, "range failed");
             range.status = RangeStatus::Failed;
             range.updated_ms = now;
-            let ids: Vec<u64> = range.steps.iter().map(|s| s.job_id).collect();
+            let mut ids: Vec<u64> = range.steps.iter().map(|s| s.job_id).collect();
+            ids.extend(range.wrap.as_ref().map(|w| w.job_id));
             let why = format!("range {} failed: {error}", span(range.first, range.last));
             range.error = Some(error);
             for j in inner.queue.fail_unfinished(&ids, &why) {
+                if let Some(w) = range.wrap.as_mut().filter(|w| w.job_id == j.id) {
+                    set_wrap_state(w, &j, now);
+                }
                 touched.insert(j.id);
             }
         }
@@ -741,24 +876,52 @@ impl Coordinator {
         let mut inner = self.lock();
         self.known_worker(&inner, worker)?;
         // Workers registered before kinds were recorded prove batches only.
-        let kinds = inner
+        let mut kinds = inner
             .workers
             .get(&worker)
             .cloned()
             .unwrap_or_else(|| vec![JobKind::BatchProof]);
+        // Without the wrap's keys no wrap proof could be checked: hand none out.
+        if self.config.wrap.is_none() {
+            kinds.retain(|&k| k != JobKind::Wrap);
+        }
         let Some(job) = inner.queue.acquire(worker, &kinds, now_ms()) else {
             return Ok(None);
         };
         let next_lease_id = inner.queue.next_lease_id();
         self.persist(&mut inner, std::slice::from_ref(&job), Some(next_lease_id))?;
-        let witness = match job.kind {
-            JobKind::BatchProof => self
-                .store
-                .witness(job.id)?
-                .ok_or_else(|| corrupt(format!("job {}", job.id), "witness missing"))?,
-            JobKind::Aggregate => self.aggregate_witness(&job)?,
+        let what = || format!("job {}", job.id);
+        let (witness, range) = match job.kind {
+            JobKind::BatchProof => (
+                self.store
+                    .witness(job.id)?
+                    .ok_or_else(|| corrupt(what(), "witness missing"))?,
+                (job.batch_number, job.batch_number),
+            ),
+            JobKind::Aggregate => {
+                let step = job
+                    .step
+                    .ok_or_else(|| corrupt(what(), "aggregate job without a step"))?;
+                (self.aggregate_witness(&job)?, (step.start, step.end - 1))
+            }
+            JobKind::Wrap => {
+                let range = self
+                    .store
+                    .range(job.batch_number)?
+                    .ok_or_else(|| corrupt(what(), "its range is missing"))?;
+                // The witness of a wrap job is the range proof itself.
+                let proof = self
+                    .store
+                    .range_proof(range.first, range.last)?
+                    .ok_or_else(|| corrupt(what(), "the range proof it wraps is missing"))?;
+                (proof, (range.first, range.last))
+            }
         };
-        Ok(Some(Assignment { job, witness }))
+        Ok(Some(Assignment {
+            job,
+            witness,
+            range,
+        }))
     }
 
     /// The witness of an aggregate job: its step and its children's stored proofs.
@@ -864,6 +1027,7 @@ impl Coordinator {
         match job.kind {
             JobKind::BatchProof => self.complete_batch(worker, &job, lease_id, proof_bytes),
             JobKind::Aggregate => self.complete_step(worker, &job, lease_id, proof_bytes),
+            JobKind::Wrap => self.complete_wrap(worker, &job, lease_id, proof_bytes),
         }
     }
 
@@ -953,18 +1117,8 @@ impl Coordinator {
             return Err(reject(why));
         }
         let mut inner = self.lock();
-        // The lease may have lapsed (or the range failed) while the proof was checked.
-        let mut done = inner
-            .queue
-            .check_lease(worker, job_id, lease_id, now_ms())?
-            .clone();
-        done.state = JobState::Done;
-        done.last_error = None;
-        let mut range = self
-            .store
-            .range(range.first)?
-            .ok_or_else(|| corrupt(format!("job {job_id}"), "its range is missing"))?;
-        let now = now_ms();
+        let (done, mut range, now) =
+            self.done_in_range(&inner, worker, job_id, lease_id, range.first)?;
         if let Some(s) = range.step_mut(job_id) {
             s.proven_ms = Some(now);
         }
@@ -989,6 +1143,84 @@ impl Coordinator {
         if root {
             tracing::info!(range = %span(range.first, range.last), "range proven");
         }
+        Ok(())
+    }
+
+    /// The job of a checked proof marked done, and its range as stored now,
+    /// once the lease is checked again: it may have lapsed (or the range
+    /// failed) while the proof was checked outside the lock.
+    fn done_in_range(
+        &self,
+        inner: &Inner,
+        worker: u64,
+        job_id: u64,
+        lease_id: u64,
+        first: u64,
+    ) -> Result<(JobRecord, RangeRecord, u64), JobError> {
+        let mut done = inner
+            .queue
+            .check_lease(worker, job_id, lease_id, now_ms())?
+            .clone();
+        done.state = JobState::Done;
+        done.last_error = None;
+        let range = self
+            .store
+            .range(first)?
+            .ok_or_else(|| corrupt(format!("job {job_id}"), "its range is missing"))?;
+        Ok((done, range, now_ms()))
+    }
+
+    /// Accepts a range's wrapped proof: 256 bytes in the EVM encoding whose
+    /// Groth16 check passes for the public input recomputed from the range's
+    /// stored values (not from anything the worker sent).
+    fn complete_wrap(
+        &self,
+        worker: u64,
+        job: &JobRecord,
+        lease_id: u64,
+        proof_bytes: &[u8],
+    ) -> Result<(), JobError> {
+        let job_id = job.id;
+        let wrapper = self.config.wrap.as_ref().ok_or(JobError::WrapOff(job_id))?;
+        let reject = |reason: String| self.reject(job_id, reason);
+        let range = self
+            .store
+            .range(job.batch_number)?
+            .ok_or_else(|| corrupt(format!("job {job_id}"), "its range is missing"))?;
+        let bytes: &[u8; EVM_PROOF_BYTES] = proof_bytes.try_into().map_err(|_| {
+            reject(format!(
+                "a wrapped proof is {EVM_PROOF_BYTES} bytes (EVM encoding), got {}",
+                proof_bytes.len()
+            ))
+        })?;
+        let proof = groth16::evm_to_proof(bytes).map_err(|e| reject(e.to_string()))?;
+        // Checked outside the lock: a pairing check takes milliseconds.
+        let values = range.values.public_values();
+        wrapper.0.verify_values(&proof, &values).map_err(|e| {
+            reject(format!(
+                "it does not prove range {}: {e}",
+                span(range.first, range.last)
+            ))
+        })?;
+        let mut inner = self.lock();
+        let (done, mut range, now) =
+            self.done_in_range(&inner, worker, job_id, lease_id, range.first)?;
+        if let Some(w) = range.wrap.as_mut().filter(|w| w.job_id == job_id) {
+            set_wrap_state(w, &done, now);
+        }
+        range.updated_ms = now;
+        self.store.apply(&Changes {
+            jobs: vec![done],
+            ranges: vec![range.clone()],
+            wrap_proof: Some((range.first, proof_bytes)),
+            ..Changes::default()
+        })?;
+        inner.queue.complete(worker, job_id, lease_id, now)?;
+        drop(inner);
+        self.counters
+            .proofs_accepted
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        tracing::info!(range = %span(range.first, range.last), job = job_id, worker, "range wrapped");
         Ok(())
     }
 
@@ -1057,6 +1289,11 @@ impl Coordinator {
     /// The range proof of the sealed range `first..=last`, once proven.
     pub fn range_proof(&self, first: u64, last: u64) -> Result<Option<Vec<u8>>, StoreError> {
         self.store.range_proof(first, last)
+    }
+
+    /// The wrapped proof (EVM encoding) of the sealed range starting at `first`, once proven.
+    pub fn wrap_proof(&self, first: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        self.store.wrap_proof(first)
     }
 
     /// Leases a job has been given so far (0 for an unknown job).

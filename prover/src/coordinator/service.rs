@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio_stream::Stream;
 use tonic::metadata::MetadataMap;
 use tonic::{Request, Response, Status};
+use zkr_aggregator::wrap::public_input::{public_input_bytes, public_input_of};
 use zkr_circuits::executor::ExecError;
 use zkr_proto::convert::{root_to_bytes, BatchSubmission};
 use zkr_proto::v1;
@@ -15,7 +16,9 @@ use zkr_proto::v1::prover_fleet_server::ProverFleet;
 use zkr_proto::v1::sequencer_server::Sequencer;
 
 use super::{Coordinator, JobError, SealError, Submission, SubmitError};
-use crate::store::{BatchRecord, BatchStatus, JobKind, JobState, RangeRecord, RangeStatus};
+use crate::store::{
+    BatchRecord, BatchStatus, JobKind, JobState, RangeRecord, RangeStatus, WrapStatus,
+};
 
 /// Longest long-poll a worker may ask for.
 const MAX_WAIT: Duration = Duration::from_secs(30);
@@ -69,7 +72,9 @@ fn submit_status(e: SubmitError) -> Status {
 fn job_status(e: JobError) -> Status {
     let msg = e.to_string();
     match e {
-        JobError::UnknownWorker(_) | JobError::Lease(_) => Status::failed_precondition(msg),
+        JobError::UnknownWorker(_) | JobError::Lease(_) | JobError::WrapOff(_) => {
+            Status::failed_precondition(msg)
+        }
         JobError::BadProof { .. } => Status::invalid_argument(msg),
         JobError::Store(_) => internal(msg),
     }
@@ -116,6 +121,14 @@ pub fn range_info(r: &RangeRecord, attempts: impl Fn(u64) -> u32) -> v1::RangeIn
         sealed_at_ms: r.sealed_ms,
         updated_at_ms: r.updated_ms,
         proven_at_ms,
+        wrap: r.wrap.as_ref().map(|w| v1::WrapInfo {
+            status: wrap_status_code(w.status) as i32,
+            job_id: w.job_id,
+            attempts: attempts(w.job_id),
+            error: w.error.clone().unwrap_or_default(),
+            started_at_ms: w.started_ms.unwrap_or(0),
+            proven_at_ms: w.proven_ms.unwrap_or(0),
+        }),
         steps: r
             .steps
             .iter()
@@ -134,11 +147,21 @@ pub fn range_info(r: &RangeRecord, attempts: impl Fn(u64) -> u32) -> v1::RangeIn
     }
 }
 
+fn wrap_status_code(s: WrapStatus) -> v1::WrapStatus {
+    match s {
+        WrapStatus::Queued => v1::WrapStatus::Queued,
+        WrapStatus::Proving => v1::WrapStatus::Proving,
+        WrapStatus::Proven => v1::WrapStatus::Proven,
+        WrapStatus::Failed => v1::WrapStatus::Failed,
+    }
+}
+
 /// The job kind of a capability on the wire.
 fn job_kind(code: i32) -> Option<JobKind> {
     match v1::JobKind::try_from(code) {
         Ok(v1::JobKind::BatchProof) => Some(JobKind::BatchProof),
         Ok(v1::JobKind::Aggregate) => Some(JobKind::Aggregate),
+        Ok(v1::JobKind::Wrap) => Some(JobKind::Wrap),
         _ => None,
     }
 }
@@ -219,13 +242,13 @@ impl SequencerService {
             new_root: root_to_bytes(&r.new_root),
             commitment: r.commitment.to_vec(),
             circuit_capacity: self.coord.config().capacity as u32,
+            public_input: Vec::new(),
         })
     }
 
-    /// The range proof of the sealed range with exactly the bounds `first..=last`.
-    fn range_proof(&self, first: u64, last: u64) -> Result<v1::ProofResponse, Status> {
-        let r = self
-            .coord
+    /// The sealed range with exactly the bounds `first..=last`.
+    fn sealed(&self, first: u64, last: u64) -> Result<RangeRecord, Status> {
+        self.coord
             .range_containing(first)
             .map_err(internal)?
             .filter(|r| r.first == first && r.last == last)
@@ -234,7 +257,12 @@ impl SequencerService {
                     "no sealed range is exactly batches {first}..{last} (ranges are sealed \
                      by SealRange or when full; ListRanges shows them)"
                 ))
-            })?;
+            })
+    }
+
+    /// The range proof of the sealed range with exactly the bounds `first..=last`.
+    fn range_proof(&self, first: u64, last: u64) -> Result<v1::ProofResponse, Status> {
+        let r = self.sealed(first, last)?;
         match r.status {
             RangeStatus::Proven => {}
             RangeStatus::Aggregating => {
@@ -268,6 +296,59 @@ impl SequencerService {
             new_root: root_to_bytes(&r.values.new_root),
             commitment: r.values.commitment.to_vec(),
             circuit_capacity: self.coord.config().capacity as u32,
+            public_input: Vec::new(),
+        })
+    }
+
+    /// The wrapped proof of the sealed range with exactly the bounds `first..=last`.
+    fn wrap_proof(&self, first: u64, last: u64) -> Result<v1::ProofResponse, Status> {
+        let r = self.sealed(first, last)?;
+        let what = format!("range {first}..{last}");
+        let Some(wrap) = &r.wrap else {
+            return Err(Status::failed_precondition(format!(
+                "{what} is not wrapped: the coordinator held no wrap keys when it was sealed \
+                 (start it with --wrap-keys to wrap it)"
+            )));
+        };
+        match wrap.status {
+            WrapStatus::Proven => {}
+            WrapStatus::Queued | WrapStatus::Proving => {
+                return Err(Status::failed_precondition(format!(
+                    "{what} is not wrapped yet (wrap {}; range {})",
+                    if wrap.status == WrapStatus::Queued {
+                        "queued"
+                    } else {
+                        "proving"
+                    },
+                    if r.status == RangeStatus::Proven {
+                        "proven".to_string()
+                    } else {
+                        format!("{} of {} steps done", r.steps_done(), r.steps.len())
+                    }
+                )))
+            }
+            WrapStatus::Failed => {
+                return Err(Status::failed_precondition(format!(
+                    "{what}: wrap failed: {}",
+                    wrap.error.as_deref().unwrap_or("no reason recorded")
+                )))
+            }
+        }
+        let proof = self
+            .coord
+            .wrap_proof(first)
+            .map_err(internal)?
+            .ok_or_else(|| internal(format!("{what} is wrapped but its proof is missing")))?;
+        let values = r.values.public_values();
+        Ok(v1::ProofResponse {
+            kind: v1::ProofKind::Wrap as i32,
+            range: Some(v1::BatchRange { first, last }),
+            proof,
+            old_root: root_to_bytes(&r.values.old_root),
+            new_root: root_to_bytes(&r.values.new_root),
+            commitment: r.values.commitment.to_vec(),
+            circuit_capacity: self.coord.config().capacity as u32,
+            public_input: public_input_bytes(&public_input_of(&values)).to_vec(),
         })
     }
 }
@@ -403,7 +484,7 @@ impl Sequencer for SequencerService {
                 "kind: a batch proof covers one batch, not {first}..{last}"
             ))),
             v1::ProofKind::Unspecified | v1::ProofKind::Aggregate => this.range_proof(first, last),
-            v1::ProofKind::Wrap => Err(Status::unimplemented("wrap proofs are not produced yet")),
+            v1::ProofKind::Wrap => this.wrap_proof(first, last),
         })
         .await??;
         Ok(Response::new(response))
@@ -478,15 +559,16 @@ impl ProverFleet for FleetService {
             let kind = job_kind(code).ok_or_else(|| {
                 Status::invalid_argument(format!(
                     "capabilities.job_kinds[{i}]: {code} is not a job kind this coordinator \
-                     hands out (JOB_KIND_BATCH_PROOF, JOB_KIND_AGGREGATE)"
+                     hands out (JOB_KIND_BATCH_PROOF, JOB_KIND_AGGREGATE, JOB_KIND_WRAP)"
                 ))
             })?;
             if !kinds.contains(&kind) {
                 kinds.push(kind);
             }
         }
+        // The wrap needs its proving key: a worker asks for wrap jobs by name.
         if kinds.is_empty() {
-            kinds = JobKind::ALL.to_vec();
+            kinds = JobKind::PLONKY2.to_vec();
         }
         let coord = self.coord.clone();
         let name = req.name.clone();
@@ -517,15 +599,12 @@ impl ProverFleet for FleetService {
                 JobState::Leased(l) => (l.lease_id, l.expires_ms),
                 _ => (0, 0),
             };
-            let (kind, target) = match (a.job.kind, a.job.step) {
-                (JobKind::Aggregate, Some(step)) => (
-                    v1::JobKind::Aggregate,
-                    v1::job::Target::Range(v1::BatchRange {
-                        first: step.start,
-                        last: step.end - 1,
-                    }),
-                ),
-                _ => (
+            let (first, last) = a.range;
+            let range = v1::job::Target::Range(v1::BatchRange { first, last });
+            let (kind, target) = match a.job.kind {
+                JobKind::Aggregate => (v1::JobKind::Aggregate, range),
+                JobKind::Wrap => (v1::JobKind::Wrap, range),
+                JobKind::BatchProof => (
                     v1::JobKind::BatchProof,
                     v1::job::Target::BatchNumber(a.job.batch_number),
                 ),

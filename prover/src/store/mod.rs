@@ -8,7 +8,7 @@ mod records;
 
 pub use records::{
     BatchRecord, BatchStatus, JobKind, JobRecord, JobState, Lease, RangeRecord, RangeStatus,
-    RangeValues, StepRecord, WorkerRecord,
+    RangeValues, StepRecord, WorkerRecord, WrapRecord, WrapStatus,
 };
 
 use std::path::Path;
@@ -28,6 +28,8 @@ const COUNTERS: TableDefinition<&str, u64> = TableDefinition::new("coord_counter
 const RANGES: TableDefinition<u64, &[u8]> = TableDefinition::new("coord_ranges");
 /// Aggregation step proofs (range proofs) by the step's (first, last) batch, both included.
 const RANGE_PROOFS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("coord_range_proofs");
+/// Wrapped (Groth16, EVM encoding) proofs of sealed ranges, by first batch.
+const WRAP_PROOFS: TableDefinition<u64, &[u8]> = TableDefinition::new("coord_wrap_proofs");
 /// Registered workers by id.
 const WORKERS: TableDefinition<u64, &[u8]> = TableDefinition::new("coord_workers");
 
@@ -96,6 +98,7 @@ impl Store {
             tx.open_table(RANGES).map_err(db_err)?;
             tx.open_table(RANGE_PROOFS).map_err(db_err)?;
             tx.open_table(WORKERS).map_err(db_err)?;
+            tx.open_table(WRAP_PROOFS).map_err(db_err)?;
         }
         tx.commit().map_err(db_err)?;
         Ok(Self { db, state })
@@ -297,6 +300,11 @@ impl Store {
         t.len().map_err(db_err)
     }
 
+    /// The stored wrapped proof of the sealed range starting at `first`.
+    pub fn wrap_proof(&self, first: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        self.get(WRAP_PROOFS, first)
+    }
+
     /// Every registered worker (to rebuild the worker list at start).
     pub fn workers(&self) -> Result<Vec<(u64, WorkerRecord)>, StoreError> {
         let tx = self.db.begin_read().map_err(db_err)?;
@@ -359,6 +367,8 @@ pub struct Changes<'a> {
     pub batch_proof: Option<(u64, &'a [u8])>,
     /// A step proof to store, by the step's (first, last) batch.
     pub range_proof: Option<((u64, u64), &'a [u8])>,
+    /// A wrapped proof to store, by its range's first batch.
+    pub wrap_proof: Option<(u64, &'a [u8])>,
     /// The lease counter, if it moved.
     pub next_lease_id: Option<u64>,
     /// The job counter, if it moved.
@@ -384,6 +394,9 @@ impl Changes<'_> {
                 .map_err(db_err)?
                 .insert(key, proof)
                 .map_err(db_err)?;
+        }
+        if let Some((first, proof)) = self.wrap_proof {
+            put(tx, WRAP_PROOFS, first, proof)?;
         }
         if let Some(n) = self.next_lease_id {
             set_counter(tx, "next_lease_id", n)?;

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use zkr_aggregator::Step;
+use zkr_circuits::batch::BatchPublicValues;
 use zkr_circuits::ops::Batch;
 use zkr_circuits::state::Digest;
 
@@ -55,17 +56,24 @@ pub enum JobKind {
     BatchProof,
     /// One aggregation step of a sealed range.
     Aggregate,
+    /// The Groth16 wrap of a sealed range's range proof.
+    Wrap,
 }
 
 impl JobKind {
     /// Every kind, in the order metrics list them.
-    pub const ALL: [JobKind; 2] = [JobKind::BatchProof, JobKind::Aggregate];
+    pub const ALL: [JobKind; 3] = [JobKind::BatchProof, JobKind::Aggregate, JobKind::Wrap];
+
+    /// The kinds any worker can prove with the circuits alone (the wrap also
+    /// needs the wrap's proving key).
+    pub const PLONKY2: [JobKind; 2] = [JobKind::BatchProof, JobKind::Aggregate];
 
     /// The metrics label of the kind.
     pub fn label(self) -> &'static str {
         match self {
             JobKind::BatchProof => "batch_proof",
             JobKind::Aggregate => "aggregate",
+            JobKind::Wrap => "wrap",
         }
     }
 }
@@ -141,6 +149,45 @@ pub struct RangeValues {
     pub commitment: [u8; 32],
 }
 
+impl RangeValues {
+    /// The values as a proof states them.
+    pub fn public_values(&self) -> BatchPublicValues {
+        BatchPublicValues {
+            old_root: self.old_root,
+            new_root: self.new_root,
+            commitment: self.commitment,
+        }
+    }
+}
+
+/// Where the wrap of a sealed range is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WrapStatus {
+    /// Waiting for the range proof, then for a worker.
+    Queued,
+    /// A worker holds the wrap job.
+    Proving,
+    /// The Groth16 proof is verified and stored.
+    Proven,
+    /// The wrap job failed for good, or the range failed.
+    Failed,
+}
+
+/// The wrap of a sealed range, and its progress.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WrapRecord {
+    /// The wrap job.
+    pub job_id: u64,
+    /// Where it is.
+    pub status: WrapStatus,
+    /// Why it failed, if it did.
+    pub error: Option<String>,
+    /// When its current or last lease was granted (unix ms).
+    pub started_ms: Option<u64>,
+    /// When its proof was stored (unix ms).
+    pub proven_ms: Option<u64>,
+}
+
 /// One aggregation step of a sealed range, and its progress.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepRecord {
@@ -175,6 +222,10 @@ pub struct RangeRecord {
     pub sealed_ms: u64,
     /// When it or one of its steps last changed (unix ms).
     pub updated_ms: u64,
+    /// Its wrap, when the coordinator wraps ranges (`None` when it did not
+    /// at the time, and for records written before the wrap existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wrap: Option<WrapRecord>,
 }
 
 impl RangeRecord {

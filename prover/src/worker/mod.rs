@@ -1,6 +1,6 @@
-//! A prover worker: registers, pulls jobs (batch proofs and aggregation
-//! steps), proves them (CPU, rayon) while heartbeating the lease, hands back
-//! the proof, and repeats. On shutdown it releases a job it holds rather than
+//! A prover worker: registers, pulls jobs (batch proofs, aggregation steps
+//! and, with the wrap's proving key, wraps), proves them (CPU, rayon) while
+//! heartbeating the lease, hands back the proof, and repeats. On shutdown it releases a job it holds rather than
 //! abandon the lease.
 
 use std::collections::HashMap;
@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 use tonic::Code;
-use zkr_aggregator::Circuits;
+use zkr_aggregator::wrap::groth16;
+use zkr_aggregator::wrap::wrapper::Wrapper;
+use zkr_aggregator::{Circuits, RangeProof};
 use zkr_circuits::witness::BatchWitness;
 use zkr_proto::v1;
 
@@ -35,8 +37,11 @@ pub struct WorkerConfig {
     pub max_message_bytes: usize,
     /// Circuits already built, by capacity (others are built when a job needs them).
     pub circuits: Vec<Arc<Circuits>>,
-    /// Kinds of jobs to accept; empty for every kind.
+    /// Kinds of jobs to accept; empty for batch proofs and aggregation steps,
+    /// and wraps when `wrapper` is set.
     pub kinds: Vec<JobKind>,
+    /// The wrap with its proving key, for wrap jobs of its capacity.
+    pub wrapper: Option<Arc<Wrapper>>,
 }
 
 /// What a worker did.
@@ -62,6 +67,9 @@ pub enum WorkerError {
         /// gRPC status.
         status: tonic::Status,
     },
+    /// Wrap jobs were asked for without the wrap's proving key.
+    #[error("wrap jobs need the wrap's proving key (--wrap-keys DIR)")]
+    NoWrapKey,
     /// The circuits of a job's capacity could not be built.
     #[error("building the circuits of capacity {capacity}: {reason}")]
     Circuits {
@@ -85,10 +93,17 @@ pub async fn run(
     let channel = client::channel(&config.coordinator, config.tls_ca.as_deref()).await?;
     let mut api = client::fleet(channel, &config.token, config.max_message_bytes)?;
     let kinds = if config.kinds.is_empty() {
-        JobKind::ALL.to_vec()
+        let mut kinds = JobKind::PLONKY2.to_vec();
+        if config.wrapper.is_some() {
+            kinds.push(JobKind::Wrap);
+        }
+        kinds
     } else {
         config.kinds.clone()
     };
+    if kinds.contains(&JobKind::Wrap) && config.wrapper.is_none() {
+        return Err(WorkerError::NoWrapKey);
+    }
     let reg = api
         .register_worker(v1::RegisterWorkerRequest {
             name: config.name.clone(),
@@ -164,8 +179,12 @@ pub async fn run(
             }
         };
         let started = Instant::now();
+        let prover = Prover {
+            circuits: circuit,
+            wrapper: config.wrapper.clone(),
+        };
         let outcome =
-            prove_with_heartbeats(&mut api, worker_id, &job, circuit, heartbeat, &mut shutdown)
+            prove_with_heartbeats(&mut api, worker_id, &job, prover, heartbeat, &mut shutdown)
                 .await;
         let prove_ms = started.elapsed().as_millis() as u64;
         match outcome {
@@ -233,13 +252,22 @@ fn wire_kind(kind: JobKind) -> v1::JobKind {
     match kind {
         JobKind::BatchProof => v1::JobKind::BatchProof,
         JobKind::Aggregate => v1::JobKind::Aggregate,
+        JobKind::Wrap => v1::JobKind::Wrap,
     }
+}
+
+/// What proves a job: the circuits of its capacity, and the wrap if held.
+struct Prover {
+    circuits: Arc<Circuits>,
+    wrapper: Option<Arc<Wrapper>>,
 }
 
 /// What proving a job takes, decoded from its witness.
 enum Task {
     Batch(BatchWitness),
     Aggregate(AggregateWitness),
+    /// The range proof to wrap, decoded when proving (it needs the circuits).
+    Wrap(Vec<u8>),
 }
 
 impl Task {
@@ -252,6 +280,7 @@ impl Task {
             Ok(v1::JobKind::Aggregate) => AggregateWitness::from_bytes(&job.witness)
                 .map(Task::Aggregate)
                 .map_err(|e| e.to_string()),
+            Ok(v1::JobKind::Wrap) => Ok(Task::Wrap(job.witness.clone())),
             _ => Err(format!(
                 "job kind {} is not one this worker proves",
                 job.kind
@@ -260,7 +289,8 @@ impl Task {
     }
 
     /// Proves it; returns the proof bytes.
-    fn prove(&self, circuits: &Circuits) -> Result<Vec<u8>, String> {
+    fn prove(&self, prover: &Prover) -> Result<Vec<u8>, String> {
+        let circuits = &prover.circuits;
         match self {
             Task::Batch(w) => circuits
                 .batch()
@@ -271,6 +301,19 @@ impl Task {
                 .prove(circuits)
                 .map(|p| p.to_bytes())
                 .map_err(|e| e.to_string()),
+            Task::Wrap(bytes) => {
+                let wrapper = prover
+                    .wrapper
+                    .as_ref()
+                    .ok_or("this worker holds no wrap proving key")?;
+                let aggregation = circuits.aggregation();
+                let range = RangeProof::from_bytes(bytes, aggregation)
+                    .map_err(|e| format!("range proof to wrap: {e}"))?;
+                let wrapped = wrapper
+                    .prove(aggregation, &range, &mut rand::rngs::OsRng)
+                    .map_err(|e| e.to_string())?;
+                Ok(groth16::proof_to_evm(&wrapped.proof).to_vec())
+            }
         }
     }
 }
@@ -280,7 +323,7 @@ async fn prove_with_heartbeats(
     api: &mut FleetApi,
     worker_id: u64,
     job: &v1::Job,
-    circuits: Arc<Circuits>,
+    prover: Prover,
     heartbeat: Duration,
     shutdown: &mut watch::Receiver<bool>,
 ) -> Option<Outcome> {
@@ -293,7 +336,7 @@ async fn prove_with_heartbeats(
             })
         }
     };
-    let mut proving = tokio::task::spawn_blocking(move || task.prove(&circuits));
+    let mut proving = tokio::task::spawn_blocking(move || task.prove(&prover));
     let mut ticks = tokio::time::interval(heartbeat);
     ticks.tick().await;
     loop {

@@ -14,7 +14,7 @@ use zkr_circuits::workload::batch_chain;
 use zkr_proto::convert::BatchSubmission;
 use zkr_prover::client::{self, FleetApi, SequencerApi};
 use zkr_prover::coordinator::server::{serve, ServerConfig};
-use zkr_prover::coordinator::{Coordinator, CoordinatorConfig, QueueConfig};
+use zkr_prover::coordinator::{Coordinator, CoordinatorConfig, QueueConfig, WrapVerifier};
 use zkr_prover::store::{JobKind, Store};
 use zkr_prover::worker::{self, WorkerConfig, WorkerStats};
 
@@ -120,6 +120,17 @@ pub async fn serve_with_ranges(
     max_attempts: u32,
     max_range_batches: u64,
 ) -> Served {
+    serve_with(dir, lease_ms, max_attempts, max_range_batches, None).await
+}
+
+/// Serves a coordinator on `dir`, wrapping every range when given the wrap's verifier.
+pub async fn serve_with(
+    dir: &Path,
+    lease_ms: u64,
+    max_attempts: u32,
+    max_range_batches: u64,
+    wrap: Option<WrapVerifier>,
+) -> Served {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_test_writer()
@@ -143,6 +154,7 @@ pub async fn serve_with_ranges(
             max_attempts,
         },
         max_range_batches,
+        wrap,
     };
     let coord = Arc::new(Coordinator::open(store, circuits(), config).expect("coordinator opens"));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -196,6 +208,7 @@ pub fn spawn_worker_of(
         max_message_bytes: MAX_MESSAGE,
         circuits: vec![circuits()],
         kinds: kinds.to_vec(),
+        wrapper: None,
     };
     let handle = tokio::spawn(async move { worker::run(config, rx).await.expect("worker runs") });
     (tx, handle)

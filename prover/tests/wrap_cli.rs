@@ -1,0 +1,255 @@
+//! The wrap through the `zkr` binary, as an operator runs it: `wrap-setup`
+//! writes the keys, a coordinator and a worker load them, a sealed range is
+//! wrapped, and `proof --wrap --verify` fetches and checks the 256-byte proof.
+//! Keys of another capacity and wrap jobs without keys are refused by name.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::process::{run_bounded, terminate, wait_exit, zkr, CoordinatorProcess};
+use common::{SEQ_TOKEN, WORKER_TOKEN};
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("temp paths are UTF-8")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn succeeded(out: &Output, what: &str) -> String {
+    let stdout = text(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{what}: expected success, got {}: {stdout}{}",
+        out.status,
+        text(&out.stderr)
+    );
+    stdout
+}
+
+fn failed(out: &Output, what: &str) -> String {
+    let stderr = text(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "{what}: expected a failure, got success: {}{stderr}",
+        text(&out.stdout)
+    );
+    stderr
+}
+
+/// A client command against `url` with the sequencer token.
+fn client(url: &str, args: &[&str], timeout: Duration) -> Output {
+    let mut cmd = zkr();
+    cmd.args(args)
+        .args(["--coordinator", url])
+        .env("ZKR_SEQUENCER_TOKEN", SEQ_TOKEN);
+    run_bounded(cmd, timeout, &format!("zkr {args:?}"))
+}
+
+/// `zkr wrap-setup --capacity 8 --keys KEYS` with `flags`.
+fn wrap_setup(keys: &Path, flags: &[&str], timeout: Duration) -> Output {
+    let mut cmd = zkr();
+    cmd.args(["wrap-setup", "--capacity", "8", "--keys", path(keys)])
+        .args(flags);
+    run_bounded(cmd, timeout, &format!("wrap-setup {flags:?}"))
+}
+
+#[test]
+fn wrap_setup_coordinator_worker_and_proof_wrap_a_range_end_to_end() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let keys = dir.path().join("keys");
+
+    let why = failed(
+        &wrap_setup(&keys, &[], Duration::from_secs(30)),
+        "wrap-setup without --insecure-dev",
+    );
+    assert!(
+        why.contains("--insecure-dev"),
+        "expected the refusal to name --insecure-dev, got {why}"
+    );
+    let out = succeeded(
+        &wrap_setup(&keys, &["--insecure-dev"], Duration::from_secs(900)),
+        "wrap-setup --insecure-dev",
+    );
+    assert!(
+        out.contains("INSECURE"),
+        "expected the keys labelled insecure, got {out}"
+    );
+    for file in ["wrap-keys.json", "wrap.vk", "wrap.pk", "verifying-key.json"] {
+        assert!(
+            keys.join(file).is_file(),
+            "expected {file} in the keys directory"
+        );
+    }
+    let why = failed(
+        &wrap_setup(&keys, &["--insecure-dev"], Duration::from_secs(30)),
+        "wrap-setup over existing keys",
+    );
+    assert!(
+        why.contains("already holds wrap keys") && why.contains("--force"),
+        "expected existing keys kept and --force named, got {why}"
+    );
+
+    // Keys made for capacity 8 do not wrap capacity 4's circuits.
+    let mut cmd = zkr();
+    cmd.args([
+        "coordinator",
+        "--listen",
+        "127.0.0.1:0",
+        "--metrics-listen",
+        "off",
+    ])
+    .args(["--data-dir", path(&dir.path().join("other"))])
+    .args(["--capacity", "4", "--wrap-keys", path(&keys)])
+    .env("ZKR_SEQUENCER_TOKEN", SEQ_TOKEN)
+    .env("ZKR_WORKER_TOKEN", WORKER_TOKEN);
+    let why = failed(
+        &run_bounded(cmd, Duration::from_secs(300), "coordinator, capacity 4"),
+        "a coordinator of capacity 4 with capacity 8's keys",
+    );
+    assert!(
+        why.contains("the keys are for wrap circuit"),
+        "expected the keys refused as another circuit's, got {why}"
+    );
+    let mut cmd = zkr();
+    cmd.args([
+        "worker",
+        "--kinds",
+        "wrap",
+        "--coordinator",
+        "http://127.0.0.1:9",
+    ])
+    .env("ZKR_WORKER_TOKEN", WORKER_TOKEN);
+    let why = failed(
+        &run_bounded(cmd, Duration::from_secs(30), "worker --kinds wrap"),
+        "a wrap worker without keys",
+    );
+    assert!(
+        why.contains("--wrap-keys"),
+        "expected the refusal to name --wrap-keys, got {why}"
+    );
+
+    let coord = CoordinatorProcess::start(
+        &dir.path().join("data"),
+        &["--lease-ms", "20000", "--wrap-keys", path(&keys)],
+    );
+    let url = coord.url();
+    let worker_log = std::fs::File::create(dir.path().join("worker.log")).expect("worker log");
+    let mut worker = zkr()
+        .args(["worker", "--coordinator", &url, "--name", "wrapper"])
+        .args(["--wrap-keys", path(&keys)])
+        .env("ZKR_WORKER_TOKEN", WORKER_TOKEN)
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(worker_log))
+        .spawn()
+        .expect("zkr worker starts");
+
+    let replica = dir.path().join("replica");
+    let batch = dir.path().join("b1.json");
+    let mut cmd = zkr();
+    cmd.args([
+        "gen-batch",
+        "--state-dir",
+        path(&replica),
+        "--capacity",
+        "8",
+    ])
+    .args(["--seed", "5", "-o", path(&batch)]);
+    succeeded(
+        &run_bounded(cmd, Duration::from_secs(60), "gen-batch"),
+        "gen-batch",
+    );
+    let timeout = Duration::from_secs(120);
+    succeeded(
+        &client(
+            &url,
+            &["submit", path(&batch), "--state-dir", path(&replica)],
+            timeout,
+        ),
+        "submit",
+    );
+    succeeded(
+        &client(&url, &["seal", "--wait"], Duration::from_secs(600)),
+        "seal --wait",
+    );
+    let before = client(
+        &url,
+        &[
+            "proof",
+            "--range",
+            "1..1",
+            "--wrap",
+            "-o",
+            path(&dir.path().join("early")),
+        ],
+        timeout,
+    );
+
+    // The wrap takes a minute or two on 2 cores; `status` shows it when done.
+    let deadline = Instant::now() + Duration::from_secs(900);
+    let table = loop {
+        let table = succeeded(&client(&url, &["status"], timeout), "status");
+        if table.contains("wrapped in") {
+            break table;
+        }
+        assert!(
+            !table.contains("wrap failed"),
+            "expected the wrap to succeed, got:\n{table}\nworker log:\n{}",
+            std::fs::read_to_string(dir.path().join("worker.log")).unwrap_or_default()
+        );
+        assert!(
+            Instant::now() < deadline,
+            "expected range 1..1 wrapped in time, got:\n{table}\nworker log:\n{}",
+            std::fs::read_to_string(dir.path().join("worker.log")).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_secs(2));
+    };
+    assert!(
+        table.contains("1..1"),
+        "expected range 1..1 in the table, got:\n{table}"
+    );
+    // Asked for as soon as the range proof was in, the wrap was not done yet.
+    let why = failed(&before, "proof --wrap before the wrap");
+    assert!(
+        why.contains("not wrapped yet"),
+        "expected an early request refused as not wrapped yet, got {why}"
+    );
+
+    let out_file = dir.path().join("r1.wrap");
+    let out = succeeded(
+        &client(
+            &url,
+            &[
+                "proof",
+                "--range",
+                "1..1",
+                "--wrap",
+                "-o",
+                path(&out_file),
+                "--verify",
+                "--wrap-keys",
+                path(&keys),
+            ],
+            Duration::from_secs(300),
+        ),
+        "proof --wrap --verify",
+    );
+    assert!(
+        out.contains("verified") && out.contains("public input: 0x"),
+        "expected the wrapped proof verified and its public input shown, got {out}"
+    );
+    let bytes = std::fs::metadata(&out_file).map(|m| m.len()).unwrap_or(0);
+    assert_eq!(bytes, 256, "expected the 256-byte EVM encoding on disk");
+
+    terminate(&worker);
+    wait_exit(&mut worker, Duration::from_secs(30), "worker after SIGTERM");
+    let status = coord.stop();
+    assert!(
+        status.success(),
+        "expected a clean coordinator exit, got {status}"
+    );
+}
