@@ -553,6 +553,15 @@ fn evm_decoding_rejects_bad_coordinates_and_points() {
     let f = fixture();
     let good = proof_to_evm(&f.proof);
 
+    assert_malformed(evm_to_proof(&good[..255]), "proof", "a truncated proof");
+    let mut longer = good.to_vec();
+    longer.push(0);
+    assert_malformed(
+        evm_to_proof(&longer),
+        "proof",
+        "a proof with a trailing byte",
+    );
+
     let mut too_big = good;
     too_big[..32].copy_from_slice(&[0xff; 32]);
     assert_malformed(evm_to_proof(&too_big), "proof.A", "A.x >= q");

@@ -24,7 +24,6 @@ use zkr_circuits::batch::BatchPublicValues;
 use zkr_proto::convert::root_to_bytes;
 use zkr_proto::v1;
 use zkr_prover::client::{FleetApi, SequencerApi};
-use zkr_prover::coordinator::WrapVerifier;
 
 /// Long enough that no lease lapses while the test proves the wrap by hand.
 const LEASE_MS: u64 = 900_000;
@@ -154,9 +153,9 @@ async fn ranges_are_wrapped_checked_served_and_their_wrap_jobs_survive_a_restart
         wrapper.verifying_key(),
     )
     .expect("verifying key written");
-    let verifier = WrapVerifier(Arc::new(
+    let verifier = Arc::new(
         Wrapper::load(circuits().aggregation(), &keys, false).expect("verifying key loads"),
-    ));
+    );
 
     // 1. A coordinator without the keys: range 1..2 is proven but not wrapped.
     let served = serve_on(&data, LEASE_MS, 3).await;
@@ -343,10 +342,8 @@ async fn ranges_are_wrapped_checked_served_and_their_wrap_jobs_survive_a_restart
         ),
         "expected the range's public values"
     );
-    let served_proof = groth16::evm_to_proof(p.proof.as_slice().try_into().expect("256 bytes"))
-        .expect("the served proof decodes");
+    let served_proof = groth16::evm_to_proof(&p.proof).expect("the served proof decodes");
     verifier
-        .0
         .verify_values(&served_proof, &first_range)
         .expect("the served proof verifies for the batches' values");
     let other = BatchPublicValues {
@@ -354,7 +351,7 @@ async fn ranges_are_wrapped_checked_served_and_their_wrap_jobs_survive_a_restart
         ..first_range
     };
     assert!(
-        verifier.0.verify_values(&served_proof, &other).is_err(),
+        verifier.verify_values(&served_proof, &other).is_err(),
         "expected the served proof to fail for another commitment"
     );
 

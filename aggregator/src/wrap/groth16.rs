@@ -437,8 +437,17 @@ pub fn proof_to_evm(proof: &Proof) -> [u8; EVM_PROOF_BYTES] {
     out
 }
 
-/// Decodes [`proof_to_evm`]'s encoding, checking every point.
-pub fn evm_to_proof(bytes: &[u8; EVM_PROOF_BYTES]) -> Result<Proof, Groth16Error> {
+/// Decodes [`proof_to_evm`]'s encoding, checking its length and every point.
+pub fn evm_to_proof(bytes: &[u8]) -> Result<Proof, Groth16Error> {
+    if bytes.len() != EVM_PROOF_BYTES {
+        return Err(Groth16Error::malformed(
+            "proof",
+            format!(
+                "a proof is {EVM_PROOF_BYTES} bytes in the EVM encoding, got {}",
+                bytes.len()
+            ),
+        ));
+    }
     let word = |i: usize| {
         let mut w = [0u8; 32];
         w.copy_from_slice(&bytes[32 * i..32 * (i + 1)]);

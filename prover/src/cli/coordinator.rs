@@ -9,7 +9,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tracing::{info, warn};
 use zkr_prover::coordinator::server::{serve, ServerConfig};
-use zkr_prover::coordinator::{Coordinator, CoordinatorConfig, QueueConfig, WrapVerifier};
+use zkr_prover::coordinator::{Coordinator, CoordinatorConfig, QueueConfig};
 use zkr_prover::metrics::{self, Metrics};
 use zkr_prover::store::{JobState, Store};
 
@@ -36,9 +36,7 @@ pub fn run(args: CoordinatorArgs) -> anyhow::Result<()> {
     check_stored_capacity(&store, settings.capacity)?;
     let circuits = Arc::new(build_circuits(settings.capacity)?);
     let wrap = match &settings.wrap_keys {
-        Some(keys) => Some(WrapVerifier(Arc::new(super::wrap::load(
-            &circuits, keys, false,
-        )?))),
+        Some(keys) => Some(Arc::new(super::wrap::load(&circuits, keys, false)?)),
         None => None,
     };
     let config = CoordinatorConfig {

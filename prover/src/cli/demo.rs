@@ -17,7 +17,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use tokio::sync::{oneshot, watch};
 use tracing::info;
-use zkr_aggregator::wrap::groth16::{self, EVM_PROOF_BYTES};
+use zkr_aggregator::wrap::groth16;
 use zkr_aggregator::wrap::public_input::{public_input_bytes, public_input_of};
 use zkr_aggregator::wrap::wrapper::Wrapper;
 use zkr_aggregator::{range_commitment, Circuits, RangeProof};
@@ -33,7 +33,7 @@ use zkr_proto::convert::BatchSubmission;
 use zkr_proto::v1;
 use zkr_prover::client;
 use zkr_prover::coordinator::server::{serve, ServerConfig};
-use zkr_prover::coordinator::{Coordinator, CoordinatorConfig, QueueConfig, WrapVerifier};
+use zkr_prover::coordinator::{Coordinator, CoordinatorConfig, QueueConfig};
 use zkr_prover::store::Store;
 use zkr_prover::worker::{self, WorkerConfig};
 
@@ -150,7 +150,7 @@ async fn run_service(args: DemoArgs) -> anyhow::Result<()> {
         },
         // The demo seals its own batches as one range when they are in.
         max_range_batches: 0,
-        wrap: wrapper.clone().map(WrapVerifier),
+        wrap: wrapper.clone(),
     };
     let coord = Arc::new(Coordinator::open(store.clone(), circuits.clone(), config)?);
     // Batches a stopped run left unsealed make their own range, so that this
@@ -376,13 +376,7 @@ async fn check_wrap(
         .await
         .with_context(|| format!("wrapped proof of {first}..{last}"))?
         .into_inner();
-    let bytes: &[u8; EVM_PROOF_BYTES] = p.proof.as_slice().try_into().map_err(|_| {
-        anyhow::anyhow!(
-            "expected a {EVM_PROOF_BYTES}-byte wrapped proof, got {} bytes",
-            p.proof.len()
-        )
-    })?;
-    let proof = groth16::evm_to_proof(bytes).context("decoding the wrapped proof")?;
+    let proof = groth16::evm_to_proof(&p.proof).context("decoding the wrapped proof")?;
     wrapper
         .verify_values(&proof, values)
         .context("verifying the wrapped proof")?;

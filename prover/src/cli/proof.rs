@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use anyhow::Context as _;
 use clap::Args;
-use zkr_aggregator::wrap::groth16::{self, EVM_PROOF_BYTES};
+use zkr_aggregator::wrap::groth16;
 use zkr_aggregator::wrap::public_input::{public_input_bytes, public_input_of};
 use zkr_aggregator::wrap::wrapper::Wrapper;
 use zkr_aggregator::RangeProof;
@@ -174,13 +174,7 @@ fn verify_wrapped(p: &v1::ProofResponse, keys: &std::path::Path) -> anyhow::Resu
             anyhow::anyhow!("commitment is {} bytes, expected 32", p.commitment.len())
         })?,
     };
-    let bytes: &[u8; EVM_PROOF_BYTES] = p.proof.as_slice().try_into().map_err(|_| {
-        anyhow::anyhow!(
-            "a wrapped proof is {EVM_PROOF_BYTES} bytes, got {}",
-            p.proof.len()
-        )
-    })?;
-    let proof = groth16::evm_to_proof(bytes).context("decoding the wrapped proof")?;
+    let proof = groth16::evm_to_proof(&p.proof).context("decoding the wrapped proof")?;
     wrapper
         .verify_values(&proof, &values)
         .context("verifying the wrapped proof")?;

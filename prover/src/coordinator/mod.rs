@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::{broadcast, Notify};
-use zkr_aggregator::wrap::groth16::{self, EVM_PROOF_BYTES};
+use zkr_aggregator::wrap::groth16;
 use zkr_aggregator::wrap::wrapper::Wrapper;
 use zkr_aggregator::{plan, range_commitment, Circuits, Part, RangeProof};
 use zkr_circuits::batch::{BatchProof, BatchPublicValues};
@@ -170,10 +170,6 @@ pub struct Assignment {
     pub range: (u64, u64),
 }
 
-/// The wrap's verifier: a coordinator holding one queues a wrap job per range.
-#[derive(Clone, Debug)]
-pub struct WrapVerifier(pub Arc<Wrapper>);
-
 /// Coordinator settings.
 #[derive(Clone, Debug)]
 pub struct CoordinatorConfig {
@@ -183,8 +179,8 @@ pub struct CoordinatorConfig {
     pub queue: QueueConfig,
     /// Accepted batches at which the open range is sealed automatically; 0 never.
     pub max_range_batches: u64,
-    /// The wrap's verifier; with it every range gets a wrap job.
-    pub wrap: Option<WrapVerifier>,
+    /// The wrap (verifying key at least); with it every range gets a wrap job.
+    pub wrap: Option<Arc<Wrapper>>,
 }
 
 /// Event counters the metrics endpoint reads.
@@ -1187,16 +1183,10 @@ impl Coordinator {
             .store
             .range(job.batch_number)?
             .ok_or_else(|| corrupt(format!("job {job_id}"), "its range is missing"))?;
-        let bytes: &[u8; EVM_PROOF_BYTES] = proof_bytes.try_into().map_err(|_| {
-            reject(format!(
-                "a wrapped proof is {EVM_PROOF_BYTES} bytes (EVM encoding), got {}",
-                proof_bytes.len()
-            ))
-        })?;
-        let proof = groth16::evm_to_proof(bytes).map_err(|e| reject(e.to_string()))?;
+        let proof = groth16::evm_to_proof(proof_bytes).map_err(|e| reject(e.to_string()))?;
         // Checked outside the lock: a pairing check takes milliseconds.
         let values = range.values.public_values();
-        wrapper.0.verify_values(&proof, &values).map_err(|e| {
+        wrapper.verify_values(&proof, &values).map_err(|e| {
             reject(format!(
                 "it does not prove range {}: {e}",
                 span(range.first, range.last)

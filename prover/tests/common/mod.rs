@@ -9,12 +9,13 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use tokio::sync::{oneshot, watch};
+use zkr_aggregator::wrap::wrapper::Wrapper;
 use zkr_aggregator::Circuits;
 use zkr_circuits::workload::batch_chain;
 use zkr_proto::convert::BatchSubmission;
 use zkr_prover::client::{self, FleetApi, SequencerApi};
 use zkr_prover::coordinator::server::{serve, ServerConfig};
-use zkr_prover::coordinator::{Coordinator, CoordinatorConfig, QueueConfig, WrapVerifier};
+use zkr_prover::coordinator::{Coordinator, CoordinatorConfig, QueueConfig};
 use zkr_prover::store::{JobKind, Store};
 use zkr_prover::worker::{self, WorkerConfig, WorkerStats};
 
@@ -129,7 +130,7 @@ pub async fn serve_with(
     lease_ms: u64,
     max_attempts: u32,
     max_range_batches: u64,
-    wrap: Option<WrapVerifier>,
+    wrap: Option<Arc<Wrapper>>,
 ) -> Served {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
