@@ -109,10 +109,33 @@ pub struct Compiled {
     pub abi: JsonAbi,
     /// Creation code (what a deployment transaction carries).
     pub bytecode: Bytes,
-    /// Runtime code (what the deployed account holds).
+    /// Runtime code (what the deployed account holds, immutables left zero).
     pub deployed_bytecode: Bytes,
+    /// Byte ranges `(start, length)` of the runtime code that the constructor
+    /// fills with immutable values.
+    pub immutable_ranges: Vec<(usize, usize)>,
     /// solc's warnings for the source, formatted.
     pub warnings: Vec<String>,
+}
+
+impl Compiled {
+    /// Whether `code` (an account's code) is this contract's runtime code,
+    /// whatever its immutables were set to.
+    pub fn is_runtime_code(&self, code: &[u8]) -> bool {
+        if code.len() != self.deployed_bytecode.len() {
+            return false;
+        }
+        let mut expected = self.deployed_bytecode.to_vec();
+        let mut found = code.to_vec();
+        for &(start, length) in &self.immutable_ranges {
+            let Some(range) = expected.get_mut(start..start + length) else {
+                return false;
+            };
+            range.fill(0);
+            found[start..start + length].fill(0);
+        }
+        expected == found
+    }
 }
 
 /// A solc of [`SOLC_VERSION`].
@@ -177,7 +200,12 @@ impl Solc {
                 "optimizer": { "enabled": true, "runs": OPTIMIZER_RUNS },
                 "evmVersion": EVM_VERSION,
                 "outputSelection": {
-                    "*": { "*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"] }
+                    "*": { "*": [
+                        "abi",
+                        "evm.bytecode.object",
+                        "evm.deployedBytecode.object",
+                        "evm.deployedBytecode.immutableReferences"
+                    ] }
                 }
             }
         });
@@ -268,6 +296,14 @@ impl Solc {
             abi: compiled.abi.clone(),
             bytecode: code("bytecode", &compiled.evm.bytecode.object)?,
             deployed_bytecode: code("deployed bytecode", &compiled.evm.deployed_bytecode.object)?,
+            immutable_ranges: compiled
+                .evm
+                .deployed_bytecode
+                .immutable_references
+                .values()
+                .flatten()
+                .map(|r| (r.start, r.length))
+                .collect(),
             warnings: warnings.into_iter().map(Diagnostic::text).collect(),
         })
     }
@@ -349,4 +385,12 @@ struct EvmOutput {
 #[derive(Deserialize)]
 struct CodeOutput {
     object: String,
+    #[serde(default, rename = "immutableReferences")]
+    immutable_references: BTreeMap<String, Vec<ImmutableReference>>,
+}
+
+#[derive(Deserialize)]
+struct ImmutableReference {
+    start: usize,
+    length: usize,
 }

@@ -18,7 +18,7 @@
 //! out of gas and the call still succeeds.
 
 use crate::compile::SOLC_VERSION;
-use crate::vk::{EvmVerifyingKey, VkError};
+use crate::vk::{EvmVerifyingKey, VkError, Word};
 
 /// Name of the generated contract.
 pub const VERIFIER_CONTRACT: &str = "Verifier";
@@ -28,8 +28,7 @@ const TEMPLATE: &str = include_str!("Verifier.sol.tmpl");
 /// The Solidity source of a Groth16 verifier for `vk` (one public input).
 pub fn generate_verifier(vk: &EvmVerifyingKey) -> Result<String, VkError> {
     vk.check()?;
-    let constants: String = vk
-        .coordinates()
+    let constants: String = constants(vk)
         .into_iter()
         .map(|(name, value)| {
             format!(
@@ -41,6 +40,23 @@ pub fn generate_verifier(vk: &EvmVerifyingKey) -> Result<String, VkError> {
     Ok(TEMPLATE
         .replace("{{SOLC_VERSION}}", SOLC_VERSION)
         .replace("{{VERIFYING_KEY}}\n", &constants))
+}
+
+/// The key's coordinates the contract holds as constants: all of them, except
+/// that the G2 points' y coordinates give way to their negations.
+fn constants(vk: &EvmVerifyingKey) -> Vec<(String, Word)> {
+    vk.coordinates()
+        .into_iter()
+        .filter(|(name, _)| !is_g2_y(name))
+        .chain(vk.negated_g2_y())
+        .collect()
+}
+
+/// Whether `coordinate` is the y of `beta`, `gamma` or `delta`.
+fn is_g2_y(coordinate: &str) -> bool {
+    ["beta.y.", "gamma.y.", "delta.y."]
+        .iter()
+        .any(|prefix| coordinate.starts_with(prefix))
 }
 
 /// `beta.x.c1` becomes `BETA_X_C1`, `ic[1].y` becomes `IC1_Y`.
@@ -91,7 +107,13 @@ mod tests {
     #[test]
     fn every_coordinate_becomes_a_constant_the_template_uses() {
         let source = generate_verifier(&key()).unwrap();
-        for (name, value) in key().coordinates() {
+        let constants = constants(&key());
+        assert_eq!(
+            constants.len(),
+            key().coordinates().len(),
+            "one constant per coordinate"
+        );
+        for (name, value) in constants {
             let constant = constant_name(&name);
             let declaration = format!("uint256 internal constant {constant} = {value};");
             assert!(
@@ -104,6 +126,7 @@ mod tests {
             );
         }
         assert_eq!(constant_name("beta.x.c1"), "BETA_X_C1");
+        assert_eq!(constant_name("delta.neg.y.c0"), "DELTA_NEG_Y_C0");
         assert_eq!(constant_name("ic[1].y"), "IC1_Y");
     }
 

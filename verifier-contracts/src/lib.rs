@@ -4,6 +4,9 @@
 //! * [`vk`]: the verifying key in the EVM encoding, the generator's only input.
 //! * [`generator`]: `Verifier.sol` from a verifying key.
 //! * [`compile`](mod@compile): Solidity to bytecode with a pinned solc.
+//! * [`rollup`]: `Rollup.sol`, the contract that holds the proven state root,
+//!   and bindings for it.
+//! * [`deploy`](mod@deploy): deploying a compiled contract and checking its code.
 //! * [`anvil`]: a local Ethereum node for tests.
 //!
 //! Tools: solc and anvil come from the npm packages pinned in
@@ -13,10 +16,14 @@
 
 pub mod anvil;
 pub mod compile;
+pub mod deploy;
 pub mod generator;
+pub mod rollup;
 pub mod vk;
 
 pub use anvil::{Anvil, AnvilError};
 pub use compile::{compile, CompileError, Compiled, Solc, SOLC_VERSION};
+pub use deploy::{deploy, DeployError, Deployed};
 pub use generator::{generate_verifier, VERIFIER_CONTRACT};
+pub use rollup::{compile_rollup, compile_test_token, IRollup, ITestToken, ROLLUP_CONTRACT};
 pub use vk::{EvmVerifyingKey, VkError, Word};

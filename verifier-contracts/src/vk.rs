@@ -52,6 +52,22 @@ impl Word {
         *self < BASE_FIELD_MODULUS
     }
 
+    /// `q - self` (zero stays zero): the negation of a base field element,
+    /// which must be below `q`.
+    pub fn neg_mod_q(&self) -> Word {
+        if self.0 == [0u8; 32] {
+            return *self;
+        }
+        let mut out = [0u8; 32];
+        let mut borrow = 0i16;
+        for i in (0..32).rev() {
+            let d = BASE_FIELD_MODULUS.0[i] as i16 - self.0[i] as i16 - borrow;
+            borrow = i16::from(d < 0);
+            out[i] = (d + 256 * borrow) as u8;
+        }
+        Word(out)
+    }
+
     /// Whether the word is below the BN254 scalar field modulus `r`.
     pub fn is_scalar_field_element(&self) -> bool {
         *self < SCALAR_FIELD_MODULUS
@@ -161,6 +177,22 @@ impl EvmVerifyingKey {
         }
         out
     }
+
+    /// The y coordinates of `-beta`, `-gamma` and `-delta` (named e.g.
+    /// `beta.neg.y.c1`): the verifier pairs with the negated G2 points so
+    /// that the proof's A goes to the precompile as it came.
+    pub fn negated_g2_y(&self) -> Vec<(String, Word)> {
+        let mut out = Vec::with_capacity(6);
+        for (name, p) in [
+            ("beta", &self.beta),
+            ("gamma", &self.gamma),
+            ("delta", &self.delta),
+        ] {
+            out.push((format!("{name}.neg.y.c1"), p[1][0].neg_mod_q()));
+            out.push((format!("{name}.neg.y.c0"), p[1][1].neg_mod_q()));
+        }
+        out
+    }
 }
 
 fn push_g1(out: &mut Vec<(String, Word)>, name: String, p: &G1) {
@@ -178,6 +210,21 @@ fn push_g2(out: &mut Vec<(String, Word)>, name: &str, p: &G2) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn neg_mod_q_is_q_minus_the_word_and_keeps_zero() {
+        let one = word(1);
+        let q_minus_one =
+            Word::from_hex("30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd46");
+        assert_eq!(one.neg_mod_q(), q_minus_one, "-1 mod q");
+        assert_eq!(q_minus_one.neg_mod_q(), one, "-(q - 1) mod q");
+        assert_eq!(Word::default().neg_mod_q(), Word::default(), "-0 mod q");
+        // A borrow across every byte: q - 0x0100..00 (one above the top limb's range).
+        let x = Word::from_hex("0100000000000000000000000000000000000000000000000000000000000000");
+        let expected =
+            Word::from_hex("2f644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd47");
+        assert_eq!(x.neg_mod_q(), expected, "-(2^248) mod q");
+    }
 
     fn word(last: u8) -> Word {
         let mut w = [0u8; 32];

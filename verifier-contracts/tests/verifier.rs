@@ -4,7 +4,7 @@
 //! The circuit: knowledge of `x, y` with `x · y = input`, one public input.
 //! Keys come from a seeded setup; every test starts its own node.
 
-use std::sync::OnceLock;
+mod common;
 
 use alloy::network::TransactionBuilder;
 use alloy::primitives::{Address, Bytes, U256};
@@ -14,18 +14,15 @@ use alloy::sol;
 use alloy::sol_types::{SolCall, SolError, SolInterface};
 use ark_bn254::{Bn254, Fq, Fq2, Fr, G1Affine, G1Projective, G2Affine};
 use ark_ec::{AffineRepr, CurveGroup};
-use ark_ff::{BigInteger, Field, One, PrimeField, UniformRand, Zero};
-use ark_groth16::{Groth16, PreparedVerifyingKey, Proof, ProvingKey};
-use ark_relations::lc;
-use ark_relations::r1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
+use ark_ff::{One, PrimeField, UniformRand, Zero};
+use ark_groth16::{Groth16, Proof};
 use ark_snark::SNARK;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use zkr_contracts::vk::{BASE_FIELD_MODULUS, SCALAR_FIELD_MODULUS};
-use zkr_contracts::{
-    compile, generate_verifier, Anvil, Compiled, EvmVerifyingKey, Word, SOLC_VERSION,
-    VERIFIER_CONTRACT,
-};
+use zkr_contracts::{Anvil, SOLC_VERSION};
+
+use common::*;
 
 sol! {
     /// The interface the generated verifier must have (what Rollup.sol calls).
@@ -45,163 +42,14 @@ use IVerifier::IVerifierErrors as VerifierError;
 /// [`fixed_proof`]: 21,000 base, calldata, ecMul 6,000, ecAdd 150, pairing
 /// 45,000 + 4 · 34,000, and the contract's own work. A change here is a change
 /// of the verifier (or of solc, its settings, or the hardfork).
-const VERIFY_TX_GAS: u64 = 215_195;
+const VERIFY_TX_GAS: u64 = 214_082;
 
-// ---------------------------------------------------------------------------
-// The circuit, keys and contract (shared by every test)
-// ---------------------------------------------------------------------------
-
-/// `x · y = product`, with `product` the one public input.
-#[derive(Clone, Copy)]
-struct ProductCircuit {
-    x: Option<Fr>,
-    y: Option<Fr>,
-    product: Option<Fr>,
-}
-
-impl ConstraintSynthesizer<Fr> for ProductCircuit {
-    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
-        let product =
-            cs.new_input_variable(|| self.product.ok_or(SynthesisError::AssignmentMissing))?;
-        let x = cs.new_witness_variable(|| self.x.ok_or(SynthesisError::AssignmentMissing))?;
-        let y = cs.new_witness_variable(|| self.y.ok_or(SynthesisError::AssignmentMissing))?;
-        cs.enforce_constraint(lc!() + x, lc!() + y, lc!() + product)
-    }
-}
-
-struct Fixture {
-    pk: ProvingKey<Bn254>,
-    pvk: PreparedVerifyingKey<Bn254>,
-    source: String,
-    compiled: Compiled,
-}
-
-fn fixture() -> &'static Fixture {
-    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
-    FIXTURE.get_or_init(|| {
-        let mut rng = ChaCha20Rng::seed_from_u64(0x5eed);
-        let blank = ProductCircuit {
-            x: None,
-            y: None,
-            product: None,
-        };
-        let (pk, vk) = Groth16::<Bn254>::circuit_specific_setup(blank, &mut rng).unwrap();
-        let source = generate_verifier(&evm_vk(&vk)).unwrap();
-        let compiled = compile("Verifier.sol", &source, VERIFIER_CONTRACT)
-            .unwrap_or_else(|e| panic!("generated Verifier.sol does not compile: {e}\n{source}"));
-        Fixture {
-            pvk: ark_groth16::prepare_verifying_key(&vk),
-            pk,
-            source,
-            compiled,
-        }
-    })
-}
-
-/// A proof that `product` has a factorisation, with a random one.
-fn prove(product: Fr, rng: &mut ChaCha20Rng) -> Proof<Bn254> {
-    let x = loop {
-        let x = Fr::rand(rng);
-        if !x.is_zero() {
-            break x;
-        }
-    };
-    let y = product * x.inverse().unwrap();
-    let circuit = ProductCircuit {
-        x: Some(x),
-        y: Some(y),
-        product: Some(product),
-    };
-    Groth16::<Bn254>::prove(&fixture().pk, circuit, rng).unwrap()
-}
-
-// ---------------------------------------------------------------------------
-// The EVM encoding (as zkr-aggregator's wrap writes it)
-// ---------------------------------------------------------------------------
-
-fn word(bytes: Vec<u8>) -> Word {
-    let mut w = [0u8; 32];
-    w.copy_from_slice(&bytes);
-    Word(w)
-}
-
-fn fq_word(x: &Fq) -> Word {
-    word(x.into_bigint().to_bytes_be())
-}
-
-fn g1_words(p: &G1Affine) -> [Word; 2] {
-    match p.xy() {
-        Some((x, y)) => [fq_word(&x), fq_word(&y)],
-        None => [Word::default(); 2],
-    }
-}
-
-fn g2_words(p: &G2Affine) -> [[Word; 2]; 2] {
-    match p.xy() {
-        Some((x, y)) => [
-            [fq_word(&x.c1), fq_word(&x.c0)],
-            [fq_word(&y.c1), fq_word(&y.c0)],
-        ],
-        None => [[Word::default(); 2]; 2],
-    }
-}
-
-fn evm_vk(vk: &ark_groth16::VerifyingKey<Bn254>) -> EvmVerifyingKey {
-    EvmVerifyingKey {
-        alpha: g1_words(&vk.alpha_g1),
-        beta: g2_words(&vk.beta_g2),
-        gamma: g2_words(&vk.gamma_g2),
-        delta: g2_words(&vk.delta_g2),
-        ic: vk.gamma_abc_g1.iter().map(g1_words).collect(),
-    }
-}
-
-fn u256(w: Word) -> U256 {
-    U256::from_be_bytes(w.0)
-}
-
-fn fr_u256(x: Fr) -> U256 {
-    U256::from_be_slice(&x.into_bigint().to_bytes_be())
-}
-
-/// `A.x, A.y, B.x.c1, B.x.c0, B.y.c1, B.y.c0, C.x, C.y`, A not negated.
-fn proof_words(a: &G1Affine, b: &G2Affine, c: &G1Affine) -> [U256; 8] {
-    let [ax, ay] = g1_words(a);
-    let [[bx1, bx0], [by1, by0]] = g2_words(b);
-    let [cx, cy] = g1_words(c);
-    [ax, ay, bx1, bx0, by1, by0, cx, cy].map(u256)
-}
-
-fn evm_proof(proof: &Proof<Bn254>) -> [U256; 8] {
-    proof_words(&proof.a, &proof.b, &proof.c)
-}
+/// ecMul 6,000 + ecAdd 150 + pairing of four pairs 45,000 + 4 · 34,000 (EIP-1108).
+const PRECOMPILE_GAS: u64 = 6_000 + 150 + 45_000 + 4 * 34_000;
 
 // ---------------------------------------------------------------------------
 // arkworks' verdict on an EVM-encoded proof
 // ---------------------------------------------------------------------------
-
-fn fq_from(w: U256) -> Option<Fq> {
-    Fq::from_bigint(ark_ff::BigInt::new(w.into_limbs()))
-}
-
-fn g1_from(x: U256, y: U256) -> Option<G1Affine> {
-    let (x, y) = (fq_from(x)?, fq_from(y)?);
-    if x.is_zero() && y.is_zero() {
-        return Some(G1Affine::zero());
-    }
-    let p = G1Affine::new_unchecked(x, y);
-    p.is_on_curve().then_some(p)
-}
-
-fn g2_from(w: &[U256]) -> Option<G2Affine> {
-    let x = Fq2::new(fq_from(w[1])?, fq_from(w[0])?);
-    let y = Fq2::new(fq_from(w[3])?, fq_from(w[2])?);
-    if x.is_zero() && y.is_zero() {
-        return Some(G2Affine::zero());
-    }
-    let p = G2Affine::new_unchecked(x, y);
-    (p.is_on_curve() && p.is_in_correct_subgroup_assuming_on_curve()).then_some(p)
-}
 
 /// Whether arkworks accepts: the words decode to points (canonical, on the
 /// curve, B in the subgroup), the input is a field element, and
@@ -617,7 +465,20 @@ async fn verify_transaction_gas_is_pinned_and_its_estimate_suffices() {
         "a verifyProof transaction with the estimated {estimate} gas failed: {receipt:?}"
     );
     let used = receipt.gas_used;
-    println!("verifyProof: eth_estimateGas {estimate}, transaction gas used {used}");
+    // What the contract itself adds: the rest is the base fee, calldata and precompiles.
+    let calldata: u64 = IVerifier::verifyProofCall {
+        proof: words,
+        input,
+    }
+    .abi_encode()
+    .iter()
+    .map(|&b| if b == 0 { 4 } else { 16 })
+    .sum();
+    let own = used - 21_000 - calldata - PRECOMPILE_GAS;
+    println!(
+        "verifyProof: eth_estimateGas {estimate}, transaction gas used {used} \
+         (calldata {calldata}, precompiles {PRECOMPILE_GAS}, the contract's own work {own})"
+    );
     assert!(
         estimate >= used,
         "estimate {estimate} below the gas used {used}"

@@ -1,0 +1,454 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity 0.8.37;
+
+/// @notice The generated Groth16 verifier: reverts unless `proof` proves `input`.
+interface IVerifier {
+    function verifyProof(uint256[8] calldata proof, uint256 input) external view;
+}
+
+/// @notice The ERC-20 calls the rollup makes.
+interface IERC20 {
+    function transferFrom(address from, address to, uint256 amount) external returns (bool);
+    function transfer(address to, uint256 amount) external returns (bool);
+    function balanceOf(address account) external view returns (uint256);
+}
+
+/// @title zkr rollup: the verified state root of an account-based payment rollup.
+/// @notice Batches are committed in order with their pubdata (`commitBatch`), then proven in
+///         consecutive ranges by one Groth16 proof each (`proveRange`), which moves the state
+///         root. L1 deposits join a priority queue that batches must include in order; a proven
+///         batch's withdrawals are claimable once each.
+/// @dev The proof's public input is `uint256(sha256(oldRoot || newRoot || commitment)) % R`,
+///      with `commitment` the range commitment: the batches' `sha256(pubdata)` combined in the
+///      Merkle tree of RFC 6962 without its prefix bytes (see `rangeCommitment`). Pubdata is a
+///      4-byte header and `CAPACITY` chunks of 24 bytes; operations are laid out as the batch
+///      circuit defines (zkr-circuits, `ops/pubdata.rs`).
+contract Rollup {
+    // -----------------------------------------------------------------------------------------
+    // Constants
+    // -----------------------------------------------------------------------------------------
+
+    /// @dev BN254 scalar field modulus r.
+    uint256 internal constant R = 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001;
+    /// @dev Goldilocks modulus p: each public-key limb must be below it.
+    uint256 internal constant GOLDILOCKS_P = 0xffffffff00000001;
+    uint256 internal constant HEADER_BYTES = 4;
+    uint256 internal constant CHUNK_BYTES = 24;
+    uint8 internal constant OP_NOOP = 0;
+    uint8 internal constant OP_DEPOSIT = 1;
+    uint8 internal constant OP_TRANSFER = 2;
+    uint8 internal constant OP_WITHDRAW = 3;
+    uint256 internal constant DEPOSIT_BYTES = 3 * CHUNK_BYTES;
+    uint256 internal constant WITHDRAW_BYTES = 2 * CHUNK_BYTES;
+    /// @notice Token ids are below this (the balance tree has depth 10).
+    uint256 public constant MAX_TOKENS = 1024;
+    /// @notice Token id 0 is ether.
+    uint16 public constant ETH_TOKEN = 0;
+
+    // -----------------------------------------------------------------------------------------
+    // State
+    // -----------------------------------------------------------------------------------------
+
+    /// @notice The verifier of the wrap circuit for this rollup's batch capacity.
+    IVerifier public immutable verifier;
+    /// @notice Pubdata chunks per batch: every batch's pubdata is 4 + 24 * CAPACITY bytes.
+    uint256 public immutable CAPACITY;
+
+    /// @notice Can pause, register tokens and change the operator.
+    address public owner;
+    /// @notice The only account that commits batches.
+    address public operator;
+    /// @notice While true, nothing but the owner's calls runs.
+    bool public paused;
+
+    /// @notice The state root after the last proven batch.
+    bytes32 public stateRoot;
+    // The four counters a commit or a proof touches share one storage slot.
+    /// @notice Number of the last committed batch (batches count from 1).
+    uint64 public committedBatches;
+    /// @notice Number of the last proven batch.
+    uint64 public verifiedBatches;
+    /// @notice Deposits included by committed batches.
+    uint64 public committedPriorityOps;
+    /// @notice Deposits included by proven batches.
+    uint64 public verifiedPriorityOps;
+    /// @notice Deposits ever queued; the next deposit's priority index.
+    uint64 public totalPriorityOps;
+
+    /// @notice What L1 keeps of a committed batch.
+    struct StoredBatch {
+        /// keccak256(previous batch's chain || sha256(pubdata)): binds every commitment in order.
+        bytes32 chain;
+        /// keccak256 chain over the batch's withdrawals (zero when it has none).
+        bytes32 withdrawals;
+        /// totalPriorityOps included up to and including this batch.
+        uint64 priorityOpsAfter;
+    }
+
+    /// @notice A withdrawal as a batch publishes it.
+    struct Withdrawal {
+        address recipient;
+        uint16 token;
+        uint128 amount;
+    }
+
+    /// @notice Committed batches by number.
+    mapping(uint256 => StoredBatch) public batches;
+    /// @notice keccak256 of each queued deposit's pubdata image (72 bytes), by priority index.
+    mapping(uint256 => bytes32) public priorityQueue;
+    /// @notice Withdrawals claimed, by batch and index within the batch.
+    mapping(uint256 => mapping(uint256 => bool)) public claimed;
+    /// @notice L1 address of each registered ERC-20 token id (id 0, ether, has none).
+    mapping(uint16 => address) public tokenAddress;
+    /// @notice Token id of each registered ERC-20 address.
+    mapping(address => uint16) public tokenId;
+    /// @notice Number of token ids in use (ether included).
+    uint16 public tokenCount;
+
+    // -----------------------------------------------------------------------------------------
+    // Events
+    // -----------------------------------------------------------------------------------------
+
+    event BatchCommitted(uint64 indexed number, bytes32 commitment, uint64 deposits, uint64 withdrawals);
+    event RangeProven(uint64 indexed first, uint64 indexed last, bytes32 oldRoot, bytes32 newRoot);
+    event DepositQueued(
+        uint64 indexed priorityIndex, uint32 indexed account, uint16 token, uint128 amount, bytes pubkey, address from
+    );
+    event WithdrawalClaimed(
+        uint64 indexed batch, uint256 index, address indexed recipient, uint16 token, uint128 amount
+    );
+    event TokenRegistered(uint16 indexed id, address indexed token);
+    event OperatorChanged(address indexed previous, address indexed operator);
+    event OwnershipTransferred(address indexed previous, address indexed owner);
+    event Paused(address by);
+    event Unpaused(address by);
+
+    // -----------------------------------------------------------------------------------------
+    // Errors
+    // -----------------------------------------------------------------------------------------
+
+    error NotOwner(address caller);
+    error NotOperator(address caller);
+    error ContractPaused();
+    error BatchOutOfOrder(uint64 expected, uint64 got);
+    error PubdataLength(uint256 expected, uint256 got);
+    error UnknownOperation(uint256 offset, uint8 opType);
+    error OperationTruncated(uint256 offset, uint8 opType);
+    error DepositNotQueued(uint256 offset, uint64 expectedIndex, uint64 got);
+    error DepositMismatch(uint256 offset, uint64 priorityIndex);
+    error RangeNotNext(uint64 expected, uint64 first);
+    error RangeNotCommitted(uint64 last, uint64 committed);
+    error EmptyRange(uint64 first, uint64 last);
+    error CommitmentCount(uint256 expected, uint256 got);
+    error CommitmentsMismatch(uint64 first, uint64 last);
+    error BatchNotProven(uint64 batch, uint64 verified);
+    error WithdrawalsMismatch(uint64 batch);
+    error WithdrawalIndex(uint256 index, uint256 count);
+    error AlreadyClaimed(uint64 batch, uint256 index);
+    error TransferFailed(uint16 token, address to, uint128 amount);
+    error InvalidPubkey();
+    error UnknownToken(address token);
+    error TokenLimit();
+    error TokenAlreadyRegistered(address token, uint16 id);
+    error AmountZero();
+    error AmountTooLarge(uint256 amount);
+    error AmountNotReceived(uint256 expected, uint256 received);
+    error BadCapacity(uint256 capacity);
+    error Sha256Failed();
+
+    // -----------------------------------------------------------------------------------------
+    // Setup and roles
+    // -----------------------------------------------------------------------------------------
+
+    /// @param verifier_ The wrap circuit's verifier.
+    /// @param capacity Pubdata chunks per batch of the circuit the verifier is for.
+    /// @param genesisRoot The state root before batch 1 (the empty tree's).
+    /// @param operator_ The account that commits batches.
+    constructor(IVerifier verifier_, uint256 capacity, bytes32 genesisRoot, address operator_) {
+        if (capacity == 0 || capacity > 4096) revert BadCapacity(capacity);
+        verifier = verifier_;
+        CAPACITY = capacity;
+        stateRoot = genesisRoot;
+        owner = msg.sender;
+        operator = operator_;
+        tokenCount = 1;
+        emit OwnershipTransferred(address(0), msg.sender);
+        emit OperatorChanged(address(0), operator_);
+    }
+
+    modifier onlyOwner() {
+        if (msg.sender != owner) revert NotOwner(msg.sender);
+        _;
+    }
+
+    modifier whenNotPaused() {
+        if (paused) revert ContractPaused();
+        _;
+    }
+
+    /// @notice Stops every call but the owner's.
+    function pause() external onlyOwner {
+        paused = true;
+        emit Paused(msg.sender);
+    }
+
+    /// @notice Resumes.
+    function unpause() external onlyOwner {
+        paused = false;
+        emit Unpaused(msg.sender);
+    }
+
+    /// @notice Hands the owner role to `newOwner`.
+    function transferOwnership(address newOwner) external onlyOwner {
+        emit OwnershipTransferred(owner, newOwner);
+        owner = newOwner;
+    }
+
+    /// @notice Replaces the operator.
+    function setOperator(address newOperator) external onlyOwner {
+        emit OperatorChanged(operator, newOperator);
+        operator = newOperator;
+    }
+
+    /// @notice Gives the ERC-20 `token` the next token id.
+    function registerToken(address token) external onlyOwner returns (uint16 id) {
+        if (token == address(0)) revert UnknownToken(token);
+        if (tokenId[token] != 0) revert TokenAlreadyRegistered(token, tokenId[token]);
+        id = tokenCount;
+        if (id >= MAX_TOKENS) revert TokenLimit();
+        tokenCount = id + 1;
+        tokenAddress[id] = token;
+        tokenId[token] = id;
+        emit TokenRegistered(id, token);
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Deposits
+    // -----------------------------------------------------------------------------------------
+
+    /// @notice Deposits the ether sent into rollup account `account`, whose key is `pubkey`.
+    /// @param pubkey The account's public key, 40 bytes: five big-endian 64-bit limbs, each
+    ///        below the Goldilocks modulus, not all zero.
+    function depositEth(uint32 account, bytes calldata pubkey) external payable whenNotPaused {
+        if (msg.value > type(uint128).max) revert AmountTooLarge(msg.value);
+        queueDeposit(account, pubkey, ETH_TOKEN, uint128(msg.value));
+    }
+
+    /// @notice Deposits `amount` of the registered ERC-20 `token` (approved beforehand).
+    function depositErc20(address token, uint128 amount, uint32 account, bytes calldata pubkey)
+        external
+        whenNotPaused
+    {
+        uint16 id = tokenId[token];
+        if (id == 0) revert UnknownToken(token);
+        // Count what arrived, not what was asked: a token may take a fee on transfer.
+        uint256 before = IERC20(token).balanceOf(address(this));
+        if (!callToken(token, abi.encodeCall(IERC20.transferFrom, (msg.sender, address(this), amount)))) {
+            revert TransferFailed(id, address(this), amount);
+        }
+        uint256 received = IERC20(token).balanceOf(address(this)) - before;
+        if (received != amount) revert AmountNotReceived(amount, received);
+        queueDeposit(account, pubkey, id, amount);
+    }
+
+    /// @dev Appends a deposit to the priority queue as the 72 pubdata bytes it must appear as.
+    function queueDeposit(uint32 account, bytes calldata pubkey, uint16 token, uint128 amount) internal {
+        if (amount == 0) revert AmountZero();
+        checkPubkey(pubkey);
+        uint64 index = totalPriorityOps;
+        priorityQueue[index] = keccak256(abi.encodePacked(OP_DEPOSIT, token, uint8(0), account, amount, index, pubkey));
+        totalPriorityOps = index + 1;
+        emit DepositQueued(index, account, token, amount, pubkey, msg.sender);
+    }
+
+    /// @dev The batch circuit refuses a deposit whose key is zero or has a limb of p or more; such
+    ///      a deposit would stop every later batch, so it is refused here.
+    function checkPubkey(bytes calldata pubkey) internal pure {
+        if (pubkey.length != 40) revert InvalidPubkey();
+        bool nonzero;
+        for (uint256 i = 0; i < 40; i += 8) {
+            uint256 limb = uint64(bytes8(pubkey[i:i + 8]));
+            if (limb >= GOLDILOCKS_P) revert InvalidPubkey();
+            nonzero = nonzero || limb != 0;
+        }
+        if (!nonzero) revert InvalidPubkey();
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Batches
+    // -----------------------------------------------------------------------------------------
+
+    /// @notice Commits batch `number` (the next one) with its pubdata. Its deposits must be the
+    ///         next entries of the priority queue, in order.
+    function commitBatch(uint64 number, bytes calldata pubdata) external whenNotPaused {
+        if (msg.sender != operator) revert NotOperator(msg.sender);
+        uint64 previous = committedBatches;
+        if (number != previous + 1) revert BatchOutOfOrder(previous + 1, number);
+        uint256 expectedLength = HEADER_BYTES + CHUNK_BYTES * CAPACITY;
+        if (pubdata.length != expectedLength) revert PubdataLength(expectedLength, pubdata.length);
+
+        (uint64 priorityOps, bytes32 withdrawals, uint64 deposits, uint64 withdrawalCount) =
+            processPubdata(pubdata, committedPriorityOps);
+        bytes32 commitment = sha256(pubdata);
+        batches[number] = StoredBatch({
+            chain: keccak256(abi.encodePacked(batches[previous].chain, commitment)),
+            withdrawals: withdrawals,
+            priorityOpsAfter: priorityOps
+        });
+        committedBatches = number;
+        committedPriorityOps = priorityOps;
+        emit BatchCommitted(number, commitment, deposits, withdrawalCount);
+    }
+
+    /// @dev Walks the operations: checks each deposit against the priority queue and chains the
+    ///      withdrawals' hashes. Transfers and no-ops need nothing from L1.
+    function processPubdata(bytes calldata pubdata, uint64 priorityOps)
+        internal
+        view
+        returns (uint64 priorityAfter, bytes32 withdrawals, uint64 deposits, uint64 withdrawalCount)
+    {
+        uint256 offset = HEADER_BYTES;
+        uint256 end = pubdata.length;
+        while (offset < end) {
+            uint8 opType = uint8(pubdata[offset]);
+            if (opType == OP_NOOP || opType == OP_TRANSFER) {
+                offset += CHUNK_BYTES;
+            } else if (opType == OP_DEPOSIT) {
+                if (offset + DEPOSIT_BYTES > end) revert OperationTruncated(offset, opType);
+                uint64 index = uint64(bytes8(pubdata[offset + 24:offset + 32]));
+                if (index != priorityOps || index >= totalPriorityOps) {
+                    revert DepositNotQueued(offset, priorityOps, index);
+                }
+                if (keccak256(pubdata[offset:offset + DEPOSIT_BYTES]) != priorityQueue[index]) {
+                    revert DepositMismatch(offset, index);
+                }
+                priorityOps = index + 1;
+                deposits++;
+                offset += DEPOSIT_BYTES;
+            } else if (opType == OP_WITHDRAW) {
+                if (offset + WITHDRAW_BYTES > end) revert OperationTruncated(offset, opType);
+                Withdrawal memory w = Withdrawal({
+                    recipient: address(bytes20(pubdata[offset + 28:offset + 48])),
+                    token: uint16(bytes2(pubdata[offset + 1:offset + 3])),
+                    amount: uint128(bytes16(pubdata[offset + 8:offset + 24]))
+                });
+                withdrawals = chainWithdrawal(withdrawals, w);
+                withdrawalCount++;
+                offset += WITHDRAW_BYTES;
+            } else {
+                revert UnknownOperation(offset, opType);
+            }
+        }
+        priorityAfter = priorityOps;
+    }
+
+    /// @notice Proves batches `first..=last` (the next ones to prove, all committed) with one
+    ///         Groth16 proof, moving the state root to `newRoot`.
+    /// @param commitments Each batch's sha256(pubdata), in order (checked against what
+    ///        `commitBatch` stored).
+    /// @param proof The wrap proof, as `IVerifier.verifyProof` takes it.
+    function proveRange(
+        uint64 first,
+        uint64 last,
+        bytes32 newRoot,
+        bytes32[] calldata commitments,
+        uint256[8] calldata proof
+    ) external whenNotPaused {
+        uint64 verified = verifiedBatches;
+        if (first != verified + 1) revert RangeNotNext(verified + 1, first);
+        if (last < first) revert EmptyRange(first, last);
+        if (last > committedBatches) revert RangeNotCommitted(last, committedBatches);
+        uint256 count = last - first + 1;
+        if (commitments.length != count) revert CommitmentCount(count, commitments.length);
+
+        bytes32 chain = batches[verified].chain;
+        assembly ("memory-safe") {
+            // keccak256(chain || commitment) in scratch space, one commitment at a time.
+            for { let i := 0 } lt(i, count) { i := add(i, 1) } {
+                mstore(0x00, chain)
+                mstore(0x20, calldataload(add(commitments.offset, shl(5, i))))
+                chain := keccak256(0x00, 0x40)
+            }
+        }
+        if (chain != batches[last].chain) revert CommitmentsMismatch(first, last);
+
+        bytes32 oldRoot = stateRoot;
+        uint256 input = uint256(sha256(abi.encodePacked(oldRoot, newRoot, rangeCommitment(commitments)))) % R;
+        verifier.verifyProof(proof, input);
+
+        stateRoot = newRoot;
+        verifiedBatches = last;
+        verifiedPriorityOps = batches[last].priorityOpsAfter;
+        emit RangeProven(first, last, oldRoot, newRoot);
+    }
+
+    /// @notice The range commitment of consecutive batch commitments: a single batch's own,
+    ///         else sha256(left || right) where the left part holds the largest power of two of
+    ///         batches below the count (RFC 6962's Merkle tree hash without prefix bytes).
+    /// @dev Computed bottom up, in place: each level hashes adjacent pairs and carries an odd
+    ///      last node up unchanged, which gives the same tree (its left subtrees are complete).
+    function rangeCommitment(bytes32[] calldata c) public view returns (bytes32 root) {
+        uint256 n = c.length;
+        if (n == 0) revert EmptyRange(1, 0);
+        bool ok = true;
+        assembly ("memory-safe") {
+            let buf := mload(0x40)
+            calldatacopy(buf, c.offset, shl(5, n))
+            for {} gt(n, 1) {} {
+                let half := shr(1, n)
+                for { let i := 0 } lt(i, half) { i := add(i, 1) } {
+                    // Nodes 2i and 2i + 1 are adjacent: hash them where they lie, into node i.
+                    ok := and(ok, staticcall(gas(), 0x02, add(buf, shl(6, i)), 0x40, add(buf, shl(5, i)), 0x20))
+                }
+                if and(n, 1) {
+                    mstore(add(buf, shl(5, half)), mload(add(buf, shl(5, sub(n, 1)))))
+                    half := add(half, 1)
+                }
+                n := half
+            }
+            root := mload(buf)
+        }
+        if (!ok) revert Sha256Failed();
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Withdrawals
+    // -----------------------------------------------------------------------------------------
+
+    /// @notice Pays out withdrawal `index` of proven batch `batch` to its recipient (anyone may
+    ///         call). `all` is the batch's every withdrawal, in order, as its pubdata has them.
+    function claimWithdrawal(uint64 batch, Withdrawal[] calldata all, uint256 index) external whenNotPaused {
+        if (batch == 0 || batch > verifiedBatches) revert BatchNotProven(batch, verifiedBatches);
+        bytes32 h;
+        for (uint256 i = 0; i < all.length; ++i) {
+            h = chainWithdrawal(h, all[i]);
+        }
+        if (h != batches[batch].withdrawals) revert WithdrawalsMismatch(batch);
+        if (index >= all.length) revert WithdrawalIndex(index, all.length);
+        if (claimed[batch][index]) revert AlreadyClaimed(batch, index);
+        // Marked before paying: a recipient that calls back finds it claimed.
+        claimed[batch][index] = true;
+        Withdrawal calldata w = all[index];
+        if (w.token == ETH_TOKEN) {
+            (bool ok,) = w.recipient.call{value: w.amount}("");
+            if (!ok) revert TransferFailed(w.token, w.recipient, w.amount);
+        } else {
+            address token = tokenAddress[w.token];
+            if (token == address(0) || !callToken(token, abi.encodeCall(IERC20.transfer, (w.recipient, w.amount)))) {
+                revert TransferFailed(w.token, w.recipient, w.amount);
+            }
+        }
+        emit WithdrawalClaimed(batch, index, w.recipient, w.token, w.amount);
+    }
+
+    /// @dev One link of a batch's withdrawal chain.
+    function chainWithdrawal(bytes32 h, Withdrawal memory w) internal pure returns (bytes32) {
+        return keccak256(abi.encodePacked(h, w.recipient, w.token, w.amount));
+    }
+
+    /// @dev Calls an ERC-20 and accepts both the standard `true` and tokens that return nothing.
+    function callToken(address token, bytes memory data) internal returns (bool) {
+        (bool ok, bytes memory ret) = token.call(data);
+        return ok && token.code.length > 0 && (ret.length == 0 || abi.decode(ret, (bool)));
+    }
+}

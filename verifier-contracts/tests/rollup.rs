@@ -1,0 +1,1072 @@
+//! `Rollup.sol` on a real anvil node: batches committed with the pubdata zkr's
+//! executor makes, ranges proven with Groth16 proofs checked by the generated
+//! verifier, deposits and withdrawals of ether and an ERC-20, and every
+//! rejection the contract owes.
+//!
+//! The proofs are of the one-input test circuit of `common` (`x · y = input`),
+//! whose verifier the contract calls exactly as it calls the wrap's: the
+//! contract's part is to recompute the input; that a wrong input fails is the
+//! verifier's part, tested in `verifier.rs`.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::ops::RangeInclusive;
+use std::sync::OnceLock;
+
+use alloy::network::TransactionBuilder;
+use alloy::primitives::{Address, Bytes, B256, U256};
+use alloy::providers::{DynProvider, Provider};
+use alloy::rpc::types::{TransactionReceipt, TransactionRequest};
+use alloy::sol_types::{SolCall, SolError, SolValue};
+use ark_bn254::Fr;
+use ark_ec::{AffineRepr, CurveGroup};
+use ark_ff::PrimeField;
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use sha2::{Digest as _, Sha256};
+use zkr_aggregator::range_commitment;
+use zkr_aggregator::wrap::public_input::digest_bytes;
+use zkr_circuits::executor::{apply, BatchExecution};
+use zkr_circuits::ops::pubdata::pubdata_len;
+use zkr_circuits::ops::{Batch, Deposit, Operation, Signature, Withdraw};
+use zkr_circuits::state::{MemoryBackend, PubKey, StateView};
+use zkr_circuits::workload::random_pubkey;
+use zkr_contracts::rollup::{compile_rollup, compile_test_token};
+use zkr_contracts::{deploy, Anvil, Compiled, IRollup, ITestToken};
+
+use common::{evm_proof, fixture, prove};
+use IRollup::IRollupErrors as RollupError;
+
+/// Chunks per batch of the contract under test.
+const CAPACITY: usize = 8;
+const ETHER: u128 = 1_000_000_000_000_000_000;
+
+fn rollup_code() -> &'static Compiled {
+    static CODE: OnceLock<Compiled> = OnceLock::new();
+    CODE.get_or_init(|| compile_rollup().unwrap_or_else(|e| panic!("Rollup.sol: {e}")))
+}
+
+fn token_code() -> &'static Compiled {
+    static CODE: OnceLock<Compiled> = OnceLock::new();
+    CODE.get_or_init(|| compile_test_token().unwrap_or_else(|e| panic!("TestToken.sol: {e}")))
+}
+
+/// The empty state's root, as the contract stores roots.
+fn genesis_root() -> B256 {
+    let backend = MemoryBackend::new();
+    B256::from(digest_bytes(&StateView::new(&backend).root().unwrap()))
+}
+
+/// Pubdata of a batch of no-ops whose header (the operator id) is `tag`: a
+/// distinct commitment per tag, for tests that need committed batches only.
+fn noop_pubdata(tag: u32) -> Vec<u8> {
+    let mut p = vec![0u8; pubdata_len(CAPACITY)];
+    p[..4].copy_from_slice(&tag.to_be_bytes());
+    p
+}
+
+fn sha256(bytes: &[u8]) -> B256 {
+    B256::from(<[u8; 32]>::from(Sha256::digest(bytes)))
+}
+
+/// The wrap's public input for a range, computed here from the specification
+/// (zkr-aggregator `wrap::public_input`), not by the contract.
+fn public_input(old_root: B256, new_root: B256, commitments: &[B256]) -> Fr {
+    let leaves: Vec<[u8; 32]> = commitments.iter().map(|c| c.0).collect();
+    let mut preimage = Vec::with_capacity(96);
+    preimage.extend_from_slice(old_root.as_slice());
+    preimage.extend_from_slice(new_root.as_slice());
+    preimage.extend_from_slice(&range_commitment(&leaves));
+    Fr::from_be_bytes_mod_order(Sha256::digest(&preimage).as_slice())
+}
+
+/// A node with the verifier and the rollup deployed; account 0 owns and operates.
+struct Chain {
+    _anvil: Anvil,
+    provider: DynProvider,
+    accounts: Vec<Address>,
+    rollup: Address,
+    rng: ChaCha20Rng,
+}
+
+/// What a failed call must leave as it was.
+#[derive(Debug, PartialEq, Eq)]
+struct Snapshot {
+    state_root: B256,
+    committed: u64,
+    verified: u64,
+    priority: (u64, u64, u64),
+    paused: bool,
+    chains: Vec<B256>,
+    eth: U256,
+}
+
+impl Chain {
+    async fn deploy() -> Chain {
+        let anvil = Anvil::start().await.unwrap();
+        let provider = anvil.provider();
+        let accounts = provider.get_accounts().await.unwrap();
+        let verifier = deploy(&provider, accounts[0], &fixture().compiled, &[])
+            .await
+            .unwrap();
+        let args = (
+            verifier.address,
+            U256::from(CAPACITY),
+            genesis_root(),
+            accounts[0],
+        )
+            .abi_encode_params();
+        let rollup = deploy(&provider, accounts[0], rollup_code(), &args)
+            .await
+            .unwrap();
+        Chain {
+            _anvil: anvil,
+            provider,
+            accounts,
+            rollup: rollup.address,
+            rng: ChaCha20Rng::seed_from_u64(7),
+        }
+    }
+
+    fn contract(&self) -> IRollup::IRollupInstance<DynProvider> {
+        IRollup::new(self.rollup, self.provider.clone())
+    }
+
+    fn tx(&self, from: Address, call: &impl SolCall) -> TransactionRequest {
+        TransactionRequest::default()
+            .from(from)
+            .to(self.rollup)
+            .with_input(Bytes::from(call.abi_encode()))
+    }
+
+    /// Sends a transaction that must succeed; returns its receipt.
+    async fn send(&self, tx: TransactionRequest) -> TransactionReceipt {
+        let receipt = self
+            .provider
+            .send_transaction(tx)
+            .await
+            .unwrap_or_else(|e| panic!("transaction refused: {e}"))
+            .get_receipt()
+            .await
+            .unwrap();
+        assert!(receipt.status(), "transaction reverted: {receipt:?}");
+        receipt
+    }
+
+    /// Checks that `tx` reverts with `expected` (by `eth_call`), then mines it
+    /// anyway and checks that it reverted and changed nothing.
+    async fn reverts(&self, tx: TransactionRequest, expected: RollupError) {
+        let before = self.snapshot().await;
+        match self.provider.call(tx.clone()).await {
+            Ok(_) => panic!("expected a revert with {expected:?}, the call succeeded"),
+            Err(e) => {
+                let got = e
+                    .as_error_resp()
+                    .and_then(|p| p.as_decoded_interface_error::<RollupError>());
+                assert_eq!(
+                    got.as_ref(),
+                    Some(&expected),
+                    "expected a revert with {expected:?}, got: {e}"
+                );
+            }
+        }
+        // A fixed gas limit: estimation would refuse to send a reverting call.
+        let receipt = self
+            .provider
+            .send_transaction(tx.with_gas_limit(2_000_000))
+            .await
+            .unwrap()
+            .get_receipt()
+            .await
+            .unwrap();
+        assert!(!receipt.status(), "expected a mined revert, got success");
+        assert_eq!(
+            self.snapshot().await,
+            before,
+            "a reverted call changed the state"
+        );
+    }
+
+    async fn snapshot(&self) -> Snapshot {
+        let c = self.contract();
+        let committed = c.committedBatches().call().await.unwrap();
+        let mut chains = Vec::new();
+        for n in 1..=committed {
+            chains.push(c.batches(U256::from(n)).call().await.unwrap().chain);
+        }
+        Snapshot {
+            state_root: c.stateRoot().call().await.unwrap(),
+            committed,
+            verified: c.verifiedBatches().call().await.unwrap(),
+            priority: (
+                c.totalPriorityOps().call().await.unwrap(),
+                c.committedPriorityOps().call().await.unwrap(),
+                c.verifiedPriorityOps().call().await.unwrap(),
+            ),
+            paused: c.paused().call().await.unwrap(),
+            chains,
+            eth: self.provider.get_balance(self.rollup).await.unwrap(),
+        }
+    }
+
+    fn operator(&self) -> Address {
+        self.accounts[0]
+    }
+
+    fn commit_tx(&self, number: u64, pubdata: &[u8]) -> TransactionRequest {
+        let call = IRollup::commitBatchCall {
+            number,
+            pubdata: Bytes::copy_from_slice(pubdata),
+        };
+        self.tx(self.operator(), &call)
+    }
+
+    async fn commit(&self, number: u64, pubdata: &[u8]) -> TransactionReceipt {
+        self.send(self.commit_tx(number, pubdata)).await
+    }
+
+    /// A `proveRange` call with a valid proof for these values.
+    fn prove_call(
+        &mut self,
+        range: RangeInclusive<u64>,
+        old_root: B256,
+        new_root: B256,
+        commitments: &[B256],
+    ) -> IRollup::proveRangeCall {
+        let input = public_input(old_root, new_root, commitments);
+        IRollup::proveRangeCall {
+            first: *range.start(),
+            last: *range.end(),
+            newRoot: new_root,
+            commitments: commitments.to_vec(),
+            proof: evm_proof(&prove(input, &mut self.rng)),
+        }
+    }
+
+    async fn deploy_token(&self) -> Address {
+        let token = deploy(
+            &self.provider,
+            self.operator(),
+            token_code(),
+            &("Test Token".to_owned(), "TT".to_owned()).abi_encode_params(),
+        )
+        .await
+        .unwrap();
+        let call = IRollup::registerTokenCall {
+            token: token.address,
+        };
+        self.send(self.tx(self.operator(), &call)).await;
+        token.address
+    }
+
+    fn deposit_eth_tx(
+        &self,
+        from: Address,
+        account: u32,
+        key: &PubKey,
+        wei: u128,
+    ) -> TransactionRequest {
+        let call = IRollup::depositEthCall {
+            account,
+            pubkey: Bytes::copy_from_slice(&key.to_bytes()),
+        };
+        self.tx(from, &call).value(U256::from(wei))
+    }
+}
+
+fn deposit(account: u32, pubkey: PubKey, token: u16, amount: u128, index: u64) -> Operation {
+    Operation::Deposit(Deposit {
+        account,
+        pubkey,
+        token,
+        amount,
+        priority_index: index,
+    })
+}
+
+fn withdraw(from: u32, token: u16, amount: u128, to: Address) -> Operation {
+    Operation::Withdraw(Withdraw {
+        from,
+        token,
+        amount,
+        fee: 0,
+        nonce: 0,
+        to_l1: to.0 .0,
+        signature: Signature::default(),
+    })
+}
+
+fn root(digest_of: &BatchExecution) -> (B256, B256, B256) {
+    (
+        B256::from(digest_bytes(&digest_of.old_root)),
+        B256::from(digest_bytes(&digest_of.new_root)),
+        B256::from(digest_of.commitment),
+    )
+}
+
+/// Gas of each call of the deposit and withdrawal test, pinned.
+const FLOW_GAS: [(&str, u64); 6] = [
+    ("depositEth", 76_381),
+    ("depositErc20", 93_511),
+    ("commitBatch with 2 deposits", 111_536),
+    ("commitBatch with 2 withdrawals", 108_884),
+    ("claimWithdrawal of ether", 92_619),
+    ("claimWithdrawal of tokens", 93_890),
+];
+
+// ---------------------------------------------------------------------------
+// Tests
+// ---------------------------------------------------------------------------
+
+#[test]
+fn bindings_have_exactly_the_compiled_contracts_functions_events_and_errors() {
+    let abi = &rollup_code().abi;
+    let functions: BTreeSet<[u8; 4]> = abi.functions().map(|f| f.selector().0).collect();
+    let bound: BTreeSet<[u8; 4]> = IRollup::IRollupCalls::SELECTORS.iter().copied().collect();
+    assert_eq!(
+        functions, bound,
+        "functions: compiled (left) vs bindings (right)"
+    );
+
+    let events: BTreeSet<B256> = abi.events().map(|e| e.selector()).collect();
+    let bound: BTreeSet<B256> = IRollup::IRollupEvents::SELECTORS
+        .iter()
+        .map(|s| B256::from(*s))
+        .collect();
+    assert_eq!(events, bound, "events: compiled (left) vs bindings (right)");
+
+    // The bindings add the verifier's four errors, which proveRange lets through.
+    let mut errors: BTreeSet<[u8; 4]> = abi.errors().map(|e| e.selector().0).collect();
+    for verifier_error in [
+        IRollup::PublicInputNotInField::SELECTOR,
+        IRollup::CoordinateNotInField::SELECTOR,
+        IRollup::PrecompileFailed::SELECTOR,
+        IRollup::ProofInvalid::SELECTOR,
+    ] {
+        assert!(
+            errors.insert(verifier_error),
+            "Rollup.sol defines a verifier error itself"
+        );
+    }
+    let bound: BTreeSet<[u8; 4]> = RollupError::SELECTORS.iter().copied().collect();
+    assert_eq!(
+        errors, bound,
+        "errors: compiled + verifier's (left) vs bindings (right)"
+    );
+
+    let code = rollup_code();
+    assert!(
+        code.warnings.is_empty(),
+        "solc warnings: {:#?}",
+        code.warnings
+    );
+    assert!(
+        code.deployed_bytecode.len() <= 24_576,
+        "Rollup runtime code is {} bytes, over the EIP-170 limit",
+        code.deployed_bytecode.len()
+    );
+}
+
+#[tokio::test]
+async fn contract_range_commitment_equals_the_aggregators_for_1_to_70_batches() {
+    let chain = Chain::deploy().await;
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    for n in 1..=70usize {
+        let leaves: Vec<[u8; 32]> = (0..n).map(|_| rand::Rng::gen(&mut rng)).collect();
+        let expected = B256::from(range_commitment(&leaves));
+        let got = chain
+            .contract()
+            .rangeCommitment(leaves.iter().map(|l| B256::from(*l)).collect())
+            .call()
+            .await
+            .unwrap();
+        assert_eq!(got, expected, "range commitment of {n} batches");
+    }
+}
+
+#[tokio::test]
+async fn eth_and_token_deposits_reach_the_rollup_state_and_withdrawals_are_claimed_once() {
+    let mut chain = Chain::deploy().await;
+    let token = chain.deploy_token().await;
+    let erc20 = ITestToken::new(token, chain.provider.clone());
+    let user = chain.accounts[1];
+    let mut backend = MemoryBackend::new();
+    let mut rng = ChaCha20Rng::seed_from_u64(3);
+    let (key0, key1) = (random_pubkey(&mut rng), random_pubkey(&mut rng));
+
+    // L1: one ether deposit into account 0, one token deposit into account 1.
+    let deposit_eth_gas = chain
+        .send(chain.deposit_eth_tx(user, 0, &key0, ETHER))
+        .await
+        .gas_used;
+    let tokens = 5 * ETHER;
+    let mint = ITestToken::mintCall {
+        to: user,
+        amount: U256::from(tokens),
+    };
+    let approve = ITestToken::approveCall {
+        spender: chain.rollup,
+        amount: U256::from(tokens),
+    };
+    for call in [mint.abi_encode(), approve.abi_encode()] {
+        let tx = TransactionRequest::default()
+            .from(user)
+            .to(token)
+            .with_input(Bytes::from(call));
+        chain.send(tx).await;
+    }
+    let call = IRollup::depositErc20Call {
+        token,
+        amount: tokens,
+        account: 1,
+        pubkey: Bytes::copy_from_slice(&key1.to_bytes()),
+    };
+    let deposit_token_gas = chain.send(chain.tx(user, &call)).await.gas_used;
+    assert_eq!(chain.contract().totalPriorityOps().call().await.unwrap(), 2);
+
+    // Batch 1 includes both, in queue order; it is committed and proven.
+    let batch1 = Batch {
+        number: 1,
+        operator: 0,
+        operations: vec![
+            deposit(0, key0, 0, ETHER, 0),
+            deposit(1, key1, 1, tokens, 1),
+        ],
+    };
+    let exec1 = apply(&mut backend, &batch1, CAPACITY).unwrap();
+    let (old1, new1, c1) = root(&exec1);
+    assert_eq!(old1, genesis_root(), "batch 1 starts from the empty state");
+    let commit_deposits_gas = chain.commit(1, &exec1.pubdata).await.gas_used;
+    let prove1 = chain.prove_call(1..=1, old1, new1, &[c1]);
+    chain.send(chain.tx(user, &prove1)).await;
+    let c = chain.contract();
+    assert_eq!(
+        c.stateRoot().call().await.unwrap(),
+        new1,
+        "root after batch 1"
+    );
+    assert_eq!(c.verifiedPriorityOps().call().await.unwrap(), 2);
+    let state = StateView::new(&backend);
+    assert_eq!(
+        state.balance(0, 0).unwrap(),
+        ETHER,
+        "account 0's ether in the rollup state"
+    );
+    assert_eq!(
+        state.balance(1, 1).unwrap(),
+        tokens,
+        "account 1's tokens in the rollup state"
+    );
+
+    // Batch 2 withdraws part of each to two L1 addresses.
+    let (to_eth, to_token) = (Address::repeat_byte(0xe1), Address::repeat_byte(0x70));
+    let (eth_out, token_out) = (ETHER * 2 / 5, 2 * ETHER);
+    let batch2 = Batch {
+        number: 2,
+        operator: 0,
+        operations: vec![
+            withdraw(0, 0, eth_out, to_eth),
+            withdraw(1, 1, token_out, to_token),
+        ],
+    };
+    let exec2 = apply(&mut backend, &batch2, CAPACITY).unwrap();
+    let (old2, new2, c2) = root(&exec2);
+    let commit_withdrawals_gas = chain.commit(2, &exec2.pubdata).await.gas_used;
+    let all = vec![
+        IRollup::Withdrawal {
+            recipient: to_eth,
+            token: 0,
+            amount: eth_out,
+        },
+        IRollup::Withdrawal {
+            recipient: to_token,
+            token: 1,
+            amount: token_out,
+        },
+    ];
+    let claim = |index: u64, all: Vec<IRollup::Withdrawal>| IRollup::claimWithdrawalCall {
+        batch: 2,
+        all,
+        index: U256::from(index),
+    };
+    chain
+        .reverts(
+            chain.tx(user, &claim(0, all.clone())),
+            RollupError::BatchNotProven(IRollup::BatchNotProven {
+                batch: 2,
+                verified: 1,
+            }),
+        )
+        .await;
+    let prove2 = chain.prove_call(2..=2, old2, new2, &[c2]);
+    chain.send(chain.tx(user, &prove2)).await;
+
+    // A list that is not the batch's is refused; each claim pays once.
+    let mut forged = all.clone();
+    forged[0].amount += 1;
+    chain
+        .reverts(
+            chain.tx(user, &claim(0, forged)),
+            RollupError::WithdrawalsMismatch(IRollup::WithdrawalsMismatch { batch: 2 }),
+        )
+        .await;
+    let claim_eth_gas = chain
+        .send(chain.tx(user, &claim(0, all.clone())))
+        .await
+        .gas_used;
+    let claim_token_gas = chain
+        .send(chain.tx(user, &claim(1, all.clone())))
+        .await
+        .gas_used;
+    let eth_balance = chain.provider.get_balance(to_eth).await.unwrap();
+    let token_balance = erc20.balanceOf(to_token).call().await.unwrap();
+    assert_eq!(eth_balance, U256::from(eth_out), "ether claimed");
+    assert_eq!(token_balance, U256::from(token_out), "tokens claimed");
+    for index in [0, 1] {
+        chain
+            .reverts(
+                chain.tx(user, &claim(index, all.clone())),
+                RollupError::AlreadyClaimed(IRollup::AlreadyClaimed {
+                    batch: 2,
+                    index: U256::from(index),
+                }),
+            )
+            .await;
+    }
+    assert_eq!(
+        chain.provider.get_balance(to_eth).await.unwrap(),
+        eth_balance
+    );
+    assert_eq!(
+        erc20.balanceOf(to_token).call().await.unwrap(),
+        token_balance
+    );
+
+    let gas = [
+        ("depositEth", deposit_eth_gas),
+        ("depositErc20", deposit_token_gas),
+        ("commitBatch with 2 deposits", commit_deposits_gas),
+        ("commitBatch with 2 withdrawals", commit_withdrawals_gas),
+        ("claimWithdrawal of ether", claim_eth_gas),
+        ("claimWithdrawal of tokens", claim_token_gas),
+    ];
+    for (call, used) in gas {
+        println!("{call}: {used} gas");
+    }
+    assert_eq!(gas, FLOW_GAS, "gas of the deposit and withdrawal calls");
+
+    // What stays on L1 is what stays in the rollup.
+    let state = StateView::new(&backend);
+    assert_eq!(
+        chain.provider.get_balance(chain.rollup).await.unwrap(),
+        U256::from(state.balance(0, 0).unwrap()),
+        "ether held on L1 vs in the rollup"
+    );
+    assert_eq!(
+        erc20.balanceOf(chain.rollup).call().await.unwrap(),
+        U256::from(state.balance(1, 1).unwrap()),
+        "tokens held on L1 vs in the rollup"
+    );
+}
+
+#[tokio::test]
+async fn commits_out_of_order_malformed_or_not_by_the_operator_revert_and_change_nothing() {
+    let chain = Chain::deploy().await;
+    let expected_len = U256::from(pubdata_len(CAPACITY));
+    let out_of_order =
+        |expected, got| RollupError::BatchOutOfOrder(IRollup::BatchOutOfOrder { expected, got });
+    chain
+        .reverts(chain.commit_tx(2, &noop_pubdata(2)), out_of_order(1, 2))
+        .await;
+    for n in 1..=3 {
+        chain.commit(n, &noop_pubdata(n as u32)).await;
+    }
+    // A gap, a repeat, and a step back.
+    for n in [5, 3, 1] {
+        chain
+            .reverts(chain.commit_tx(n, &noop_pubdata(9)), out_of_order(4, n))
+            .await;
+    }
+    chain
+        .reverts(
+            chain.commit_tx(4, &noop_pubdata(4)[..100]),
+            RollupError::PubdataLength(IRollup::PubdataLength {
+                expected: expected_len,
+                got: U256::from(100),
+            }),
+        )
+        .await;
+    let mut unknown = noop_pubdata(4);
+    unknown[4 + 24] = 9;
+    chain
+        .reverts(
+            chain.commit_tx(4, &unknown),
+            RollupError::UnknownOperation(IRollup::UnknownOperation {
+                offset: U256::from(28),
+                opType: 9,
+            }),
+        )
+        .await;
+    // A deposit in the last chunk has no room for its other two.
+    let mut truncated = noop_pubdata(4);
+    let last_chunk = 4 + 24 * (CAPACITY - 1);
+    truncated[last_chunk] = 1;
+    chain
+        .reverts(
+            chain.commit_tx(4, &truncated),
+            RollupError::OperationTruncated(IRollup::OperationTruncated {
+                offset: U256::from(last_chunk),
+                opType: 1,
+            }),
+        )
+        .await;
+    // A deposit nobody made on L1.
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    let key = random_pubkey(&mut rng);
+    let unqueued = Batch {
+        number: 4,
+        operator: 0,
+        operations: vec![deposit(0, key, 0, ETHER, 0)],
+    };
+    let mut backend = MemoryBackend::new();
+    let pubdata = apply(
+        &mut backend,
+        &Batch {
+            number: 1,
+            ..unqueued.clone()
+        },
+        CAPACITY,
+    )
+    .unwrap()
+    .pubdata;
+    chain
+        .reverts(
+            chain.commit_tx(4, &pubdata),
+            RollupError::DepositNotQueued(IRollup::DepositNotQueued {
+                offset: U256::from(4),
+                expectedIndex: 0,
+                got: 0,
+            }),
+        )
+        .await;
+    // Queued, but for another amount than the batch credits.
+    chain
+        .send(chain.deposit_eth_tx(chain.accounts[1], 0, &key, ETHER + 1))
+        .await;
+    chain
+        .reverts(
+            chain.commit_tx(4, &pubdata),
+            RollupError::DepositMismatch(IRollup::DepositMismatch {
+                offset: U256::from(4),
+                priorityIndex: 0,
+            }),
+        )
+        .await;
+    let stranger = chain.accounts[1];
+    let call = IRollup::commitBatchCall {
+        number: 4,
+        pubdata: Bytes::from(noop_pubdata(4)),
+    };
+    chain
+        .reverts(
+            chain.tx(stranger, &call),
+            RollupError::NotOperator(IRollup::NotOperator { caller: stranger }),
+        )
+        .await;
+    chain.commit(4, &noop_pubdata(4)).await;
+    assert_eq!(chain.contract().committedBatches().call().await.unwrap(), 4);
+}
+
+#[tokio::test]
+async fn bad_range_proofs_revert_and_change_nothing_and_a_valid_one_advances_the_root_once() {
+    let mut chain = Chain::deploy().await;
+    let genesis = genesis_root();
+    let commitments: Vec<B256> = (1..=3).map(|n| sha256(&noop_pubdata(n))).collect();
+    for n in 1..=3u64 {
+        chain.commit(n, &noop_pubdata(n as u32)).await;
+    }
+    let prover = chain.accounts[2];
+    let new_root = B256::repeat_byte(0x11);
+    let valid = chain.prove_call(1..=2, genesis, new_root, &commitments[..2]);
+
+    // The range must be next, non-empty and committed, with its commitments in order.
+    let cases: Vec<(IRollup::proveRangeCall, RollupError)> = vec![
+        (
+            chain.prove_call(2..=3, genesis, new_root, &commitments[1..]),
+            RollupError::RangeNotNext(IRollup::RangeNotNext {
+                expected: 1,
+                first: 2,
+            }),
+        ),
+        (
+            IRollup::proveRangeCall {
+                last: 0,
+                commitments: vec![],
+                ..valid.clone()
+            },
+            RollupError::EmptyRange(IRollup::EmptyRange { first: 1, last: 0 }),
+        ),
+        (
+            chain.prove_call(
+                1..=4,
+                genesis,
+                new_root,
+                &[commitments.clone(), vec![sha256(&noop_pubdata(4))]].concat(),
+            ),
+            RollupError::RangeNotCommitted(IRollup::RangeNotCommitted {
+                last: 4,
+                committed: 3,
+            }),
+        ),
+        (
+            IRollup::proveRangeCall {
+                commitments: commitments[..1].to_vec(),
+                ..valid.clone()
+            },
+            RollupError::CommitmentCount(IRollup::CommitmentCount {
+                expected: U256::from(2),
+                got: U256::from(1),
+            }),
+        ),
+        (
+            // Pubdata other than what was committed for batch 2.
+            chain.prove_call(
+                1..=2,
+                genesis,
+                new_root,
+                &[commitments[0], sha256(&noop_pubdata(22))],
+            ),
+            RollupError::CommitmentsMismatch(IRollup::CommitmentsMismatch { first: 1, last: 2 }),
+        ),
+        (
+            // The right commitments, reordered.
+            chain.prove_call(1..=2, genesis, new_root, &[commitments[1], commitments[0]]),
+            RollupError::CommitmentsMismatch(IRollup::CommitmentsMismatch { first: 1, last: 2 }),
+        ),
+    ];
+    for (call, expected) in cases {
+        chain.reverts(chain.tx(prover, &call), expected).await;
+    }
+
+    // Proofs that do not prove this range's input, and tampered proofs.
+    let proof_invalid = RollupError::ProofInvalid(IRollup::ProofInvalid {});
+    let one_batch = chain.prove_call(1..=1, genesis, new_root, &commitments[..1]);
+    let other_range = IRollup::proveRangeCall {
+        last: 2,
+        commitments: commitments[..2].to_vec(),
+        ..one_batch
+    };
+    let other_root = IRollup::proveRangeCall {
+        newRoot: B256::repeat_byte(0x12),
+        ..valid.clone()
+    };
+    let mut c_moved = valid.clone();
+    let c = common::g1_from(c_moved.proof[6], c_moved.proof[7]).unwrap();
+    let moved = (c + ark_bn254::G1Affine::generator()).into_affine();
+    let [cx, cy] = common::g1_words(&moved).map(common::u256);
+    (c_moved.proof[6], c_moved.proof[7]) = (cx, cy);
+    let mut off_curve = valid.clone();
+    off_curve.proof[1] += U256::from(1);
+    let mut above_q = valid.clone();
+    above_q.proof[0] += common::u256(zkr_contracts::vk::BASE_FIELD_MODULUS);
+    let cases = vec![
+        (other_range, proof_invalid.clone()),
+        (other_root, proof_invalid.clone()),
+        (c_moved, proof_invalid.clone()),
+        (
+            off_curve,
+            RollupError::PrecompileFailed(IRollup::PrecompileFailed {
+                precompile: Address::with_last_byte(8),
+            }),
+        ),
+        (
+            above_q.clone(),
+            RollupError::CoordinateNotInField(IRollup::CoordinateNotInField {
+                index: U256::ZERO,
+                value: above_q.proof[0],
+            }),
+        ),
+    ];
+    for (call, expected) in cases {
+        chain.reverts(chain.tx(prover, &call), expected).await;
+    }
+
+    // The valid proof moves the root, once.
+    let receipt = chain.send(chain.tx(prover, &valid)).await;
+    let c = chain.contract();
+    assert_eq!(c.stateRoot().call().await.unwrap(), new_root);
+    assert_eq!(c.verifiedBatches().call().await.unwrap(), 2);
+    let proven: Vec<_> = receipt
+        .inner
+        .logs()
+        .iter()
+        .filter_map(|log| log.log_decode::<IRollup::RangeProven>().ok())
+        .map(|log| log.inner.data)
+        .collect();
+    assert_eq!(
+        proven,
+        vec![IRollup::RangeProven {
+            first: 1,
+            last: 2,
+            oldRoot: genesis,
+            newRoot: new_root
+        }],
+        "events of proveRange"
+    );
+    chain
+        .reverts(
+            chain.tx(prover, &valid),
+            RollupError::RangeNotNext(IRollup::RangeNotNext {
+                expected: 3,
+                first: 1,
+            }),
+        )
+        .await;
+    // The next range starts from the new root.
+    let stale = chain.prove_call(3..=3, genesis, new_root, &commitments[2..]);
+    chain.reverts(chain.tx(prover, &stale), proof_invalid).await;
+    let next = chain.prove_call(3..=3, new_root, B256::repeat_byte(0x13), &commitments[2..]);
+    chain.send(chain.tx(prover, &next)).await;
+    assert_eq!(chain.contract().verifiedBatches().call().await.unwrap(), 3);
+}
+
+#[tokio::test]
+async fn deposits_with_a_bad_key_amount_or_token_revert() {
+    let chain = Chain::deploy().await;
+    let user = chain.accounts[1];
+    let mut rng = ChaCha20Rng::seed_from_u64(9);
+    let key = random_pubkey(&mut rng);
+    let invalid = RollupError::InvalidPubkey(IRollup::InvalidPubkey {});
+    let mut limb_not_canonical = key.to_bytes();
+    limb_not_canonical[8..16].copy_from_slice(&0xffff_ffff_0000_0001u64.to_be_bytes());
+    for pubkey in [
+        vec![0u8; 40],
+        key.to_bytes()[..39].to_vec(),
+        limb_not_canonical.to_vec(),
+    ] {
+        let call = IRollup::depositEthCall {
+            account: 1,
+            pubkey: Bytes::from(pubkey),
+        };
+        chain
+            .reverts(
+                chain.tx(user, &call).value(U256::from(ETHER)),
+                invalid.clone(),
+            )
+            .await;
+    }
+    chain
+        .reverts(
+            chain.deposit_eth_tx(user, 1, &key, 0),
+            RollupError::AmountZero(IRollup::AmountZero {}),
+        )
+        .await;
+    let unregistered = Address::repeat_byte(0x77);
+    let call = IRollup::depositErc20Call {
+        token: unregistered,
+        amount: 1,
+        account: 1,
+        pubkey: Bytes::copy_from_slice(&key.to_bytes()),
+    };
+    chain
+        .reverts(
+            chain.tx(user, &call),
+            RollupError::UnknownToken(IRollup::UnknownToken {
+                token: unregistered,
+            }),
+        )
+        .await;
+    // Without an allowance the token's transferFrom fails.
+    let token = chain.deploy_token().await;
+    let call = IRollup::depositErc20Call { token, ..call };
+    chain
+        .reverts(
+            chain.tx(user, &call),
+            RollupError::TransferFailed(IRollup::TransferFailed {
+                token: 1,
+                to: chain.rollup,
+                amount: 1,
+            }),
+        )
+        .await;
+    let receipt = chain.send(chain.deposit_eth_tx(user, 1, &key, ETHER)).await;
+    let queued: Vec<_> = receipt
+        .inner
+        .logs()
+        .iter()
+        .filter_map(|log| log.log_decode::<IRollup::DepositQueued>().ok())
+        .map(|log| log.inner.data)
+        .collect();
+    assert_eq!(
+        queued,
+        vec![IRollup::DepositQueued {
+            priorityIndex: 0,
+            account: 1,
+            token: 0,
+            amount: ETHER,
+            pubkey: Bytes::copy_from_slice(&key.to_bytes()),
+            from: user,
+        }],
+        "events of depositEth"
+    );
+}
+
+#[tokio::test]
+async fn paused_rollup_refuses_deposits_commits_and_proofs_until_the_owner_unpauses() {
+    let mut chain = Chain::deploy().await;
+    let (owner, user) = (chain.operator(), chain.accounts[1]);
+    let pause = IRollup::pauseCall {};
+    chain
+        .reverts(
+            chain.tx(user, &pause),
+            RollupError::NotOwner(IRollup::NotOwner { caller: user }),
+        )
+        .await;
+    chain.send(chain.tx(owner, &pause)).await;
+    let paused = RollupError::ContractPaused(IRollup::ContractPaused {});
+    let key = random_pubkey(&mut ChaCha20Rng::seed_from_u64(2));
+    chain
+        .reverts(chain.deposit_eth_tx(user, 1, &key, ETHER), paused.clone())
+        .await;
+    chain
+        .reverts(chain.commit_tx(1, &noop_pubdata(1)), paused.clone())
+        .await;
+    let unpause = IRollup::unpauseCall {};
+    chain.send(chain.tx(owner, &unpause)).await;
+    chain.commit(1, &noop_pubdata(1)).await;
+    chain.send(chain.tx(owner, &pause)).await;
+    let prove = chain.prove_call(
+        1..=1,
+        genesis_root(),
+        B256::repeat_byte(1),
+        &[sha256(&noop_pubdata(1))],
+    );
+    chain.reverts(chain.tx(user, &prove), paused).await;
+    chain.send(chain.tx(owner, &unpause)).await;
+    chain.send(chain.tx(user, &prove)).await;
+    assert_eq!(chain.contract().verifiedBatches().call().await.unwrap(), 1);
+}
+
+/// `proveRange`'s gas target, met by ranges of up to [`PROVE_RANGE_TARGET_BATCHES`]
+/// batches. Each batch adds its commitment as calldata (32 bytes, about 512
+/// gas), a keccak link and a SHA-256 node (about 940 gas in all): the range
+/// commitment needs every leaf, so 64 batches cannot fit in 260k.
+const PROVE_RANGE_GAS_TARGET: u64 = 260_000;
+/// The longest range measured that stays within [`PROVE_RANGE_GAS_TARGET`].
+const PROVE_RANGE_TARGET_BATCHES: usize = 16;
+
+/// Transfer-only pubdata of `capacity` chunks with random operation bytes (the
+/// contract reads nothing of a transfer but its type): the costliest calldata.
+fn transfer_pubdata(capacity: usize, rng: &mut ChaCha20Rng) -> Vec<u8> {
+    let mut p = vec![0u8; pubdata_len(capacity)];
+    rand::RngCore::fill_bytes(rng, &mut p);
+    for chunk in p[4..].chunks_exact_mut(24) {
+        chunk[0] = 2;
+    }
+    p
+}
+
+#[tokio::test]
+async fn gas_of_commits_and_range_proofs_is_pinned_and_ranges_up_to_16_batches_prove_within_260k() {
+    let mut chain = Chain::deploy().await;
+    let mut rng = ChaCha20Rng::seed_from_u64(11);
+    let pubdata: Vec<Vec<u8>> = (0..64)
+        .map(|_| transfer_pubdata(CAPACITY, &mut rng))
+        .collect();
+    let mut commit_gas = Vec::new();
+    for (i, p) in pubdata.iter().enumerate() {
+        commit_gas.push(chain.commit(i as u64 + 1, p).await.gas_used);
+    }
+    let commitments: Vec<B256> = pubdata.iter().map(|p| sha256(p)).collect();
+
+    // Each length proven from batch 1 on a snapshot of the node, then undone.
+    let mut prove_gas = Vec::new();
+    for n in [1usize, 2, 4, 8, 16, 32, 64] {
+        let snapshot: U256 = chain
+            .provider
+            .raw_request("evm_snapshot".into(), ())
+            .await
+            .unwrap();
+        let call = chain.prove_call(
+            1..=n as u64,
+            genesis_root(),
+            B256::repeat_byte(7),
+            &commitments[..n],
+        );
+        // The nonce from the node: the provider's nonce cache does not know of the revert.
+        let prover = chain.accounts[2];
+        let nonce = chain.provider.get_transaction_count(prover).await.unwrap();
+        let gas = chain
+            .send(chain.tx(prover, &call).nonce(nonce))
+            .await
+            .gas_used;
+        let reverted: bool = chain
+            .provider
+            .raw_request("evm_revert".into(), (snapshot,))
+            .await
+            .unwrap();
+        assert!(reverted, "evm_revert to the snapshot failed");
+        prove_gas.push((n, gas));
+    }
+
+    // Pubdata bytes: a rollup of capacity 64 next to this one (capacity 8).
+    let verifier = chain.contract().verifier().call().await.unwrap();
+    let args = (verifier, U256::from(64), genesis_root(), chain.operator()).abi_encode_params();
+    let wide = deploy(&chain.provider, chain.operator(), rollup_code(), &args)
+        .await
+        .unwrap();
+    let wide_pubdata = transfer_pubdata(64, &mut rng);
+    let call = IRollup::commitBatchCall {
+        number: 1,
+        pubdata: Bytes::from(wide_pubdata.clone()),
+    };
+    let tx = TransactionRequest::default()
+        .from(chain.operator())
+        .to(wide.address)
+        .with_input(Bytes::from(call.abi_encode()));
+    let wide_gas = chain.send(tx).await.gas_used;
+    let per_byte =
+        (wide_gas - commit_gas[0]) as f64 / (wide_pubdata.len() - pubdata[0].len()) as f64;
+
+    println!(
+        "commitBatch, capacity 8 ({} bytes): first {} gas, later {} gas",
+        pubdata[0].len(),
+        commit_gas[0],
+        commit_gas[1]
+    );
+    println!("commitBatch, capacity 64 ({} bytes): first {wide_gas} gas; {per_byte:.1} gas per pubdata byte", wide_pubdata.len());
+    for (n, gas) in &prove_gas {
+        println!("proveRange of {n:>2} batches: {gas} gas");
+    }
+
+    assert_eq!(
+        (commit_gas[0], commit_gas[1], wide_gas),
+        COMMIT_GAS,
+        "commitBatch gas (first at capacity 8, second at capacity 8, first at capacity 64)"
+    );
+    assert_eq!(
+        prove_gas,
+        PROVE_RANGE_GAS.to_vec(),
+        "proveRange gas by range length"
+    );
+    for (n, gas) in prove_gas {
+        assert!(
+            n > PROVE_RANGE_TARGET_BATCHES || gas <= PROVE_RANGE_GAS_TARGET,
+            "proveRange of {n} batches took {gas} gas, above {PROVE_RANGE_GAS_TARGET}"
+        );
+    }
+}
+
+/// Gas of `commitBatch`: batch 1 and batch 2 at capacity 8, batch 1 at capacity 64.
+const COMMIT_GAS: (u64, u64, u64) = (84_266, 67_166, 120_433);
+/// Gas of `proveRange` by range length, with the test's seeded proofs and pubdata.
+const PROVE_RANGE_GAS: [(usize, u64); 7] = [
+    (1, 241_854),
+    (2, 242_880),
+    (4, 244_848),
+    (8, 248_664),
+    (16, 256_227),
+    (32, 271_265),
+    (64, 301_176),
+];
