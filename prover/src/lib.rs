@@ -4,5 +4,6 @@ pub mod aggregate;
 pub mod client;
 pub mod coordinator;
 pub mod metrics;
+pub mod settlement;
 pub mod store;
 pub mod worker;

@@ -196,6 +196,17 @@ async fn worker_proves_batches_and_the_proof_is_served() {
         proof.public_values().unwrap().commitment.to_vec(),
         info.commitment
     );
+    // GetBatch carries the pubdata L1 commits: the one the commitment hashes.
+    assert_eq!(
+        info.pubdata.len(),
+        zkr_circuits::ops::pubdata::pubdata_len(CAPACITY),
+        "pubdata length of batch 2"
+    );
+    assert_eq!(
+        zkr_circuits::gadgets::sha256::sha256(&info.pubdata).to_vec(),
+        info.commitment,
+        "SHA-256 of the served pubdata vs the commitment"
+    );
     served.stop().await;
 }
 

@@ -2,6 +2,8 @@
 //! writes the keys, a coordinator and a worker load them, a sealed range is
 //! wrapped, and `proof --wrap --verify` fetches and checks the 256-byte proof.
 //! Keys of another capacity and wrap jobs without keys are refused by name.
+//! Last, `zkr l1` settles the range on anvil: the verifier generated from the
+//! real key accepts the real wrapped proof through the rollup contract.
 
 mod common;
 
@@ -245,6 +247,8 @@ fn wrap_setup_coordinator_worker_and_proof_wrap_a_range_end_to_end() {
     let bytes = std::fs::metadata(&out_file).map(|m| m.len()).unwrap_or(0);
     assert_eq!(bytes, 256, "expected the 256-byte EVM encoding on disk");
 
+    settle_on_l1(dir.path(), &keys, &url, &batch);
+
     terminate(&worker);
     wait_exit(&mut worker, Duration::from_secs(30), "worker after SIGTERM");
     let status = coord.stop();
@@ -252,4 +256,137 @@ fn wrap_setup_coordinator_worker_and_proof_wrap_a_range_end_to_end() {
         status.success(),
         "expected a clean coordinator exit, got {status}"
     );
+}
+
+/// anvil's first dev account's key (anvil prints it at start; it is public).
+const ANVIL_KEY_0: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+/// `zkr l1 ARGS` against `rpc` with anvil's first account and the deployment
+/// file `dir/deployment.json`.
+fn l1(dir: &Path, rpc: &str, coordinator: &str, args: &[&str]) -> Output {
+    let mut cmd = zkr();
+    cmd.arg("l1")
+        .args(args)
+        .env("ZKR_L1_DEPLOYMENT", dir.join("deployment.json"))
+        .env("ZKR_L1_RPC", rpc)
+        .env("ZKR_L1_KEY", ANVIL_KEY_0)
+        .env("ZKR_COORDINATOR", coordinator)
+        .env("ZKR_SEQUENCER_TOKEN", SEQ_TOKEN);
+    run_bounded(cmd, Duration::from_secs(120), &format!("zkr l1 {args:?}"))
+}
+
+/// The operator's L1 path for range 1..1 (batch file `batch`): verifier,
+/// deploy, commit, prove, each through the binary, on a fresh anvil node.
+fn settle_on_l1(dir: &Path, keys: &Path, url: &str, batch: &Path) {
+    use alloy::providers::Provider;
+    use zkr_contracts::{Anvil, IRollup};
+    use zkr_prover::settlement::{make_deposits, Deployment};
+
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let anvil = rt.block_on(Anvil::start()).expect("anvil starts");
+    let rpc = anvil.url().to_string();
+    let provider = anvil.provider();
+    let accounts = rt.block_on(provider.get_accounts()).expect("accounts");
+
+    let sol = dir.join("Verifier.sol");
+    succeeded(
+        &l1(
+            dir,
+            &rpc,
+            url,
+            &["verifier", "--wrap-keys", path(keys), "-o", path(&sol)],
+        ),
+        "l1 verifier",
+    );
+    let source = std::fs::read_to_string(&sol).unwrap_or_default();
+    assert!(
+        source.contains("contract Verifier") && source.contains("function verifyProof"),
+        "expected a verifier contract in {}, got:\n{source}",
+        sol.display()
+    );
+    let deployment = dir.join("deployment.json");
+    let out = succeeded(
+        &l1(
+            dir,
+            &rpc,
+            url,
+            &[
+                "deploy",
+                "--wrap-keys",
+                path(keys),
+                "--capacity",
+                "8",
+                "-o",
+                path(&deployment),
+            ],
+        ),
+        "l1 deploy",
+    );
+    assert!(
+        out.contains("deployed on chain"),
+        "expected the deployment reported, got {out}"
+    );
+    let d = Deployment::read(&deployment).expect("deployment JSON");
+    assert_eq!(d.deployer, accounts[0], "the deployer is the key's account");
+
+    // The range's batch has genesis deposits: the contract refuses its commit until
+    // they are queued on L1, and refuses a proof of a batch not committed.
+    let why = failed(
+        &l1(dir, &rpc, url, &["commit"]),
+        "l1 commit before the deposits",
+    );
+    assert!(
+        why.contains("DepositNotQueued"),
+        "expected the commit refused for its deposits, got {why}"
+    );
+    let why = failed(
+        &l1(dir, &rpc, url, &["prove", "--range", "1..1"]),
+        "l1 prove before the commit",
+    );
+    assert!(
+        why.contains("RangeNotCommitted"),
+        "expected the proof refused as not committed, got {why}"
+    );
+    let batch: zkr_circuits::ops::Batch =
+        serde_json::from_slice(&std::fs::read(batch).expect("batch file")).expect("batch JSON");
+    rt.block_on(make_deposits(
+        &provider,
+        accounts[0],
+        accounts[1],
+        d.rollup,
+        &[batch],
+    ))
+    .expect("deposits made on L1");
+
+    let out = succeeded(&l1(dir, &rpc, url, &["commit"]), "l1 commit");
+    assert!(
+        out.contains("batch 1 committed"),
+        "expected batch 1 committed, got {out}"
+    );
+    let out = succeeded(&l1(dir, &rpc, url, &["commit"]), "l1 commit again");
+    assert!(
+        out.contains("nothing to commit"),
+        "expected nothing left to commit, got {out}"
+    );
+    let out = succeeded(
+        &l1(dir, &rpc, url, &["prove", "--range", "1..1"]),
+        "l1 prove",
+    );
+    assert!(
+        out.contains("range 1..1 proven on L1"),
+        "expected range 1..1 proven, got {out}"
+    );
+    let why = failed(
+        &l1(dir, &rpc, url, &["prove", "--range", "1..1"]),
+        "l1 prove replayed",
+    );
+    assert!(
+        why.contains("not next on L1"),
+        "expected the replayed proof refused, got {why}"
+    );
+    let rollup = IRollup::new(d.rollup, provider);
+    let verified = rt
+        .block_on(async { rollup.verifiedBatches().call().await })
+        .expect("verifiedBatches");
+    assert_eq!(verified, 1, "batches proven on L1");
 }

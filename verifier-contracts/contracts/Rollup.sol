@@ -1,10 +1,7 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 pragma solidity 0.8.37;
 
-/// @notice The generated Groth16 verifier: reverts unless `proof` proves `input`.
-interface IVerifier {
-    function verifyProof(uint256[8] calldata proof, uint256 input) external view;
-}
+import {IRollup, IVerifier} from "./IRollup.sol";
 
 /// @notice The ERC-20 calls the rollup makes.
 interface IERC20 {
@@ -23,7 +20,7 @@ interface IERC20 {
 ///      Merkle tree of RFC 6962 without its prefix bytes (see `rangeCommitment`). Pubdata is a
 ///      4-byte header and `CAPACITY` chunks of 24 bytes; operations are laid out as the batch
 ///      circuit defines (zkr-circuits, `ops/pubdata.rs`).
-contract Rollup {
+contract Rollup is IRollup {
     // -----------------------------------------------------------------------------------------
     // Constants
     // -----------------------------------------------------------------------------------------
@@ -85,13 +82,6 @@ contract Rollup {
         uint64 priorityOpsAfter;
     }
 
-    /// @notice A withdrawal as a batch publishes it.
-    struct Withdrawal {
-        address recipient;
-        uint16 token;
-        uint128 amount;
-    }
-
     /// @notice Committed batches by number.
     mapping(uint256 => StoredBatch) public batches;
     /// @notice keccak256 of each queued deposit's pubdata image (72 bytes), by priority index.
@@ -104,57 +94,6 @@ contract Rollup {
     mapping(address => uint16) public tokenId;
     /// @notice Number of token ids in use (ether included).
     uint16 public tokenCount;
-
-    // -----------------------------------------------------------------------------------------
-    // Events
-    // -----------------------------------------------------------------------------------------
-
-    event BatchCommitted(uint64 indexed number, bytes32 commitment, uint64 deposits, uint64 withdrawals);
-    event RangeProven(uint64 indexed first, uint64 indexed last, bytes32 oldRoot, bytes32 newRoot);
-    event DepositQueued(
-        uint64 indexed priorityIndex, uint32 indexed account, uint16 token, uint128 amount, bytes pubkey, address from
-    );
-    event WithdrawalClaimed(
-        uint64 indexed batch, uint256 index, address indexed recipient, uint16 token, uint128 amount
-    );
-    event TokenRegistered(uint16 indexed id, address indexed token);
-    event OperatorChanged(address indexed previous, address indexed operator);
-    event OwnershipTransferred(address indexed previous, address indexed owner);
-    event Paused(address by);
-    event Unpaused(address by);
-
-    // -----------------------------------------------------------------------------------------
-    // Errors
-    // -----------------------------------------------------------------------------------------
-
-    error NotOwner(address caller);
-    error NotOperator(address caller);
-    error ContractPaused();
-    error BatchOutOfOrder(uint64 expected, uint64 got);
-    error PubdataLength(uint256 expected, uint256 got);
-    error UnknownOperation(uint256 offset, uint8 opType);
-    error OperationTruncated(uint256 offset, uint8 opType);
-    error DepositNotQueued(uint256 offset, uint64 expectedIndex, uint64 got);
-    error DepositMismatch(uint256 offset, uint64 priorityIndex);
-    error RangeNotNext(uint64 expected, uint64 first);
-    error RangeNotCommitted(uint64 last, uint64 committed);
-    error EmptyRange(uint64 first, uint64 last);
-    error CommitmentCount(uint256 expected, uint256 got);
-    error CommitmentsMismatch(uint64 first, uint64 last);
-    error BatchNotProven(uint64 batch, uint64 verified);
-    error WithdrawalsMismatch(uint64 batch);
-    error WithdrawalIndex(uint256 index, uint256 count);
-    error AlreadyClaimed(uint64 batch, uint256 index);
-    error TransferFailed(uint16 token, address to, uint128 amount);
-    error InvalidPubkey();
-    error UnknownToken(address token);
-    error TokenLimit();
-    error TokenAlreadyRegistered(address token, uint16 id);
-    error AmountZero();
-    error AmountTooLarge(uint256 amount);
-    error AmountNotReceived(uint256 expected, uint256 received);
-    error BadCapacity(uint256 capacity);
-    error Sha256Failed();
 
     // -----------------------------------------------------------------------------------------
     // Setup and roles

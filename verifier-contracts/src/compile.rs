@@ -193,9 +193,24 @@ impl Solc {
         source: &str,
         contract: &str,
     ) -> Result<Compiled, CompileError> {
+        self.compile_sources(&[(file, source)], file, contract)
+    }
+
+    /// Compiles `sources` (name and text; they import each other by name)
+    /// and returns contract `contract` of file `file`.
+    pub fn compile_sources(
+        &self,
+        sources: &[(&str, &str)],
+        file: &str,
+        contract: &str,
+    ) -> Result<Compiled, CompileError> {
+        let sources: serde_json::Map<String, serde_json::Value> = sources
+            .iter()
+            .map(|(name, text)| (name.to_string(), serde_json::json!({ "content": text })))
+            .collect();
         let input = serde_json::json!({
             "language": "Solidity",
-            "sources": { file: { "content": source } },
+            "sources": sources,
             "settings": {
                 "optimizer": { "enabled": true, "runs": OPTIMIZER_RUNS },
                 "evmVersion": EVM_VERSION,
@@ -312,6 +327,15 @@ impl Solc {
 /// Compiles contract `contract` of `source` (named `file`) with the solc [`Solc::find`] finds.
 pub fn compile(file: &str, source: &str, contract: &str) -> Result<Compiled, CompileError> {
     Solc::find()?.compile(file, source, contract)
+}
+
+/// [`Solc::compile_sources`] with the solc [`Solc::find`] finds.
+pub fn compile_sources(
+    sources: &[(&str, &str)],
+    file: &str,
+    contract: &str,
+) -> Result<Compiled, CompileError> {
+    Solc::find()?.compile_sources(sources, file, contract)
 }
 
 /// `verifier-contracts/node_modules/solc` of this crate's source tree.

@@ -22,7 +22,7 @@ pub mod rollup;
 pub mod vk;
 
 pub use anvil::{Anvil, AnvilError};
-pub use compile::{compile, CompileError, Compiled, Solc, SOLC_VERSION};
+pub use compile::{compile, compile_sources, CompileError, Compiled, Solc, SOLC_VERSION};
 pub use deploy::{deploy, DeployError, Deployed};
 pub use generator::{generate_verifier, VERIFIER_CONTRACT};
 pub use rollup::{compile_rollup, compile_test_token, IRollup, ITestToken, ROLLUP_CONTRACT};

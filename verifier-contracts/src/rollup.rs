@@ -2,15 +2,15 @@
 //!
 //! The contract (`verifier-contracts/contracts/Rollup.sol`) holds the proven
 //! state root; its doc comments are the specification of each call. The
-//! bindings below mirror its external interface; a test compiles the contract
-//! and checks that both have the same functions, events and errors.
+//! bindings are generated at build time from `contracts/IRollup.sol`, the
+//! interface the contract implements.
 
-use alloy::sol;
-
-use crate::compile::{compile, CompileError, Compiled};
+use crate::compile::{compile, compile_sources, CompileError, Compiled};
 
 /// Solidity source of the rollup contract.
 pub const ROLLUP_SOURCE: &str = include_str!("../contracts/Rollup.sol");
+/// Solidity source of its interface (events, errors, calls), which it imports.
+pub const ROLLUP_INTERFACE_SOURCE: &str = include_str!("../contracts/IRollup.sol");
 /// Name of the rollup contract.
 pub const ROLLUP_CONTRACT: &str = "Rollup";
 /// Solidity source of the ERC-20 the tests and the demo deposit.
@@ -20,7 +20,14 @@ pub const TEST_TOKEN_CONTRACT: &str = "TestToken";
 
 /// Compiles `Rollup.sol`.
 pub fn compile_rollup() -> Result<Compiled, CompileError> {
-    compile("Rollup.sol", ROLLUP_SOURCE, ROLLUP_CONTRACT)
+    compile_sources(
+        &[
+            ("Rollup.sol", ROLLUP_SOURCE),
+            ("IRollup.sol", ROLLUP_INTERFACE_SOURCE),
+        ],
+        "Rollup.sol",
+        ROLLUP_CONTRACT,
+    )
 }
 
 /// Compiles `TestToken.sol`.
@@ -28,110 +35,20 @@ pub fn compile_test_token() -> Result<Compiled, CompileError> {
     compile("TestToken.sol", TEST_TOKEN_SOURCE, TEST_TOKEN_CONTRACT)
 }
 
-sol! {
-    /// The external interface of `Rollup.sol`.
-    #[sol(rpc)]
-    #[derive(Debug, PartialEq, Eq)]
-    interface IRollup {
-        /// A withdrawal as a batch publishes it.
-        struct Withdrawal {
-            address recipient;
-            uint16 token;
-            uint128 amount;
-        }
-
-        event BatchCommitted(uint64 indexed number, bytes32 commitment, uint64 deposits, uint64 withdrawals);
-        event RangeProven(uint64 indexed first, uint64 indexed last, bytes32 oldRoot, bytes32 newRoot);
-        event DepositQueued(uint64 indexed priorityIndex, uint32 indexed account, uint16 token, uint128 amount, bytes pubkey, address from);
-        event WithdrawalClaimed(uint64 indexed batch, uint256 index, address indexed recipient, uint16 token, uint128 amount);
-        event TokenRegistered(uint16 indexed id, address indexed token);
-        event OperatorChanged(address indexed previous, address indexed operator);
-        event OwnershipTransferred(address indexed previous, address indexed owner);
-        event Paused(address by);
-        event Unpaused(address by);
-
-        error NotOwner(address caller);
-        error NotOperator(address caller);
-        error ContractPaused();
-        error BatchOutOfOrder(uint64 expected, uint64 got);
-        error PubdataLength(uint256 expected, uint256 got);
-        error UnknownOperation(uint256 offset, uint8 opType);
-        error OperationTruncated(uint256 offset, uint8 opType);
-        error DepositNotQueued(uint256 offset, uint64 expectedIndex, uint64 got);
-        error DepositMismatch(uint256 offset, uint64 priorityIndex);
-        error RangeNotNext(uint64 expected, uint64 first);
-        error RangeNotCommitted(uint64 last, uint64 committed);
-        error EmptyRange(uint64 first, uint64 last);
-        error CommitmentCount(uint256 expected, uint256 got);
-        error CommitmentsMismatch(uint64 first, uint64 last);
-        error BatchNotProven(uint64 batch, uint64 verified);
-        error WithdrawalsMismatch(uint64 batch);
-        error WithdrawalIndex(uint256 index, uint256 count);
-        error AlreadyClaimed(uint64 batch, uint256 index);
-        error TransferFailed(uint16 token, address to, uint128 amount);
-        error InvalidPubkey();
-        error UnknownToken(address token);
-        error TokenLimit();
-        error TokenAlreadyRegistered(address token, uint16 id);
-        error AmountZero();
-        error AmountTooLarge(uint256 amount);
-        error AmountNotReceived(uint256 expected, uint256 received);
-        error BadCapacity(uint256 capacity);
-        error Sha256Failed();
-
-        // The verifier's errors, which proveRange lets through.
-        error PublicInputNotInField(uint256 input);
-        error CoordinateNotInField(uint256 index, uint256 value);
-        error PrecompileFailed(address precompile);
-        error ProofInvalid();
-
-        function MAX_TOKENS() external view returns (uint256);
-        function ETH_TOKEN() external view returns (uint16);
-        function verifier() external view returns (address);
-        function CAPACITY() external view returns (uint256);
-        function owner() external view returns (address);
-        function operator() external view returns (address);
-        function paused() external view returns (bool);
-        function stateRoot() external view returns (bytes32);
-        function committedBatches() external view returns (uint64);
-        function verifiedBatches() external view returns (uint64);
-        function committedPriorityOps() external view returns (uint64);
-        function verifiedPriorityOps() external view returns (uint64);
-        function totalPriorityOps() external view returns (uint64);
-        function batches(uint256 number) external view returns (bytes32 chain, bytes32 withdrawals, uint64 priorityOpsAfter);
-        function priorityQueue(uint256 index) external view returns (bytes32);
-        function claimed(uint256 batch, uint256 index) external view returns (bool);
-        function tokenAddress(uint16 id) external view returns (address);
-        function tokenId(address token) external view returns (uint16);
-        function tokenCount() external view returns (uint16);
-
-        function pause() external;
-        function unpause() external;
-        function transferOwnership(address newOwner) external;
-        function setOperator(address newOperator) external;
-        function registerToken(address token) external returns (uint16 id);
-        function depositEth(uint32 account, bytes calldata pubkey) external payable;
-        function depositErc20(address token, uint128 amount, uint32 account, bytes calldata pubkey) external;
-        function commitBatch(uint64 number, bytes calldata pubdata) external;
-        function proveRange(uint64 first, uint64 last, bytes32 newRoot, bytes32[] calldata commitments, uint256[8] calldata proof) external;
-        function rangeCommitment(bytes32[] calldata c) external view returns (bytes32);
-        function claimWithdrawal(uint64 batch, Withdrawal[] calldata all, uint256 index) external;
-    }
-
-    /// The external interface of `TestToken.sol` (an ERC-20 anyone may mint).
-    #[sol(rpc)]
-    interface ITestToken {
-        function name() external view returns (string memory);
-        function symbol() external view returns (string memory);
-        function decimals() external view returns (uint8);
-        function totalSupply() external view returns (uint256);
-        function balanceOf(address account) external view returns (uint256);
-        function allowance(address owner, address spender) external view returns (uint256);
-        function mint(address to, uint256 amount) external;
-        function approve(address spender, uint256 amount) external returns (bool);
-        function transfer(address to, uint256 amount) external returns (bool);
-        function transferFrom(address from, address to, uint256 amount) external returns (bool);
-        event Transfer(address indexed from, address indexed to, uint256 value);
-        event Approval(address indexed owner, address indexed spender, uint256 value);
-    }
+/// Bindings generated from the contracts' own sources: the rollup's
+/// interface, and the test token (which has no internal functions).
+mod bindings {
+    alloy::sol!(
+        #[sol(rpc, all_derives)]
+        "contracts/IRollup.sol"
+    );
+    alloy::sol!(
+        #[sol(rpc, all_derives)]
+        "contracts/TestToken.sol"
+    );
 }
+
+/// `IRollup.sol`'s calls, events, errors and an rpc instance (`IRollup::new`).
+pub use bindings::IRollup;
+/// `TestToken.sol`'s calls, events and an rpc instance (`ITestToken::new`).
+pub use bindings::TestToken as ITestToken;

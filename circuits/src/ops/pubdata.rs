@@ -23,7 +23,7 @@
 //! Nonces are not published: each signed operation raises its sender's nonce by
 //! one, so they follow from the operation order.
 
-use super::{pack_amount, pack_fee, Operation, AMOUNT_PACKING, FEE_PACKING};
+use super::{pack_amount, pack_fee, Batch, Operation, AMOUNT_PACKING, FEE_PACKING};
 use crate::state::AccountId;
 
 /// Bytes per pubdata chunk.
@@ -63,6 +63,14 @@ pub enum EncodeError {
     /// A fee has no exact packed form.
     #[error("fee {0} is not representable as mantissa (11 bits) x 10^exponent")]
     FeeNotPackable(u128),
+    /// The operations take more chunks than the circuit has.
+    #[error("the operations take {chunks} pubdata chunks, the circuit has {capacity}")]
+    OverCapacity {
+        /// Chunks the operations take.
+        chunks: usize,
+        /// Chunks of the circuit.
+        capacity: usize,
+    },
 }
 
 /// Encodes one operation into its chunks.
@@ -109,4 +117,62 @@ pub fn assemble(operator: AccountId, encoded_ops: &[Vec<u8>], capacity: usize) -
     }
     out.resize(pubdata_len(capacity), 0);
     out
+}
+
+/// The pubdata of `batch` for a circuit of `capacity` chunks: what the
+/// executor produces for it, from the operations alone.
+pub fn batch_pubdata(batch: &Batch, capacity: usize) -> Result<Vec<u8>, EncodeError> {
+    let chunks = batch.chunks();
+    if chunks > capacity {
+        return Err(EncodeError::OverCapacity { chunks, capacity });
+    }
+    let encoded = batch
+        .operations
+        .iter()
+        .map(encode_op)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(assemble(batch.operator, &encoded, capacity))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::executor::apply;
+    use crate::state::MemoryBackend;
+    use crate::workload::{genesis_accounts_for_capacity, genesis_batch, random_batch};
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha20Rng;
+
+    #[test]
+    fn batch_pubdata_is_the_executors_pubdata() {
+        let capacity = 16;
+        let mut rng = ChaCha20Rng::seed_from_u64(4);
+        let mut backend = MemoryBackend::new();
+        let mut batch =
+            genesis_batch(genesis_accounts_for_capacity(capacity), 4, &mut rng).unwrap();
+        for number in 1..=4 {
+            if number > 1 {
+                batch = random_batch(&backend, number, 0, capacity, &mut rng).unwrap();
+            }
+            let exec = apply(&mut backend, &batch, capacity).unwrap();
+            assert_eq!(
+                batch_pubdata(&batch, capacity).unwrap(),
+                exec.pubdata,
+                "pubdata of batch {number}"
+            );
+        }
+    }
+
+    #[test]
+    fn batch_over_capacity_has_no_pubdata() {
+        let mut rng = ChaCha20Rng::seed_from_u64(4);
+        let batch = genesis_batch(3, 1, &mut rng).unwrap();
+        assert_eq!(
+            batch_pubdata(&batch, 9),
+            Err(EncodeError::OverCapacity {
+                chunks: 12,
+                capacity: 9
+            })
+        );
+    }
 }

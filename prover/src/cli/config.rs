@@ -22,7 +22,7 @@ const DEFAULT_METRICS_LISTEN: SocketAddr =
 /// Default data directory of the coordinator.
 const DEFAULT_DATA_DIR: &str = "zkr-data";
 /// Default batch circuit capacity (pubdata chunks).
-const DEFAULT_CAPACITY: usize = 8;
+pub const DEFAULT_CAPACITY: usize = 8;
 /// Default lease length without a heartbeat.
 const DEFAULT_LEASE_MS: u64 = 30_000;
 /// Default number of leases a job gets before it fails for good.

@@ -5,7 +5,8 @@
 //! waits for its aggregation tree, prints it level by level, and fetches and
 //! checks the range proof against values recomputed from the batches; last,
 //! waits while a worker wraps the range into a Groth16 proof, and verifies
-//! that proof for the public input recomputed from the batches, as L1 would.
+//! that proof for the public input recomputed from the batches; last, settles
+//! the range on a local Ethereum node ([`demo_l1`]).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -37,6 +38,8 @@ use zkr_prover::coordinator::{Coordinator, CoordinatorConfig, QueueConfig};
 use zkr_prover::store::Store;
 use zkr_prover::worker::{self, WorkerConfig};
 
+use super::demo_l1;
+use super::proof::RangeArg;
 use super::proving::{build_circuits, fmt_duration};
 use super::{check_capacity, progress, OpCounts};
 
@@ -75,9 +78,13 @@ pub struct DemoArgs {
     /// [default: ~/.cache/zkr/wrap-dev-keys/capacity-N].
     #[arg(long, value_name = "DIR", conflicts_with = "no_wrap")]
     pub wrap_keys: Option<PathBuf>,
-    /// Stop at the range proof: no Groth16 wrap.
+    /// Stop at the range proof: no Groth16 wrap (and no L1).
     #[arg(long)]
     pub no_wrap: bool,
+    /// Stop at the wrapped proof: do not settle it on a local Ethereum node
+    /// (anvil, from `npm ci` in verifier-contracts/).
+    #[arg(long)]
+    pub no_l1: bool,
 }
 
 /// One line of the result table.
@@ -129,8 +136,8 @@ async fn run_service(args: DemoArgs) -> anyhow::Result<()> {
     }
 
     let circuits = Arc::new(tokio::task::spawn_blocking(move || build_circuits(capacity)).await??);
-    let wrapper = if args.no_wrap {
-        None
+    let (wrapper, keys_dir) = if args.no_wrap {
+        (None, None)
     } else {
         // Only the demo's own cache is replaced when stale, never a directory named by the user.
         let (dir, replace_stale) = match &args.wrap_keys {
@@ -138,9 +145,11 @@ async fn run_service(args: DemoArgs) -> anyhow::Result<()> {
             None => (super::wrap::default_dev_keys_dir(capacity), true),
         };
         let c = circuits.clone();
-        let w = tokio::task::spawn_blocking(move || super::wrap::dev_keys(&c, &dir, replace_stale))
-            .await??;
-        Some(Arc::new(w))
+        let keys = dir.clone();
+        let w =
+            tokio::task::spawn_blocking(move || super::wrap::dev_keys(&c, &keys, replace_stale))
+                .await??;
+        (Some(Arc::new(w)), Some(dir))
     };
     let config = CoordinatorConfig {
         capacity,
@@ -296,6 +305,14 @@ async fn run_service(args: DemoArgs) -> anyhow::Result<()> {
         (Some(w), Ok((_, pv))) => Some(check_wrap(&mut sequencer, w, first, last, pv).await),
         _ => None,
     };
+    // L1 starts from the empty state: a run that continues a state has no genesis to settle.
+    let settled = match (&wrapped, &checked, &keys_dir) {
+        (Some(Ok(_)), Ok((_, pv)), Some(keys)) if !args.no_l1 && first == 1 => {
+            let range = RangeArg { first, last };
+            Some(demo_l1::settle(&mut sequencer, keys, capacity, &batches, range, pv).await)
+        }
+        _ => None,
+    };
 
     let _ = stop_workers.send(true);
     for w in workers {
@@ -321,7 +338,45 @@ async fn run_service(args: DemoArgs) -> anyhow::Result<()> {
         println!("  public input: 0x{}", hex::encode(w.public_input));
         println!("  (SHA-256(old root || new root || commitment) mod r: what L1 recomputes)");
     }
+    match settled {
+        Some(settled) => print_settled(&settled?, first, last),
+        None if !args.no_wrap && !args.no_l1 && first != 1 => println!(
+            "L1: skipped (the contracts start from the empty state; this run continued batch {})",
+            first - 1
+        ),
+        None => {}
+    }
     Ok(())
+}
+
+/// Prints what settling the range on L1 cost.
+fn print_settled(s: &demo_l1::Settled, first: u64, last: u64) {
+    println!(
+        "settled on L1 (anvil, chain {}): rollup contract {}",
+        s.chain_id, s.rollup
+    );
+    println!(
+        "  deployment:      verifier {} gas, rollup {} gas",
+        s.deploy_gas.0, s.deploy_gas.1
+    );
+    let gas = |g: Option<u64>| g.map_or("-".to_owned(), |g| format!("{g} gas"));
+    println!(
+        "  deposits:        {} made on L1 first (depositEth {}, depositErc20 {})",
+        s.deposits.0,
+        gas(s.deposits.1),
+        gas(s.deposits.2)
+    );
+    for (n, g) in &s.commits {
+        println!(
+            "  commitBatch({n}):  {g} gas ({} bytes of pubdata)",
+            s.pubdata_bytes
+        );
+    }
+    println!("  proveRange({first}..{last}): {} gas", s.prove_gas);
+    println!(
+        "  state root on L1: {} (the range's new root)",
+        s.state_root
+    );
 }
 
 /// A checked wrapped proof.

@@ -3,7 +3,9 @@
 mod config;
 mod coordinator;
 mod demo;
+mod demo_l1;
 mod gen_batch;
+mod l1;
 pub mod logging;
 mod progress;
 mod proof;
@@ -58,6 +60,9 @@ enum Command {
     /// Make the Groth16 keys of the wrap (INSECURE development setup) and
     /// write them to a keys directory for the coordinator and its workers.
     WrapSetup(wrap::WrapSetupArgs),
+    /// Settle on Ethereum: generate the verifier, deploy the contracts, commit
+    /// batches and prove wrapped ranges.
+    L1(l1::L1Args),
 }
 
 impl Cli {
@@ -74,6 +79,7 @@ impl Cli {
             Command::Proof(args) => proof::run(args),
             Command::Seal(args) => seal::run(args),
             Command::WrapSetup(args) => wrap::run(args),
+            Command::L1(args) => l1::run(args),
         }
     }
 }

@@ -1256,6 +1256,11 @@ impl Coordinator {
         self.lock().queue.depth(kind)
     }
 
+    /// Batch circuit capacity (pubdata chunks) of every batch.
+    pub fn capacity(&self) -> usize {
+        self.config.capacity
+    }
+
     /// A stored batch.
     pub fn batch(&self, number: u64) -> Result<Option<BatchRecord>, StoreError> {
         self.store.batch(number)

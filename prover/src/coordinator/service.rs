@@ -10,6 +10,8 @@ use tonic::metadata::MetadataMap;
 use tonic::{Request, Response, Status};
 use zkr_aggregator::wrap::public_input::{public_input_bytes, public_input_of};
 use zkr_circuits::executor::ExecError;
+use zkr_circuits::gadgets::sha256::sha256;
+use zkr_circuits::ops::pubdata::batch_pubdata;
 use zkr_proto::convert::{root_to_bytes, BatchSubmission};
 use zkr_proto::v1;
 use zkr_proto::v1::prover_fleet_server::ProverFleet;
@@ -193,6 +195,8 @@ pub fn batch_info(r: &BatchRecord, attempts: u32) -> v1::BatchInfo {
         } else {
             0
         },
+        // GetBatch alone fills it in.
+        pubdata: Vec::new(),
     }
 }
 
@@ -391,7 +395,19 @@ impl Sequencer for SequencerService {
             .batch(n)
             .map_err(internal)?
             .ok_or_else(|| Status::not_found(format!("batch {n} was never accepted")))?;
-        Ok(Response::new(self.info(&r)))
+        let pubdata = batch_pubdata(&r.batch, self.coord.capacity())
+            .map_err(|e| Status::internal(format!("batch {n}: its pubdata: {e}")))?;
+        // The stored commitment is what the proofs state: a pubdata that hashes
+        // otherwise would be refused by L1 (and means a store written by another encoding).
+        if sha256(&pubdata) != r.commitment {
+            return Err(Status::internal(format!(
+                "batch {n}: its operations encode to pubdata whose SHA-256 is not the stored commitment"
+            )));
+        }
+        Ok(Response::new(v1::BatchInfo {
+            pubdata,
+            ..self.info(&r)
+        }))
     }
 
     type WatchBatchesStream = BatchStream;

@@ -1,0 +1,341 @@
+//! `zkr l1`: settle on Ethereum. Generate the verifier of a wrap keys
+//! directory, deploy it with the rollup contract, commit the coordinator's
+//! batches and prove its wrapped ranges there.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use alloy::primitives::{Address, B256};
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::signers::local::PrivateKeySigner;
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use zkr_aggregator::wrap::keys::{KeysDir, EVM_VK_FILE};
+use zkr_aggregator::wrap::public_input::digest_bytes;
+use zkr_circuits::gadgets::sha256::sha256;
+use zkr_circuits::state::{MemoryBackend, StateView};
+use zkr_contracts::generate_verifier;
+use zkr_proto::convert::root_from_bytes;
+use zkr_proto::v1;
+use zkr_prover::client::SequencerApi;
+use zkr_prover::settlement::{deploy_rollup, read_verifying_key, Deployment, Rollup, Sent};
+
+use super::config::{status_error, SequencerConnection};
+use super::proof::RangeArg;
+use super::runtime;
+
+/// Options of `zkr l1`.
+#[derive(Debug, Args)]
+pub struct L1Args {
+    #[command(subcommand)]
+    command: L1Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum L1Command {
+    /// Write the Solidity Groth16 verifier of a wrap keys directory's verifying key.
+    Verifier(VerifierArgs),
+    /// Compile and deploy the verifier and the rollup contract (the sender
+    /// becomes its owner and operator), check the deployed code, and write the
+    /// deployment JSON the other `zkr l1` commands read.
+    Deploy(DeployArgs),
+    /// Commit the coordinator's batches that the contract does not hold yet,
+    /// in order, with their pubdata.
+    Commit(CommitArgs),
+    /// Prove a sealed, wrapped range on the contract: its wrapped proof moves
+    /// the contract's state root.
+    Prove(ProveArgs),
+}
+
+/// The Ethereum node and the account that signs.
+#[derive(Debug, Args)]
+pub struct EthConnection {
+    /// JSON-RPC endpoint of the Ethereum node.
+    #[arg(
+        long,
+        env = "ZKR_L1_RPC",
+        default_value = "http://127.0.0.1:8545",
+        value_name = "URL"
+    )]
+    pub rpc: String,
+    /// Private key of the sending account (hex, 32 bytes).
+    #[arg(long, env = "ZKR_L1_KEY", hide_env_values = true, value_name = "HEX")]
+    pub key: String,
+}
+
+impl EthConnection {
+    /// A provider that signs with the key, and the key's address.
+    pub fn provider(&self) -> anyhow::Result<(DynProvider, Address)> {
+        let signer = PrivateKeySigner::from_str(self.key.trim())
+            .map_err(|e| anyhow::anyhow!("--key is not a private key: {e}"))?;
+        let from = signer.address();
+        let url = self
+            .rpc
+            .parse()
+            .with_context(|| format!("--rpc {:?} is not a URL", self.rpc))?;
+        let provider = ProviderBuilder::new()
+            .wallet(signer)
+            .connect_http(url)
+            .erased();
+        Ok((provider, from))
+    }
+}
+
+#[derive(Debug, Args)]
+struct VerifierArgs {
+    /// The wrap's keys directory (its verifying-key.json).
+    #[arg(long, env = "ZKR_WRAP_KEYS", value_name = "DIR")]
+    wrap_keys: PathBuf,
+    /// Where to write the contract.
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "FILE",
+        default_value = "Verifier.sol"
+    )]
+    output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct DeployArgs {
+    #[command(flatten)]
+    eth: EthConnection,
+    /// The wrap's keys directory whose verifying key the verifier holds.
+    #[arg(long, env = "ZKR_WRAP_KEYS", value_name = "DIR")]
+    wrap_keys: PathBuf,
+    /// Batch circuit capacity (pubdata chunks) of the keys: every committed
+    /// batch's pubdata is 4 + 24 x capacity bytes.
+    #[arg(long, default_value_t = super::config::DEFAULT_CAPACITY)]
+    capacity: usize,
+    /// Where to write the deployment JSON.
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "FILE",
+        default_value = "deployment.json"
+    )]
+    output: PathBuf,
+}
+
+/// A deployed rollup and the account that sends to it.
+#[derive(Debug, Args)]
+struct RollupArgs {
+    #[command(flatten)]
+    eth: EthConnection,
+    /// The deployment JSON `zkr l1 deploy` wrote.
+    #[arg(
+        long,
+        env = "ZKR_L1_DEPLOYMENT",
+        value_name = "FILE",
+        default_value = "deployment.json"
+    )]
+    deployment: PathBuf,
+}
+
+impl RollupArgs {
+    /// The rollup of the deployment file, sent to with the connection's key.
+    fn rollup(&self) -> anyhow::Result<Rollup> {
+        let d = Deployment::read(&self.deployment)?;
+        let (provider, from) = self.eth.provider()?;
+        Ok(Rollup::new(provider, from, d.rollup))
+    }
+}
+
+#[derive(Debug, Args)]
+struct CommitArgs {
+    #[command(flatten)]
+    rollup: RollupArgs,
+    /// Commit up to this batch only [default: every accepted batch].
+    #[arg(long, value_name = "BATCH")]
+    through: Option<u64>,
+    #[command(flatten)]
+    connection: SequencerConnection,
+}
+
+#[derive(Debug, Args)]
+struct ProveArgs {
+    #[command(flatten)]
+    rollup: RollupArgs,
+    /// The sealed range FIRST..LAST to prove (as `zkr status` lists it); it
+    /// must start right after the contract's last proven batch.
+    #[arg(long, value_name = "FIRST..LAST")]
+    range: RangeArg,
+    #[command(flatten)]
+    connection: SequencerConnection,
+}
+
+/// Runs `zkr l1`.
+pub fn run(args: L1Args) -> anyhow::Result<()> {
+    match args.command {
+        L1Command::Verifier(a) => verifier(a),
+        L1Command::Deploy(a) => runtime()?.block_on(deploy(a)),
+        L1Command::Commit(a) => runtime()?.block_on(commit(a)),
+        L1Command::Prove(a) => runtime()?.block_on(prove(a)),
+    }
+}
+
+fn verifier(args: VerifierArgs) -> anyhow::Result<()> {
+    let path = args.wrap_keys.join(EVM_VK_FILE);
+    let vk = read_verifying_key(&path)?;
+    let source = generate_verifier(&vk)?;
+    std::fs::write(&args.output, source)
+        .with_context(|| format!("writing {}", args.output.display()))?;
+    println!(
+        "verifier of {} written to {}",
+        path.display(),
+        args.output.display()
+    );
+    Ok(())
+}
+
+/// The empty state's root, in the contract's encoding.
+pub fn genesis_root() -> anyhow::Result<B256> {
+    let backend = MemoryBackend::new();
+    let root = StateView::new(&backend)
+        .root()
+        .context("computing the empty state's root")?;
+    Ok(B256::from(digest_bytes(&root)))
+}
+
+async fn deploy(args: DeployArgs) -> anyhow::Result<()> {
+    super::check_capacity(args.capacity)?;
+    let (provider, from) = args.eth.provider()?;
+    let keys = KeysDir::new(&args.wrap_keys);
+    let manifest = keys
+        .manifest()
+        .with_context(|| format!("reading the keys in {}", args.wrap_keys.display()))?;
+    let vk = read_verifying_key(&args.wrap_keys.join(EVM_VK_FILE))?;
+    let deployment = deploy_rollup(
+        &provider,
+        from,
+        &vk,
+        args.capacity,
+        genesis_root()?,
+        manifest.circuit_id,
+    )
+    .await
+    .with_context(|| format!("deploying to {}", args.eth.rpc))?;
+    deployment.write(&args.output)?;
+    println!(
+        "deployed on chain {}: verifier {} ({} gas), rollup {} ({} gas), owner and operator {}",
+        deployment.chain_id,
+        deployment.verifier,
+        deployment.verifier_gas,
+        deployment.rollup,
+        deployment.rollup_gas,
+        deployment.deployer
+    );
+    println!("deployment written to {}", args.output.display());
+    Ok(())
+}
+
+async fn commit(args: CommitArgs) -> anyhow::Result<()> {
+    let rollup = args.rollup.rollup()?;
+    let mut api = args.connection.connect().await?;
+    let sent = commit_batches(&rollup, &mut api, args.through).await?;
+    if sent.is_empty() {
+        println!("nothing to commit: the contract holds every accepted batch");
+    }
+    for (n, s) in sent {
+        println!("batch {n} committed: {} gas (tx {})", s.gas_used, s.tx);
+    }
+    Ok(())
+}
+
+async fn prove(args: ProveArgs) -> anyhow::Result<()> {
+    let rollup = args.rollup.rollup()?;
+    let mut api = args.connection.connect().await?;
+    let s = prove_range(&rollup, &mut api, args.range).await?;
+    println!(
+        "range {} proven on L1: {} gas (tx {})",
+        args.range, s.gas_used, s.tx
+    );
+    Ok(())
+}
+
+/// Commits, in order, the accepted batches after the contract's last committed
+/// one (through `through` if given); stops at the first batch the coordinator
+/// does not have. Returns each batch's transaction.
+pub async fn commit_batches(
+    rollup: &Rollup,
+    api: &mut SequencerApi,
+    through: Option<u64>,
+) -> anyhow::Result<Vec<(u64, Sent)>> {
+    let state = rollup.state().await?;
+    let mut sent = Vec::new();
+    let mut n = state.committed + 1;
+    while through.is_none_or(|last| n <= last) {
+        let info = match api.get_batch(v1::GetBatchRequest { batch_number: n }).await {
+            Ok(info) => info.into_inner(),
+            Err(status) if status.code() == tonic::Code::NotFound && through.is_none() => break,
+            Err(status) => {
+                return Err(status_error(status)).with_context(|| format!("fetching batch {n}"))
+            }
+        };
+        anyhow::ensure!(
+            sha256(&info.pubdata).as_slice() == info.commitment.as_slice(),
+            "batch {n}: the coordinator's pubdata does not hash to its commitment"
+        );
+        let s = rollup
+            .commit_batch(n, &info.pubdata)
+            .await
+            .with_context(|| format!("committing batch {n}"))?;
+        tracing::info!(batch = n, gas = s.gas_used, "batch committed on L1");
+        sent.push((n, s));
+        n += 1;
+    }
+    Ok(sent)
+}
+
+/// Proves sealed range `range` with its wrapped proof from the coordinator.
+pub async fn prove_range(
+    rollup: &Rollup,
+    api: &mut SequencerApi,
+    range: RangeArg,
+) -> anyhow::Result<Sent> {
+    use v1::get_proof_request::Target;
+    let p = api
+        .get_proof(v1::GetProofRequest {
+            target: Some(Target::Range(v1::BatchRange {
+                first: range.first,
+                last: range.last,
+            })),
+            kind: v1::ProofKind::Wrap as i32,
+        })
+        .await
+        .map_err(status_error)
+        .with_context(|| format!("fetching the wrapped proof of range {range}"))?
+        .into_inner();
+    let old_root = B256::from(digest_bytes(&root_from_bytes("old_root", &p.old_root)?));
+    let new_root = B256::from(digest_bytes(&root_from_bytes("new_root", &p.new_root)?));
+    let state = rollup.state().await?;
+    anyhow::ensure!(
+        state.verified + 1 == range.first,
+        "range {range} is not next on L1: the contract has proven through batch {}",
+        state.verified
+    );
+    anyhow::ensure!(
+        state.state_root == old_root,
+        "range {range} starts from root {old_root}, the contract holds {}",
+        state.state_root
+    );
+    let mut commitments = Vec::new();
+    for n in range.first..=range.last {
+        let info = api
+            .get_batch(v1::GetBatchRequest { batch_number: n })
+            .await
+            .map_err(status_error)
+            .with_context(|| format!("fetching batch {n}"))?
+            .into_inner();
+        let c: [u8; 32] = info.commitment.as_slice().try_into().map_err(|_| {
+            anyhow::anyhow!("batch {n}: commitment of {} bytes", info.commitment.len())
+        })?;
+        commitments.push(B256::from(c));
+    }
+    let s = rollup
+        .prove_range(range.first, range.last, new_root, commitments, &p.proof)
+        .await
+        .with_context(|| format!("proving range {range} on L1"))?;
+    tracing::info!(%range, gas = s.gas_used, "range proven on L1");
+    Ok(s)
+}
