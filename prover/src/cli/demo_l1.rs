@@ -62,7 +62,9 @@ pub async fn settle(
         .get_accounts()
         .await
         .context("asking anvil for its accounts")?;
-    let (operator, depositor) = (accounts[0], accounts[1]);
+    let [operator, depositor, ..] = accounts[..] else {
+        anyhow::bail!("anvil lists {} accounts, the demo needs two", accounts.len());
+    };
 
     let manifest = KeysDir::new(keys)
         .manifest()
