@@ -63,7 +63,10 @@ pub async fn settle(
         .await
         .context("asking anvil for its accounts")?;
     let [operator, depositor, ..] = accounts[..] else {
-        anyhow::bail!("anvil lists {} accounts, the demo needs two", accounts.len());
+        anyhow::bail!(
+            "anvil lists {} accounts, the demo needs two",
+            accounts.len()
+        );
     };
 
     let manifest = KeysDir::new(keys)
