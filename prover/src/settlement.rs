@@ -269,10 +269,7 @@ impl Rollup {
 
     /// Sends `call`, after an `eth_call` that names the contract's reason if it would revert.
     async fn send(&self, name: &str, call: &impl SolCall) -> Result<Sent, SettlementError> {
-        let tx = TransactionRequest::default()
-            .from(self.from)
-            .to(self.address)
-            .with_input(Bytes::from(call.abi_encode()));
+        let tx = call_tx(self.from, self.address, call);
         if let Err(e) = self.provider.call(tx.clone()).await {
             let reason = e
                 .as_error_resp()
@@ -363,7 +360,8 @@ async fn send(
     })
 }
 
-fn call(from: Address, to: Address, call: &impl SolCall) -> TransactionRequest {
+/// A transaction from `from` calling `call` on `to`.
+fn call_tx(from: Address, to: Address, call: &impl SolCall) -> TransactionRequest {
     TransactionRequest::default()
         .from(from)
         .to(to)
@@ -387,7 +385,7 @@ async fn deploy_tokens(
         let register = IRollup::registerTokenCall {
             token: token.address,
         };
-        send(provider, "registerToken", call(owner, rollup, &register)).await?;
+        send(provider, "registerToken", call_tx(owner, rollup, &register)).await?;
         tokens.push(token.address);
     }
     Ok(tokens)
@@ -408,7 +406,7 @@ async fn make_deposit(
             account: d.account,
             pubkey,
         };
-        let tx = call(from, rollup, &deposit).value(U256::from(d.amount));
+        let tx = call_tx(from, rollup, &deposit).value(U256::from(d.amount));
         return Ok(send(provider, &what, tx).await?.gas_used);
     }
     let token = tokens[d.token as usize];
@@ -416,19 +414,19 @@ async fn make_deposit(
         to: from,
         amount: U256::from(d.amount),
     };
-    send(provider, "mint", call(from, token, &mint)).await?;
+    send(provider, "mint", call_tx(from, token, &mint)).await?;
     let approve = ITestToken::approveCall {
         spender: rollup,
         amount: U256::from(d.amount),
     };
-    send(provider, "approve", call(from, token, &approve)).await?;
+    send(provider, "approve", call_tx(from, token, &approve)).await?;
     let deposit = IRollup::depositErc20Call {
         token,
         amount: d.amount,
         account: d.account,
         pubkey,
     };
-    Ok(send(provider, &what, call(from, rollup, &deposit))
+    Ok(send(provider, &what, call_tx(from, rollup, &deposit))
         .await?
         .gas_used)
 }
