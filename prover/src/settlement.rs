@@ -180,6 +180,9 @@ pub struct RollupState {
     pub state_root: B256,
     /// The last committed batch.
     pub committed: u64,
+    /// The last batch of the last closed range: later committed batches are
+    /// in the open range.
+    pub closed: u64,
     /// The last proven batch.
     pub verified: u64,
 }
@@ -222,6 +225,11 @@ impl Rollup {
                 .call()
                 .await
                 .map_err(|e| read("committedBatches")(&e))?,
+            closed: c
+                .closedBatches()
+                .call()
+                .await
+                .map_err(|e| read("closedBatches")(&e))?,
             verified: c
                 .verifiedBatches()
                 .call()
@@ -230,22 +238,42 @@ impl Rollup {
         })
     }
 
-    /// Commits batch `number` with its pubdata.
-    pub async fn commit_batch(&self, number: u64, pubdata: &[u8]) -> Result<Sent, SettlementError> {
+    /// Commits batch `number` with its pubdata; `ends_range` closes the
+    /// contract's open range with it.
+    pub async fn commit_batch(
+        &self,
+        number: u64,
+        pubdata: &[u8],
+        ends_range: bool,
+    ) -> Result<Sent, SettlementError> {
         let call = IRollup::commitBatchCall {
             number,
             pubdata: Bytes::copy_from_slice(pubdata),
+            endsRange: ends_range,
         };
         self.send(&format!("commitBatch({number})"), &call).await
     }
 
-    /// Proves batches `first..=last` with a wrapped proof in its 256-byte EVM encoding.
+    /// The range commitment the contract stored for the range closed at
+    /// batch `last`, with the range's first batch; `None` when no range
+    /// closes there.
+    pub async fn closed_range(&self, last: u64) -> Result<Option<(u64, B256)>, SettlementError> {
+        let c = IRollup::new(self.address, self.provider.clone());
+        let b = c
+            .batches(U256::from(last))
+            .call()
+            .await
+            .map_err(|e| rpc(format!("reading batch {last} of {}", self.address))(&e))?;
+        Ok((b.rangeFirst != 0).then_some((b.rangeFirst, b.rangeCommitment)))
+    }
+
+    /// Proves the closed range `first..=last` with a wrapped proof in its
+    /// 256-byte EVM encoding.
     pub async fn prove_range(
         &self,
         first: u64,
         last: u64,
         new_root: B256,
-        commitments: Vec<B256>,
         proof: &[u8],
     ) -> Result<Sent, SettlementError> {
         if proof.len() != 256 {
@@ -260,7 +288,6 @@ impl Rollup {
             first,
             last,
             newRoot: new_root,
-            commitments,
             proof: words,
         };
         self.send(&format!("proveRange({first}..{last})"), &call)

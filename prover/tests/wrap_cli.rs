@@ -330,7 +330,16 @@ fn settle_on_l1(dir: &Path, keys: &Path, url: &str, batch: &Path) {
     assert_eq!(d.deployer, accounts[0], "the deployer is the key's account");
 
     // The range's batch has genesis deposits: the contract refuses its commit until
-    // they are queued on L1, and refuses a proof of a batch not committed.
+    // they are queued on L1, and a proof of a range not closed there is refused.
+    // A batch of no sealed range (batch 2 was never made) is not committed.
+    let why = failed(
+        &l1(dir, &rpc, url, &["commit", "--through", "2"]),
+        "l1 commit past the sealed ranges",
+    );
+    assert!(
+        why.contains("batch 2 is in no sealed range yet"),
+        "expected the commit refused for batch 2, got {why}"
+    );
     let why = failed(
         &l1(dir, &rpc, url, &["commit"]),
         "l1 commit before the deposits",
@@ -344,8 +353,8 @@ fn settle_on_l1(dir: &Path, keys: &Path, url: &str, batch: &Path) {
         "l1 prove before the commit",
     );
     assert!(
-        why.contains("RangeNotCommitted"),
-        "expected the proof refused as not committed, got {why}"
+        why.contains("range 1..1 is not closed on L1"),
+        "expected the proof refused as not closed, got {why}"
     );
     let batch: zkr_circuits::ops::Batch =
         serde_json::from_slice(&std::fs::read(batch).expect("batch file")).expect("batch JSON");

@@ -22,6 +22,7 @@ interface IRollup {
     // -----------------------------------------------------------------------------------------
 
     event BatchCommitted(uint64 indexed number, bytes32 commitment, uint64 deposits, uint64 withdrawals);
+    event RangeClosed(uint64 indexed first, uint64 indexed last, bytes32 commitment);
     event RangeProven(uint64 indexed first, uint64 indexed last, bytes32 oldRoot, bytes32 newRoot);
     event DepositQueued(
         uint64 indexed priorityIndex, uint32 indexed account, uint16 token, uint128 amount, bytes pubkey, address from
@@ -51,8 +52,7 @@ interface IRollup {
     error RangeNotNext(uint64 expected, uint64 first);
     error RangeNotCommitted(uint64 last, uint64 committed);
     error EmptyRange(uint64 first, uint64 last);
-    error CommitmentCount(uint256 expected, uint256 got);
-    error CommitmentsMismatch(uint64 first, uint64 last);
+    error RangeNotClosed(uint64 first, uint64 last);
     error BatchNotProven(uint64 batch, uint64 verified);
     error WithdrawalsMismatch(uint64 batch);
     error WithdrawalIndex(uint256 index, uint256 count);
@@ -91,7 +91,11 @@ interface IRollup {
     function committedPriorityOps() external view returns (uint64);
     function verifiedPriorityOps() external view returns (uint64);
     function totalPriorityOps() external view returns (uint64);
-    function batches(uint256 number) external view returns (bytes32 chain, bytes32 withdrawals, uint64 priorityOpsAfter);
+    function closedBatches() external view returns (uint64);
+    function batches(uint256 number)
+        external
+        view
+        returns (bytes32 withdrawals, bytes32 rangeCommitment, uint64 priorityOpsAfter, uint64 rangeFirst);
     function priorityQueue(uint256 index) external view returns (bytes32);
     function claimed(uint256 batch, uint256 index) external view returns (bool);
     function tokenAddress(uint16 id) external view returns (address);
@@ -105,14 +109,7 @@ interface IRollup {
     function registerToken(address token) external returns (uint16 id);
     function depositEth(uint32 account, bytes calldata pubkey) external payable;
     function depositErc20(address token, uint128 amount, uint32 account, bytes calldata pubkey) external;
-    function commitBatch(uint64 number, bytes calldata pubdata) external;
-    function proveRange(
-        uint64 first,
-        uint64 last,
-        bytes32 newRoot,
-        bytes32[] calldata commitments,
-        uint256[8] calldata proof
-    ) external;
-    function rangeCommitment(bytes32[] calldata c) external view returns (bytes32);
+    function commitBatch(uint64 number, bytes calldata pubdata, bool endsRange) external;
+    function proveRange(uint64 first, uint64 last, bytes32 newRoot, uint256[8] calldata proof) external;
     function claimWithdrawal(uint64 batch, Withdrawal[] calldata all, uint256 index) external;
 }

@@ -11,15 +11,17 @@ interface IERC20 {
 }
 
 /// @title zkr rollup: the verified state root of an account-based payment rollup.
-/// @notice Batches are committed in order with their pubdata (`commitBatch`), then proven in
-///         consecutive ranges by one Groth16 proof each (`proveRange`), which moves the state
-///         root. L1 deposits join a priority queue that batches must include in order; a proven
-///         batch's withdrawals are claimable once each.
+/// @notice Batches are committed in order with their pubdata (`commitBatch`), grouped into
+///         consecutive ranges as they are committed (the operator marks each range's last
+///         batch), then each range is proven by one Groth16 proof (`proveRange`), which moves
+///         the state root. L1 deposits join a priority queue that batches must include in
+///         order; a proven batch's withdrawals are claimable once each.
 /// @dev The proof's public input is `uint256(sha256(oldRoot || newRoot || commitment)) % R`,
 ///      with `commitment` the range commitment: the batches' `sha256(pubdata)` combined in the
-///      Merkle tree of RFC 6962 without its prefix bytes (see `rangeCommitment`). Pubdata is a
-///      4-byte header and `CAPACITY` chunks of 24 bytes; operations are laid out as the batch
-///      circuit defines (zkr-circuits, `ops/pubdata.rs`).
+///      Merkle tree of RFC 6962 without its prefix bytes. The contract builds it while the
+///      range's batches are committed, so that proving costs the same for any range length.
+///      Pubdata is a 4-byte header and `CAPACITY` chunks of 24 bytes; operations are laid out
+///      as the batch circuit defines (zkr-circuits, `ops/pubdata.rs`).
 contract Rollup is IRollup {
     // -----------------------------------------------------------------------------------------
     // Constants
@@ -71,19 +73,27 @@ contract Rollup is IRollup {
     uint64 public verifiedPriorityOps;
     /// @notice Deposits ever queued; the next deposit's priority index.
     uint64 public totalPriorityOps;
+    /// @notice Last batch of the last closed range (0 before the first): the open range, whose
+    ///         batches are committed but not closed yet, starts after it.
+    uint64 public closedBatches;
 
     /// @notice What L1 keeps of a committed batch.
     struct StoredBatch {
-        /// keccak256(previous batch's chain || sha256(pubdata)): binds every commitment in order.
-        bytes32 chain;
         /// keccak256 chain over the batch's withdrawals (zero when it has none).
         bytes32 withdrawals;
+        /// For the last batch of a range: the range commitment; zero otherwise.
+        bytes32 rangeCommitment;
         /// totalPriorityOps included up to and including this batch.
         uint64 priorityOpsAfter;
+        /// For the last batch of a range: the range's first batch; zero otherwise.
+        uint64 rangeFirst;
     }
 
     /// @notice Committed batches by number.
     mapping(uint256 => StoredBatch) public batches;
+    /// @dev The open range's complete subtrees: `frontier[k]` is the root of its subtree of
+    ///      2^k batches whenever bit k of the open range's length is set (stale otherwise).
+    bytes32[64] internal frontier;
     /// @notice keccak256 of each queued deposit's pubdata image (72 bytes), by priority index.
     mapping(uint256 => bytes32) public priorityQueue;
     /// @notice Withdrawals claimed, by batch and index within the batch.
@@ -218,8 +228,9 @@ contract Rollup is IRollup {
     // -----------------------------------------------------------------------------------------
 
     /// @notice Commits batch `number` (the next one) with its pubdata. Its deposits must be the
-    ///         next entries of the priority queue, in order.
-    function commitBatch(uint64 number, bytes calldata pubdata) external whenNotPaused {
+    ///         next entries of the priority queue, in order. The batch joins the open range;
+    ///         `endsRange` closes the range with it, which makes the range provable.
+    function commitBatch(uint64 number, bytes calldata pubdata, bool endsRange) external whenNotPaused {
         if (msg.sender != operator) revert NotOperator(msg.sender);
         uint64 previous = committedBatches;
         if (number != previous + 1) revert BatchOutOfOrder(previous + 1, number);
@@ -229,14 +240,55 @@ contract Rollup is IRollup {
         (uint64 priorityOps, bytes32 withdrawals, uint64 deposits, uint64 withdrawalCount) =
             processPubdata(pubdata, committedPriorityOps);
         bytes32 commitment = sha256(pubdata);
-        batches[number] = StoredBatch({
-            chain: keccak256(abi.encodePacked(batches[previous].chain, commitment)),
-            withdrawals: withdrawals,
-            priorityOpsAfter: priorityOps
-        });
+        uint64 closed = closedBatches;
+        bytes32 root = addToRange(number - closed - 1, commitment, endsRange);
+
+        // The slot is fresh (numbers only grow): zeros need no write.
+        StoredBatch storage stored = batches[number];
+        if (withdrawals != 0) stored.withdrawals = withdrawals;
+        if (priorityOps != 0) stored.priorityOpsAfter = priorityOps;
         committedBatches = number;
         committedPriorityOps = priorityOps;
         emit BatchCommitted(number, commitment, deposits, withdrawalCount);
+        if (endsRange) {
+            stored.rangeCommitment = root;
+            stored.rangeFirst = closed + 1;
+            closedBatches = number;
+            emit RangeClosed(closed + 1, number, root);
+        }
+    }
+
+    /// @dev Adds the commitment of the open range's batch at `index` (its length before) to the
+    ///      range's tree. Complete subtrees of equal size merge, as in a binary counter; when
+    ///      the batch ends the range, the subtrees fold from the smallest up into the range
+    ///      commitment (RFC 6962's left subtrees are the complete ones), which it returns, and
+    ///      nothing is stored: the next range starts empty.
+    function addToRange(uint256 index, bytes32 leaf, bool endsRange) internal returns (bytes32 node) {
+        node = leaf;
+        uint256 level = 0;
+        while (index & (1 << level) != 0) {
+            node = hashPair(frontier[level], node);
+            level++;
+        }
+        if (!endsRange) {
+            frontier[level] = node;
+            return node;
+        }
+        for (uint256 k = level + 1; (index >> k) != 0; k++) {
+            if ((index >> k) & 1 != 0) node = hashPair(frontier[k], node);
+        }
+    }
+
+    /// @dev sha256(left || right) through the precompile, in scratch space.
+    function hashPair(bytes32 left, bytes32 right) internal view returns (bytes32 h) {
+        bool ok;
+        assembly ("memory-safe") {
+            mstore(0x00, left)
+            mstore(0x20, right)
+            ok := staticcall(gas(), 0x02, 0x00, 0x40, 0x00, 0x20)
+            h := mload(0x00)
+        }
+        if (!ok) revert Sha256Failed();
     }
 
     /// @dev Walks the operations: checks each deposit against the priority queue and chains the
@@ -281,73 +333,30 @@ contract Rollup is IRollup {
         priorityAfter = priorityOps;
     }
 
-    /// @notice Proves batches `first..=last` (the next ones to prove, all committed) with one
-    ///         Groth16 proof, moving the state root to `newRoot`.
-    /// @param commitments Each batch's sha256(pubdata), in order (checked against what
-    ///        `commitBatch` stored).
+    /// @notice Proves the closed range `first..=last` (the next one to prove) with one Groth16
+    ///         proof, moving the state root to `newRoot`.
     /// @param proof The wrap proof, as `IVerifier.verifyProof` takes it.
-    function proveRange(
-        uint64 first,
-        uint64 last,
-        bytes32 newRoot,
-        bytes32[] calldata commitments,
-        uint256[8] calldata proof
-    ) external whenNotPaused {
+    function proveRange(uint64 first, uint64 last, bytes32 newRoot, uint256[8] calldata proof)
+        external
+        whenNotPaused
+    {
         uint64 verified = verifiedBatches;
         if (first != verified + 1) revert RangeNotNext(verified + 1, first);
         if (last < first) revert EmptyRange(first, last);
         if (last > committedBatches) revert RangeNotCommitted(last, committedBatches);
-        uint256 count = last - first + 1;
-        if (commitments.length != count) revert CommitmentCount(count, commitments.length);
-
-        bytes32 chain = batches[verified].chain;
-        assembly ("memory-safe") {
-            // keccak256(chain || commitment) in scratch space, one commitment at a time.
-            for { let i := 0 } lt(i, count) { i := add(i, 1) } {
-                mstore(0x00, chain)
-                mstore(0x20, calldataload(add(commitments.offset, shl(5, i))))
-                chain := keccak256(0x00, 0x40)
-            }
-        }
-        if (chain != batches[last].chain) revert CommitmentsMismatch(first, last);
+        StoredBatch storage end = batches[last];
+        // Ranges tile the batches from 1, so a range that ends at `last` and starts at `first`
+        // is exactly the batches between.
+        if (end.rangeFirst != first) revert RangeNotClosed(first, last);
 
         bytes32 oldRoot = stateRoot;
-        uint256 input = uint256(sha256(abi.encodePacked(oldRoot, newRoot, rangeCommitment(commitments)))) % R;
+        uint256 input = uint256(sha256(abi.encodePacked(oldRoot, newRoot, end.rangeCommitment))) % R;
         verifier.verifyProof(proof, input);
 
         stateRoot = newRoot;
         verifiedBatches = last;
-        verifiedPriorityOps = batches[last].priorityOpsAfter;
+        verifiedPriorityOps = end.priorityOpsAfter;
         emit RangeProven(first, last, oldRoot, newRoot);
-    }
-
-    /// @notice The range commitment of consecutive batch commitments: a single batch's own,
-    ///         else sha256(left || right) where the left part holds the largest power of two of
-    ///         batches below the count (RFC 6962's Merkle tree hash without prefix bytes).
-    /// @dev Computed bottom up, in place: each level hashes adjacent pairs and carries an odd
-    ///      last node up unchanged, which gives the same tree (its left subtrees are complete).
-    function rangeCommitment(bytes32[] calldata c) public view returns (bytes32 root) {
-        uint256 n = c.length;
-        if (n == 0) revert EmptyRange(1, 0);
-        bool ok = true;
-        assembly ("memory-safe") {
-            let buf := mload(0x40)
-            calldatacopy(buf, c.offset, shl(5, n))
-            for {} gt(n, 1) {} {
-                let half := shr(1, n)
-                for { let i := 0 } lt(i, half) { i := add(i, 1) } {
-                    // Nodes 2i and 2i + 1 are adjacent: hash them where they lie, into node i.
-                    ok := and(ok, staticcall(gas(), 0x02, add(buf, shl(6, i)), 0x40, add(buf, shl(5, i)), 0x20))
-                }
-                if and(n, 1) {
-                    mstore(add(buf, shl(5, half)), mload(add(buf, shl(5, sub(n, 1)))))
-                    half := add(half, 1)
-                }
-                n := half
-            }
-            root := mload(buf)
-        }
-        if (!ok) revert Sha256Failed();
     }
 
     // -----------------------------------------------------------------------------------------

@@ -98,7 +98,8 @@ struct Snapshot {
     verified: u64,
     priority: (u64, u64, u64),
     paused: bool,
-    chains: Vec<B256>,
+    closed: u64,
+    batches: Vec<(B256, B256, u64, u64)>,
     eth: U256,
 }
 
@@ -191,9 +192,15 @@ impl Chain {
     async fn snapshot(&self) -> Snapshot {
         let c = self.contract();
         let committed = c.committedBatches().call().await.unwrap();
-        let mut chains = Vec::new();
+        let mut batches = Vec::new();
         for n in 1..=committed {
-            chains.push(c.batches(U256::from(n)).call().await.unwrap().chain);
+            let b = c.batches(U256::from(n)).call().await.unwrap();
+            batches.push((
+                b.withdrawals,
+                b.rangeCommitment,
+                b.priorityOpsAfter,
+                b.rangeFirst,
+            ));
         }
         Snapshot {
             state_root: c.stateRoot().call().await.unwrap(),
@@ -205,7 +212,8 @@ impl Chain {
                 c.verifiedPriorityOps().call().await.unwrap(),
             ),
             paused: c.paused().call().await.unwrap(),
-            chains,
+            closed: c.closedBatches().call().await.unwrap(),
+            batches,
             eth: self.provider.get_balance(self.rollup).await.unwrap(),
         }
     }
@@ -214,16 +222,17 @@ impl Chain {
         self.accounts[0]
     }
 
-    fn commit_tx(&self, number: u64, pubdata: &[u8]) -> TransactionRequest {
+    fn commit_tx(&self, number: u64, pubdata: &[u8], ends_range: bool) -> TransactionRequest {
         let call = IRollup::commitBatchCall {
             number,
             pubdata: Bytes::copy_from_slice(pubdata),
+            endsRange: ends_range,
         };
         self.tx(self.operator(), &call)
     }
 
-    async fn commit(&self, number: u64, pubdata: &[u8]) -> TransactionReceipt {
-        self.send(self.commit_tx(number, pubdata)).await
+    async fn commit(&self, number: u64, pubdata: &[u8], ends_range: bool) -> TransactionReceipt {
+        self.send(self.commit_tx(number, pubdata, ends_range)).await
     }
 
     /// A `proveRange` call with a valid proof for these values.
@@ -239,9 +248,23 @@ impl Chain {
             first: *range.start(),
             last: *range.end(),
             newRoot: new_root,
-            commitments: commitments.to_vec(),
             proof: evm_proof(&prove(input, &mut self.rng)),
         }
+    }
+
+    /// Another rollup of `capacity` with the same verifier and operator.
+    async fn deploy_rollup(&self, verifier: Address, capacity: usize) -> Address {
+        let args = (
+            verifier,
+            U256::from(capacity),
+            genesis_root(),
+            self.operator(),
+        )
+            .abi_encode_params();
+        deploy(&self.provider, self.operator(), rollup_code(), &args)
+            .await
+            .unwrap()
+            .address
     }
 
     async fn deploy_token(&self) -> Address {
@@ -307,12 +330,12 @@ fn root(digest_of: &BatchExecution) -> (B256, B256, B256) {
 
 /// Gas of each call of the deposit and withdrawal test, pinned.
 const FLOW_GAS: [(&str, u64); 6] = [
-    ("depositEth", 76_381),
-    ("depositErc20", 93_511),
-    ("commitBatch with 2 deposits", 111_536),
-    ("commitBatch with 2 withdrawals", 108_884),
-    ("claimWithdrawal of ether", 92_619),
-    ("claimWithdrawal of tokens", 93_890),
+    ("depositEth", 76_425),
+    ("depositErc20", 93_496),
+    ("commitBatch with 2 deposits", 113_845),
+    ("commitBatch with 2 withdrawals", 115_396),
+    ("claimWithdrawal of ether", 92_591),
+    ("claimWithdrawal of tokens", 93_891),
 ];
 
 // ---------------------------------------------------------------------------
@@ -365,20 +388,60 @@ fn bindings_parsed_from_the_source_have_exactly_solcs_functions_events_and_error
 }
 
 #[tokio::test]
-async fn contract_range_commitment_equals_the_aggregators_for_1_to_70_batches() {
+async fn ranges_closed_by_commits_carry_the_aggregators_range_commitment() {
     let chain = Chain::deploy().await;
-    let mut rng = ChaCha20Rng::seed_from_u64(1);
-    for n in 1..=70usize {
-        let leaves: Vec<[u8; 32]> = (0..n).map(|_| rand::Rng::gen(&mut rng)).collect();
+    // Every tree shape up to 17 batches, and both sides of 32 and 64.
+    let lengths: Vec<u64> = (1..=17).chain([31, 32, 33, 63, 64, 65]).collect();
+    let mut number = 0u64;
+    for len in lengths {
+        let first = number + 1;
+        let mut leaves = Vec::new();
+        let mut receipt = None;
+        for i in 0..len {
+            number += 1;
+            let pubdata = noop_pubdata(number as u32);
+            leaves.push(sha256(&pubdata).0);
+            receipt = Some(chain.commit(number, &pubdata, i + 1 == len).await);
+        }
         let expected = B256::from(range_commitment(&leaves));
-        let got = chain
-            .contract()
-            .rangeCommitment(leaves.iter().map(|l| B256::from(*l)).collect())
-            .call()
-            .await
-            .unwrap();
-        assert_eq!(got, expected, "range commitment of {n} batches");
+        let c = chain.contract();
+        let stored = c.batches(U256::from(number)).call().await.unwrap();
+        assert_eq!(
+            (stored.rangeCommitment, stored.rangeFirst),
+            (expected, first),
+            "range {first}..={number} ({len} batches): stored commitment and first batch"
+        );
+        if len > 1 {
+            let inner = c.batches(U256::from(number - 1)).call().await.unwrap();
+            assert_eq!(
+                (inner.rangeCommitment, inner.rangeFirst),
+                (B256::ZERO, 0),
+                "batch {} is inside its range: no range stored with it",
+                number - 1
+            );
+        }
+        let closed: Vec<_> = receipt
+            .expect("at least one batch")
+            .inner
+            .logs()
+            .iter()
+            .filter_map(|log| log.log_decode::<IRollup::RangeClosed>().ok())
+            .map(|log| log.inner.data)
+            .collect();
+        assert_eq!(
+            closed,
+            vec![IRollup::RangeClosed {
+                first,
+                last: number,
+                commitment: expected
+            }],
+            "events of the commit that closes range {first}..={number}"
+        );
     }
+    assert_eq!(
+        chain.contract().closedBatches().call().await.unwrap(),
+        number
+    );
 }
 
 #[tokio::test]
@@ -433,7 +496,7 @@ async fn eth_and_token_deposits_reach_the_rollup_state_and_withdrawals_are_claim
     let exec1 = apply(&mut backend, &batch1, CAPACITY).unwrap();
     let (old1, new1, c1) = root(&exec1);
     assert_eq!(old1, genesis_root(), "batch 1 starts from the empty state");
-    let commit_deposits_gas = chain.commit(1, &exec1.pubdata).await.gas_used;
+    let commit_deposits_gas = chain.commit(1, &exec1.pubdata, true).await.gas_used;
     let prove1 = chain.prove_call(1..=1, old1, new1, &[c1]);
     chain.send(chain.tx(user, &prove1)).await;
     let c = chain.contract();
@@ -468,7 +531,7 @@ async fn eth_and_token_deposits_reach_the_rollup_state_and_withdrawals_are_claim
     };
     let exec2 = apply(&mut backend, &batch2, CAPACITY).unwrap();
     let (old2, new2, c2) = root(&exec2);
-    let commit_withdrawals_gas = chain.commit(2, &exec2.pubdata).await.gas_used;
+    let commit_withdrawals_gas = chain.commit(2, &exec2.pubdata, true).await.gas_used;
     let all = vec![
         IRollup::Withdrawal {
             recipient: to_eth,
@@ -573,20 +636,26 @@ async fn commits_out_of_order_malformed_or_not_by_the_operator_revert_and_change
     let out_of_order =
         |expected, got| RollupError::BatchOutOfOrder(IRollup::BatchOutOfOrder { expected, got });
     chain
-        .reverts(chain.commit_tx(2, &noop_pubdata(2)), out_of_order(1, 2))
+        .reverts(
+            chain.commit_tx(2, &noop_pubdata(2), false),
+            out_of_order(1, 2),
+        )
         .await;
     for n in 1..=3 {
-        chain.commit(n, &noop_pubdata(n as u32)).await;
+        chain.commit(n, &noop_pubdata(n as u32), false).await;
     }
     // A gap, a repeat, and a step back.
     for n in [5, 3, 1] {
         chain
-            .reverts(chain.commit_tx(n, &noop_pubdata(9)), out_of_order(4, n))
+            .reverts(
+                chain.commit_tx(n, &noop_pubdata(9), false),
+                out_of_order(4, n),
+            )
             .await;
     }
     chain
         .reverts(
-            chain.commit_tx(4, &noop_pubdata(4)[..100]),
+            chain.commit_tx(4, &noop_pubdata(4)[..100], false),
             RollupError::PubdataLength(IRollup::PubdataLength {
                 expected: expected_len,
                 got: U256::from(100),
@@ -597,7 +666,7 @@ async fn commits_out_of_order_malformed_or_not_by_the_operator_revert_and_change
     unknown[4 + 24] = 9;
     chain
         .reverts(
-            chain.commit_tx(4, &unknown),
+            chain.commit_tx(4, &unknown, false),
             RollupError::UnknownOperation(IRollup::UnknownOperation {
                 offset: U256::from(28),
                 opType: 9,
@@ -610,7 +679,7 @@ async fn commits_out_of_order_malformed_or_not_by_the_operator_revert_and_change
     truncated[last_chunk] = 1;
     chain
         .reverts(
-            chain.commit_tx(4, &truncated),
+            chain.commit_tx(4, &truncated, false),
             RollupError::OperationTruncated(IRollup::OperationTruncated {
                 offset: U256::from(last_chunk),
                 opType: 1,
@@ -638,7 +707,7 @@ async fn commits_out_of_order_malformed_or_not_by_the_operator_revert_and_change
     .pubdata;
     chain
         .reverts(
-            chain.commit_tx(4, &pubdata),
+            chain.commit_tx(4, &pubdata, false),
             RollupError::DepositNotQueued(IRollup::DepositNotQueued {
                 offset: U256::from(4),
                 expectedIndex: 0,
@@ -652,7 +721,7 @@ async fn commits_out_of_order_malformed_or_not_by_the_operator_revert_and_change
         .await;
     chain
         .reverts(
-            chain.commit_tx(4, &pubdata),
+            chain.commit_tx(4, &pubdata, false),
             RollupError::DepositMismatch(IRollup::DepositMismatch {
                 offset: U256::from(4),
                 priorityIndex: 0,
@@ -663,6 +732,7 @@ async fn commits_out_of_order_malformed_or_not_by_the_operator_revert_and_change
     let call = IRollup::commitBatchCall {
         number: 4,
         pubdata: Bytes::from(noop_pubdata(4)),
+        endsRange: false,
     };
     chain
         .reverts(
@@ -670,7 +740,7 @@ async fn commits_out_of_order_malformed_or_not_by_the_operator_revert_and_change
             RollupError::NotOperator(IRollup::NotOperator { caller: stranger }),
         )
         .await;
-    chain.commit(4, &noop_pubdata(4)).await;
+    chain.commit(4, &noop_pubdata(4), false).await;
     assert_eq!(chain.contract().committedBatches().call().await.unwrap(), 4);
 }
 
@@ -678,67 +748,52 @@ async fn commits_out_of_order_malformed_or_not_by_the_operator_revert_and_change
 async fn bad_range_proofs_revert_and_change_nothing_and_a_valid_one_advances_the_root_once() {
     let mut chain = Chain::deploy().await;
     let genesis = genesis_root();
-    let commitments: Vec<B256> = (1..=3).map(|n| sha256(&noop_pubdata(n))).collect();
-    for n in 1..=3u64 {
-        chain.commit(n, &noop_pubdata(n as u32)).await;
+    let commitments: Vec<B256> = (1..=5).map(|n| sha256(&noop_pubdata(n))).collect();
+    // Ranges 1..=2 and 3..=3 closed; batch 4 open.
+    for (n, ends_range) in [(1u64, false), (2, true), (3, true), (4, false)] {
+        chain.commit(n, &noop_pubdata(n as u32), ends_range).await;
     }
     let prover = chain.accounts[2];
     let new_root = B256::repeat_byte(0x11);
     let valid = chain.prove_call(1..=2, genesis, new_root, &commitments[..2]);
 
-    // The range must be next, non-empty and committed, with its commitments in order.
+    // The range must be next, non-empty, committed and closed exactly there.
+    let not_closed =
+        |first, last| RollupError::RangeNotClosed(IRollup::RangeNotClosed { first, last });
     let cases: Vec<(IRollup::proveRangeCall, RollupError)> = vec![
         (
-            chain.prove_call(2..=3, genesis, new_root, &commitments[1..]),
+            chain.prove_call(3..=3, genesis, new_root, &commitments[2..3]),
             RollupError::RangeNotNext(IRollup::RangeNotNext {
                 expected: 1,
-                first: 2,
+                first: 3,
             }),
         ),
         (
             IRollup::proveRangeCall {
                 last: 0,
-                commitments: vec![],
                 ..valid.clone()
             },
             RollupError::EmptyRange(IRollup::EmptyRange { first: 1, last: 0 }),
         ),
         (
-            chain.prove_call(
-                1..=4,
-                genesis,
-                new_root,
-                &[commitments.clone(), vec![sha256(&noop_pubdata(4))]].concat(),
-            ),
+            chain.prove_call(1..=5, genesis, new_root, &commitments),
             RollupError::RangeNotCommitted(IRollup::RangeNotCommitted {
-                last: 4,
-                committed: 3,
+                last: 5,
+                committed: 4,
             }),
         ),
+        // Part of a range, two ranges, a range that is still open.
         (
-            IRollup::proveRangeCall {
-                commitments: commitments[..1].to_vec(),
-                ..valid.clone()
-            },
-            RollupError::CommitmentCount(IRollup::CommitmentCount {
-                expected: U256::from(2),
-                got: U256::from(1),
-            }),
+            chain.prove_call(1..=1, genesis, new_root, &commitments[..1]),
+            not_closed(1, 1),
         ),
         (
-            // Pubdata other than what was committed for batch 2.
-            chain.prove_call(
-                1..=2,
-                genesis,
-                new_root,
-                &[commitments[0], sha256(&noop_pubdata(22))],
-            ),
-            RollupError::CommitmentsMismatch(IRollup::CommitmentsMismatch { first: 1, last: 2 }),
+            chain.prove_call(1..=3, genesis, new_root, &commitments[..3]),
+            not_closed(1, 3),
         ),
         (
-            // The right commitments, reordered.
-            chain.prove_call(1..=2, genesis, new_root, &[commitments[1], commitments[0]]),
-            RollupError::CommitmentsMismatch(IRollup::CommitmentsMismatch { first: 1, last: 2 }),
+            chain.prove_call(1..=4, genesis, new_root, &commitments[..4]),
+            not_closed(1, 4),
         ),
     ];
     for (call, expected) in cases {
@@ -750,9 +805,16 @@ async fn bad_range_proofs_revert_and_change_nothing_and_a_valid_one_advances_the
     let one_batch = chain.prove_call(1..=1, genesis, new_root, &commitments[..1]);
     let other_range = IRollup::proveRangeCall {
         last: 2,
-        commitments: commitments[..2].to_vec(),
         ..one_batch
     };
+    // Pubdata other than what was committed for batch 2, and the right batches reordered.
+    let other_pubdata = chain.prove_call(
+        1..=2,
+        genesis,
+        new_root,
+        &[commitments[0], sha256(&noop_pubdata(22))],
+    );
+    let reordered = chain.prove_call(1..=2, genesis, new_root, &[commitments[1], commitments[0]]);
     let other_root = IRollup::proveRangeCall {
         newRoot: B256::repeat_byte(0x12),
         ..valid.clone()
@@ -768,6 +830,8 @@ async fn bad_range_proofs_revert_and_change_nothing_and_a_valid_one_advances_the
     above_q.proof[0] += common::u256(zkr_contracts::vk::BASE_FIELD_MODULUS);
     let cases = vec![
         (other_range, proof_invalid.clone()),
+        (other_pubdata, proof_invalid.clone()),
+        (reordered, proof_invalid.clone()),
         (other_root, proof_invalid.clone()),
         (c_moved, proof_invalid.clone()),
         (
@@ -820,11 +884,26 @@ async fn bad_range_proofs_revert_and_change_nothing_and_a_valid_one_advances_the
         )
         .await;
     // The next range starts from the new root.
-    let stale = chain.prove_call(3..=3, genesis, new_root, &commitments[2..]);
+    let stale = chain.prove_call(3..=3, genesis, new_root, &commitments[2..3]);
     chain.reverts(chain.tx(prover, &stale), proof_invalid).await;
-    let next = chain.prove_call(3..=3, new_root, B256::repeat_byte(0x13), &commitments[2..]);
+    let next_root = B256::repeat_byte(0x13);
+    let next = chain.prove_call(3..=3, new_root, next_root, &commitments[2..3]);
     chain.send(chain.tx(prover, &next)).await;
     assert_eq!(chain.contract().verifiedBatches().call().await.unwrap(), 3);
+    // Batch 4's range is open until a commit closes it, with batch 5.
+    let open = chain.prove_call(
+        4..=4,
+        next_root,
+        B256::repeat_byte(0x14),
+        &commitments[3..4],
+    );
+    chain
+        .reverts(chain.tx(prover, &open), not_closed(4, 4))
+        .await;
+    chain.commit(5, &noop_pubdata(5), true).await;
+    let last = chain.prove_call(4..=5, next_root, B256::repeat_byte(0x14), &commitments[3..]);
+    chain.send(chain.tx(prover, &last)).await;
+    assert_eq!(chain.contract().verifiedBatches().call().await.unwrap(), 5);
 }
 
 #[tokio::test]
@@ -926,11 +1005,11 @@ async fn paused_rollup_refuses_deposits_commits_and_proofs_until_the_owner_unpau
         .reverts(chain.deposit_eth_tx(user, 1, &key, ETHER), paused.clone())
         .await;
     chain
-        .reverts(chain.commit_tx(1, &noop_pubdata(1)), paused.clone())
+        .reverts(chain.commit_tx(1, &noop_pubdata(1), true), paused.clone())
         .await;
     let unpause = IRollup::unpauseCall {};
     chain.send(chain.tx(owner, &unpause)).await;
-    chain.commit(1, &noop_pubdata(1)).await;
+    chain.commit(1, &noop_pubdata(1), true).await;
     chain.send(chain.tx(owner, &pause)).await;
     let prove = chain.prove_call(
         1..=1,
@@ -944,13 +1023,10 @@ async fn paused_rollup_refuses_deposits_commits_and_proofs_until_the_owner_unpau
     assert_eq!(chain.contract().verifiedBatches().call().await.unwrap(), 1);
 }
 
-/// `proveRange`'s gas target, met by ranges of up to [`PROVE_RANGE_TARGET_BATCHES`]
-/// batches. Each batch adds its commitment as calldata (32 bytes, about 512
-/// gas), a keccak link and a SHA-256 node (about 940 gas in all): the range
-/// commitment needs every leaf, so 64 batches cannot fit in 260k.
+/// `proveRange`'s gas target, for any range of up to 64 batches. The range
+/// commitment is built as the batches are committed, so proving reads one
+/// stored value whatever the range's length.
 const PROVE_RANGE_GAS_TARGET: u64 = 260_000;
-/// The longest range measured that stays within [`PROVE_RANGE_GAS_TARGET`].
-const PROVE_RANGE_TARGET_BATCHES: usize = 16;
 
 /// Transfer-only pubdata of `capacity` chunks with random operation bytes (the
 /// contract reads nothing of a transfer but its type): the costliest calldata.
@@ -964,48 +1040,38 @@ fn transfer_pubdata(capacity: usize, rng: &mut ChaCha20Rng) -> Vec<u8> {
 }
 
 #[tokio::test]
-async fn gas_of_commits_and_range_proofs_is_pinned_and_ranges_up_to_16_batches_prove_within_260k() {
+async fn gas_of_commits_and_range_proofs_is_pinned_and_ranges_up_to_64_batches_prove_within_260k() {
     let mut chain = Chain::deploy().await;
     let mut rng = ChaCha20Rng::seed_from_u64(11);
     let pubdata: Vec<Vec<u8>> = (0..64)
         .map(|_| transfer_pubdata(CAPACITY, &mut rng))
         .collect();
-    let mut commit_gas = Vec::new();
-    for (i, p) in pubdata.iter().enumerate() {
-        commit_gas.push(chain.commit(i as u64 + 1, p).await.gas_used);
-    }
     let commitments: Vec<B256> = pubdata.iter().map(|p| sha256(p)).collect();
 
-    // Each length proven from batch 1, on a rollup of its own next to this one
-    // (the one of 64 batches is this one).
+    // Each length is a range from batch 1 on a rollup of its own next to this
+    // one (the one of 64 batches is this one).
     let verifier = chain.contract().verifier().call().await.unwrap();
     let mut prove_gas = Vec::new();
-    for n in [1usize, 2, 4, 8, 16, 32, 64] {
+    let mut commit_gas: Vec<Vec<u64>> = Vec::new();
+    for n in [1usize, 2, 3, 8, 16, 32, 63, 64] {
         let rollup = if n == 64 {
             chain.rollup
         } else {
-            let args = (
-                verifier,
-                U256::from(CAPACITY),
-                genesis_root(),
-                chain.operator(),
-            )
-                .abi_encode_params();
-            let rollup = deploy(&chain.provider, chain.operator(), rollup_code(), &args)
-                .await
-                .unwrap()
-                .address;
-            for (i, p) in pubdata[..n].iter().enumerate() {
-                let call = IRollup::commitBatchCall {
-                    number: i as u64 + 1,
-                    pubdata: Bytes::copy_from_slice(p),
-                };
-                chain
-                    .send(chain.tx(chain.operator(), &call).to(rollup))
-                    .await;
-            }
-            rollup
+            chain.deploy_rollup(verifier, CAPACITY).await
         };
+        let mut gas = Vec::new();
+        for (i, p) in pubdata[..n].iter().enumerate() {
+            let call = IRollup::commitBatchCall {
+                number: i as u64 + 1,
+                pubdata: Bytes::copy_from_slice(p),
+                endsRange: i + 1 == n,
+            };
+            let receipt = chain
+                .send(chain.tx(chain.operator(), &call).to(rollup))
+                .await;
+            gas.push(receipt.gas_used);
+        }
+        commit_gas.push(gas);
         let call = chain.prove_call(
             1..=n as u64,
             genesis_root(),
@@ -1018,40 +1084,44 @@ async fn gas_of_commits_and_range_proofs_is_pinned_and_ranges_up_to_16_batches_p
             .gas_used;
         prove_gas.push((n, gas));
     }
+    let range_64 = &commit_gas[commit_gas.len() - 1];
+    let range_63 = &commit_gas[commit_gas.len() - 2];
 
     // Pubdata bytes: a rollup of capacity 64 next to this one (capacity 8).
-    let args = (verifier, U256::from(64), genesis_root(), chain.operator()).abi_encode_params();
-    let wide = deploy(&chain.provider, chain.operator(), rollup_code(), &args)
-        .await
-        .unwrap();
+    let wide = chain.deploy_rollup(verifier, 64).await;
     let wide_pubdata = transfer_pubdata(64, &mut rng);
     let call = IRollup::commitBatchCall {
         number: 1,
         pubdata: Bytes::from(wide_pubdata.clone()),
+        endsRange: false,
     };
-    let tx = TransactionRequest::default()
-        .from(chain.operator())
-        .to(wide.address)
-        .with_input(Bytes::from(call.abi_encode()));
+    let tx = chain.tx(chain.operator(), &call).to(wide);
     let wide_gas = chain.send(tx).await.gas_used;
-    let per_byte =
-        (wide_gas - commit_gas[0]) as f64 / (wide_pubdata.len() - pubdata[0].len()) as f64;
+    let per_byte = (wide_gas - range_64[0]) as f64 / (wide_pubdata.len() - pubdata[0].len()) as f64;
 
-    println!(
-        "commitBatch, capacity 8 ({} bytes): first {} gas, later {} gas",
-        pubdata[0].len(),
-        commit_gas[0],
-        commit_gas[1]
+    let (least, most) = (
+        range_64.iter().min().expect("64 commits"),
+        range_64.iter().max().expect("64 commits"),
     );
-    println!("commitBatch, capacity 64 ({} bytes): first {wide_gas} gas; {per_byte:.1} gas per pubdata byte", wide_pubdata.len());
+    println!(
+        "commitBatch, capacity 8 ({} bytes): batch 1 {} gas, batch 2 {} gas, batches 1 to 64 from {least} to {most} gas",
+        pubdata[0].len(),
+        range_64[0],
+        range_64[1],
+    );
+    println!(
+        "commitBatch closing a range: of 63 batches {} gas, of 64 batches {} gas",
+        range_63[62], range_64[63]
+    );
+    println!("commitBatch, capacity 64 ({} bytes): batch 1 {wide_gas} gas; {per_byte:.1} gas per pubdata byte", wide_pubdata.len());
     for (n, gas) in &prove_gas {
         println!("proveRange of {n:>2} batches: {gas} gas");
     }
 
     assert_eq!(
-        (commit_gas[0], commit_gas[1], wide_gas),
+        (range_64[0], range_64[1], range_63[62], range_64[63], wide_gas),
         COMMIT_GAS,
-        "commitBatch gas (first at capacity 8, second at capacity 8, first at capacity 64)"
+        "commitBatch gas (at capacity 8: batch 1, batch 2, the commit closing 63 batches, the one closing 64; at capacity 64: batch 1)"
     );
     assert_eq!(
         prove_gas,
@@ -1060,21 +1130,23 @@ async fn gas_of_commits_and_range_proofs_is_pinned_and_ranges_up_to_16_batches_p
     );
     for (n, gas) in prove_gas {
         assert!(
-            n > PROVE_RANGE_TARGET_BATCHES || gas <= PROVE_RANGE_GAS_TARGET,
+            gas <= PROVE_RANGE_GAS_TARGET,
             "proveRange of {n} batches took {gas} gas, above {PROVE_RANGE_GAS_TARGET}"
         );
     }
 }
 
-/// Gas of `commitBatch`: batch 1 and batch 2 at capacity 8, batch 1 at capacity 64.
-const COMMIT_GAS: (u64, u64, u64) = (84_266, 67_166, 120_433);
+/// Gas of `commitBatch`: at capacity 8, batch 1, batch 2, the commit that
+/// closes a range of 63 and the one that closes 64; at capacity 64, batch 1.
+const COMMIT_GAS: (u64, u64, u64, u64, u64) = (80_678, 66_122, 121_077, 123_467, 116_851);
 /// Gas of `proveRange` by range length, with the test's seeded proofs and pubdata.
-const PROVE_RANGE_GAS: [(usize, u64); 7] = [
-    (1, 241_854),
-    (2, 242_880),
-    (4, 244_848),
-    (8, 248_664),
-    (16, 256_227),
-    (32, 271_265),
-    (64, 301_176),
+const PROVE_RANGE_GAS: [(usize, u64); 8] = [
+    (1, 238_108),
+    (2, 238_096),
+    (3, 238_108),
+    (8, 238_084),
+    (16, 238_108),
+    (32, 238_108),
+    (63, 238_096),
+    (64, 238_096),
 ];

@@ -39,8 +39,9 @@ enum L1Command {
     /// becomes its owner and operator), check the deployed code, and write the
     /// deployment JSON the other `zkr l1` commands read.
     Deploy(DeployArgs),
-    /// Commit the coordinator's batches that the contract does not hold yet,
-    /// in order, with their pubdata.
+    /// Commit the batches of the coordinator's sealed ranges that the
+    /// contract does not hold yet, in order, with their pubdata; each range's
+    /// last batch closes it on L1 (the open range's batches wait for its seal).
     Commit(CommitArgs),
     /// Prove a sealed, wrapped range on the contract: its wrapped proof moves
     /// the contract's state root.
@@ -145,7 +146,7 @@ impl RollupArgs {
 struct CommitArgs {
     #[command(flatten)]
     rollup: RollupArgs,
-    /// Commit up to this batch only [default: every accepted batch].
+    /// Commit up to this batch only [default: every batch of a sealed range].
     #[arg(long, value_name = "BATCH")]
     through: Option<u64>,
     #[command(flatten)]
@@ -234,7 +235,7 @@ async fn commit(args: CommitArgs) -> anyhow::Result<()> {
     let mut api = args.connection.connect().await?;
     let sent = commit_batches(&rollup, &mut api, args.through).await?;
     if sent.is_empty() {
-        println!("nothing to commit: the contract holds every accepted batch");
+        println!("nothing to commit: the contract holds every batch of a sealed range");
     }
     for (n, s) in sent {
         println!("batch {n} committed: {} gas (tx {})", s.gas_used, s.tx);
@@ -253,36 +254,73 @@ async fn prove(args: ProveArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Commits, in order, the accepted batches after the contract's last committed
-/// one (through `through` if given); stops at the first batch the coordinator
-/// does not have. Returns each batch's transaction.
+/// Commits, in order, the batches of sealed ranges after the contract's last
+/// committed one (through `through` if given), closing the contract's range
+/// with each sealed range's last batch. Batches of the open range wait until
+/// their range is sealed: the contract builds a range's commitment as its
+/// batches arrive, so it must be told where each range ends. Returns each
+/// batch's transaction.
 pub async fn commit_batches(
     rollup: &Rollup,
     api: &mut SequencerApi,
     through: Option<u64>,
 ) -> anyhow::Result<Vec<(u64, Sent)>> {
     let state = rollup.state().await?;
+    let sealed: Vec<(u64, u64)> = api
+        .list_ranges(v1::ListRangesRequest {})
+        .await
+        .map_err(status_error)
+        .context("listing the coordinator's ranges")?
+        .into_inner()
+        .ranges
+        .iter()
+        .filter_map(|r| r.range.as_ref().map(|b| (b.first, b.last)))
+        .collect();
+    let sealed_through = sealed.last().map_or(0, |&(_, last)| last);
+    if let Some(t) = through {
+        anyhow::ensure!(
+            t <= sealed_through,
+            "batch {t} is in no sealed range yet (the coordinator has sealed through batch {sealed_through}): seal its range first with `zkr seal`"
+        );
+    }
+    let end = through.unwrap_or(sealed_through);
     let mut sent = Vec::new();
-    let mut n = state.committed + 1;
-    while through.is_none_or(|last| n <= last) {
-        let info = match api.get_batch(v1::GetBatchRequest { batch_number: n }).await {
-            Ok(info) => info.into_inner(),
-            Err(status) if status.code() == tonic::Code::NotFound && through.is_none() => break,
-            Err(status) => {
-                return Err(status_error(status)).with_context(|| format!("fetching batch {n}"))
-            }
-        };
+    let mut closed = state.closed;
+    for n in state.committed + 1..=end {
+        let &(first, last) = sealed
+            .iter()
+            .find(|&&(first, last)| first <= n && n <= last)
+            .with_context(|| format!("batch {n} is in none of the coordinator's sealed ranges"))?;
+        anyhow::ensure!(
+            first == closed + 1,
+            "the contract's open range starts at batch {}, the coordinator's range holding batch {n} is {first}..{last}: they settle different ranges",
+            closed + 1
+        );
+        let info = api
+            .get_batch(v1::GetBatchRequest { batch_number: n })
+            .await
+            .map_err(status_error)
+            .with_context(|| format!("fetching batch {n}"))?
+            .into_inner();
         anyhow::ensure!(
             sha256(&info.pubdata).as_slice() == info.commitment.as_slice(),
             "batch {n}: the coordinator's pubdata does not hash to its commitment"
         );
+        let ends_range = n == last;
         let s = rollup
-            .commit_batch(n, &info.pubdata)
+            .commit_batch(n, &info.pubdata, ends_range)
             .await
             .with_context(|| format!("committing batch {n}"))?;
-        tracing::info!(batch = n, gas = s.gas_used, "batch committed on L1");
+        tracing::info!(
+            batch = n,
+            ends_range,
+            gas = s.gas_used,
+            "batch committed on L1"
+        );
+        if ends_range {
+            closed = n;
+        }
         sent.push((n, s));
-        n += 1;
     }
     Ok(sent)
 }
@@ -319,21 +357,29 @@ pub async fn prove_range(
         "range {range} starts from root {old_root}, the contract holds {}",
         state.state_root
     );
-    let mut commitments = Vec::new();
-    for n in range.first..=range.last {
-        let info = api
-            .get_batch(v1::GetBatchRequest { batch_number: n })
-            .await
-            .map_err(status_error)
-            .with_context(|| format!("fetching batch {n}"))?
-            .into_inner();
-        let c: [u8; 32] = info.commitment.as_slice().try_into().map_err(|_| {
-            anyhow::anyhow!("batch {n}: commitment of {} bytes", info.commitment.len())
-        })?;
-        commitments.push(B256::from(c));
+    let closed = rollup.closed_range(range.last).await?;
+    let commitment = B256::from(<[u8; 32]>::try_from(p.commitment.as_slice()).map_err(|_| {
+        anyhow::anyhow!("range {range}: commitment of {} bytes", p.commitment.len())
+    })?);
+    match closed {
+        None => anyhow::bail!(
+            "range {range} is not closed on L1: commit its batches first with `zkr l1 commit`"
+        ),
+        Some((first, stored)) => {
+            anyhow::ensure!(
+                first == range.first,
+                "L1 closed the range ending at batch {} from batch {first}, not {}",
+                range.last,
+                range.first
+            );
+            anyhow::ensure!(
+                stored == commitment,
+                "range {range}: L1 holds commitment {stored}, the wrapped proof states {commitment}"
+            );
+        }
     }
     let s = rollup
-        .prove_range(range.first, range.last, new_root, commitments, &p.proof)
+        .prove_range(range.first, range.last, new_root, &p.proof)
         .await
         .with_context(|| format!("proving range {range} on L1"))?;
     tracing::info!(%range, gas = s.gas_used, "range proven on L1");
