@@ -1,6 +1,7 @@
 //! zkr rollup circuits: state model, operations, executor, witness and the batch circuit.
 
 pub mod batch;
+pub mod ecgfp5;
 pub mod executor;
 pub mod gadgets;
 pub mod ops;

@@ -145,3 +145,108 @@ fn gen_batch_then_prove_batch_proves_and_commits_consecutive_batches() {
         "expected a replayed batch 2 to be refused as out of order, got: {stderr}"
     );
 }
+
+#[test]
+fn key_new_sign_and_verify_round_trip_and_a_changed_operation_or_chain_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let key = dir.path().join("alice.json");
+    let out = zkr(&["key", "new", "--seed", "alice", "-o", path(&key)]);
+    assert!(
+        out.status.success(),
+        "expected key new to succeed, got {}",
+        text(&out.stderr)
+    );
+    // The same seed makes the same key.
+    let again = zkr(&["key", "new", "--seed", "alice"]);
+    let written = std::fs::read_to_string(&key).expect("key file");
+    assert_eq!(
+        text(&again.stdout),
+        written,
+        "a seeded key printed vs the one written"
+    );
+
+    let op = dir.path().join("transfer.json");
+    std::fs::write(
+        &op,
+        r#"{"type": "transfer", "from": 0, "to": 1, "token": 0, "amount": "1000", "fee": "3", "nonce": 0}"#,
+    )
+    .expect("operation file");
+    let signed = dir.path().join("signed.json");
+    let out = zkr(&[
+        "key",
+        "sign",
+        "--key",
+        path(&key),
+        "--chain-id",
+        "7",
+        path(&op),
+    ]);
+    assert!(
+        out.status.success(),
+        "expected key sign to succeed, got {}",
+        text(&out.stderr)
+    );
+    std::fs::write(&signed, &out.stdout).expect("signed operation");
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+    let signature = value["signature"].as_str().unwrap_or_default();
+    assert_eq!(
+        signature.len(),
+        160,
+        "expected an 80-byte signature in hex, got {signature:?}"
+    );
+
+    let verify = |file: &Path, chain: &str| {
+        zkr(&[
+            "key",
+            "verify",
+            "--key",
+            path(&key),
+            "--chain-id",
+            chain,
+            path(file),
+        ])
+    };
+    let out = verify(&signed, "7");
+    assert!(
+        out.status.success() && text(&out.stdout).contains("valid"),
+        "expected the signature valid, got {} {}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let out = verify(&signed, "8");
+    assert!(
+        !out.status.success() && text(&out.stderr).contains("not valid"),
+        "expected the signature refused on chain 8, got {}",
+        text(&out.stderr)
+    );
+    let changed = dir.path().join("changed.json");
+    let text_signed = std::fs::read_to_string(&signed).expect("signed operation");
+    std::fs::write(&changed, text_signed.replace("\"1000\"", "\"1001\"")).expect("changed");
+    let out = verify(&changed, "7");
+    assert!(
+        !out.status.success() && text(&out.stderr).contains("not valid"),
+        "expected the changed amount refused, got {}",
+        text(&out.stderr)
+    );
+
+    let deposit = dir.path().join("deposit.json");
+    std::fs::write(
+        &deposit,
+        r#"{"type": "deposit", "account": 0, "pubkey": [1, 2, 3, 4, 5], "token": 0, "amount": "1", "priority_index": 0}"#,
+    )
+    .expect("deposit file");
+    let out = zkr(&[
+        "key",
+        "sign",
+        "--key",
+        path(&key),
+        "--chain-id",
+        "7",
+        path(&deposit),
+    ]);
+    assert!(
+        !out.status.success() && text(&out.stderr).contains("deposit is not signed"),
+        "expected signing a deposit refused, got {}",
+        text(&out.stderr)
+    );
+}

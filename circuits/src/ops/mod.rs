@@ -3,6 +3,7 @@
 mod packing;
 pub mod pubdata;
 mod serde_amount;
+pub mod signing;
 
 pub use packing::{
     pack_amount, pack_fee, unpack, Packed, PackingSpec, AMOUNT_PACKING, FEE_PACKING,

@@ -5,6 +5,7 @@ mod coordinator;
 mod demo;
 mod demo_l1;
 mod gen_batch;
+mod key;
 mod l1;
 pub mod logging;
 mod progress;
@@ -63,6 +64,9 @@ enum Command {
     /// Settle on Ethereum: generate the verifier, deploy the contracts, commit
     /// batches and prove wrapped ranges.
     L1(l1::L1Args),
+    /// Make account key pairs, sign transfers and withdrawals as a wallet
+    /// does, and check signatures.
+    Key(key::KeyArgs),
 }
 
 impl Cli {
@@ -80,6 +84,7 @@ impl Cli {
             Command::Seal(args) => seal::run(args),
             Command::WrapSetup(args) => wrap::run(args),
             Command::L1(args) => l1::run(args),
+            Command::Key(args) => key::run(args),
         }
     }
 }
