@@ -172,15 +172,18 @@ fn key_new_sign_and_verify_round_trip_and_a_changed_operation_or_chain_is_refuse
     )
     .expect("operation file");
     let signed = dir.path().join("signed.json");
-    let out = zkr(&[
-        "key",
-        "sign",
-        "--key",
-        path(&key),
-        "--chain-id",
-        "7",
-        path(&op),
-    ]);
+    let sign = |file: &Path| {
+        zkr(&[
+            "key",
+            "sign",
+            "--key",
+            path(&key),
+            "--chain-id",
+            "7",
+            path(file),
+        ])
+    };
+    let out = sign(&op);
     assert!(
         out.status.success(),
         "expected key sign to succeed, got {}",
@@ -235,15 +238,7 @@ fn key_new_sign_and_verify_round_trip_and_a_changed_operation_or_chain_is_refuse
         r#"{"type": "deposit", "account": 0, "pubkey": [1, 2, 3, 4, 5], "token": 0, "amount": "1", "priority_index": 0}"#,
     )
     .expect("deposit file");
-    let out = zkr(&[
-        "key",
-        "sign",
-        "--key",
-        path(&key),
-        "--chain-id",
-        "7",
-        path(&deposit),
-    ]);
+    let out = sign(&deposit);
     assert!(
         !out.status.success() && text(&out.stderr).contains("deposit is not signed"),
         "expected signing a deposit refused, got {}",
