@@ -216,6 +216,36 @@ fn key_new_sign_and_verify_round_trip_and_a_changed_operation_or_chain_is_refuse
         text(&out.stdout),
         text(&out.stderr)
     );
+    // The key as the hex L1 deposits take, and a key one byte short.
+    let key_json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&key).expect("key file")).expect("key JSON");
+    let hex_key = key_json["public_key_hex"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let by_hex = |hex: &str| {
+        zkr(&[
+            "key",
+            "verify",
+            "--key",
+            hex,
+            "--chain-id",
+            "7",
+            path(&signed),
+        ])
+    };
+    let out = by_hex(&hex_key);
+    assert!(
+        out.status.success(),
+        "expected the signature valid under the hex key {hex_key}, got {}",
+        text(&out.stderr)
+    );
+    let out = by_hex(&hex_key[..hex_key.len() - 2]);
+    assert!(
+        !out.status.success() && text(&out.stderr).contains("a public key is 40 bytes, got 39"),
+        "expected a 39-byte key refused, got {}",
+        text(&out.stderr)
+    );
     let out = verify(&signed, "8");
     assert!(
         !out.status.success() && text(&out.stderr).contains("not valid"),

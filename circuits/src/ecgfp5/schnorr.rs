@@ -348,13 +348,9 @@ impl Signature {
                 got: bytes.len(),
             });
         }
-        let mut limbs = [0u64; 5];
-        for (i, l) in limbs.iter_mut().enumerate() {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(&bytes[8 * i..8 * i + 8]);
-            *l = u64::from_be_bytes(b);
-        }
-        let r = Gfp5::from_limbs_canonical(&limbs)
+        let mut rb = [0u8; 40];
+        rb.copy_from_slice(&bytes[..40]);
+        let r = Gfp5::from_limbs_canonical(&PubKey::from_bytes(&rb).0)
             .ok_or(SchnorrError::BadREncoding("limb not below p"))?;
         let mut sb = [0u8; 40];
         sb.copy_from_slice(&bytes[40..]);

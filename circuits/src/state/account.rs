@@ -31,6 +31,15 @@ impl PubKey {
         self.0.map(F::from_canonical_u64)
     }
 
+    /// The key of a 40-byte big-endian encoding (limbs not checked: see `is_canonical`).
+    pub fn from_bytes(bytes: &[u8; 40]) -> PubKey {
+        PubKey(std::array::from_fn(|i| {
+            let mut limb = [0u8; 8];
+            limb.copy_from_slice(&bytes[8 * i..8 * i + 8]);
+            u64::from_be_bytes(limb)
+        }))
+    }
+
     /// The 40-byte big-endian encoding used in pubdata.
     pub fn to_bytes(&self) -> [u8; 40] {
         let mut out = [0u8; 40];

@@ -168,13 +168,11 @@ fn verify(args: VerifyArgs) -> anyhow::Result<()> {
     } else {
         let bytes = hex::decode(args.key.trim().trim_start_matches("0x"))
             .context("--key is neither a key pair file nor hex")?;
-        let limbs: [u8; 40] = bytes
+        let encoded: [u8; 40] = bytes
             .as_slice()
             .try_into()
             .map_err(|_| anyhow::anyhow!("--key: a public key is 40 bytes, got {}", bytes.len()))?;
-        PubKey(std::array::from_fn(|i| {
-            u64::from_be_bytes(limbs[8 * i..8 * i + 8].try_into().unwrap_or([0; 8]))
-        }))
+        PubKey::from_bytes(&encoded)
     };
     let op = read_operation(&args.operation)?;
     signing::verify(&op, &pubkey, args.chain.chain_id).with_context(|| {
