@@ -200,6 +200,11 @@ impl PublicKey {
 
     /// Verify `sig` on `msg` under this key.
     pub fn verify(&self, msg: &[F], sig: &Signature) -> Result<(), SchnorrError> {
+        // Signing never makes R the neutral (the nonce is not zero), and the circuit cannot
+        // accept it (its check is enc(R) u_num = u_den), so neither does this.
+        if sig.r.is_zero() {
+            return Err(SchnorrError::BadREncoding("R is the neutral point"));
+        }
         let e = challenge(&sig.r, &self.w, msg);
         // s G - e PK is R exactly when the signature is valid; comparing
         // encodings avoids decoding R (a square root) on the success path.
@@ -541,6 +546,16 @@ mod tests {
             pk.verify(&m, &Signature::new(not_point, sig.s())),
             Err(SchnorrError::BadREncoding("not a curve point encoding")),
             "R off the curve should be reported as a bad encoding"
+        );
+
+        // s = e sk makes s G - e PK the neutral: the equation holds with R = N (encoding 0),
+        // yet such a signature is refused, as in the circuit.
+        let e = challenge(&Gfp5::ZERO, &pk.encoding(), &m);
+        let forged = Signature::new(Gfp5::ZERO, e * sk.scalar());
+        assert_eq!(
+            pk.verify(&m, &forged),
+            Err(SchnorrError::BadREncoding("R is the neutral point")),
+            "a neutral R should be refused even when the equation holds"
         );
 
         let mut bytes = sig.to_bytes();

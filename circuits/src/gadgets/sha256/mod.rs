@@ -26,7 +26,7 @@
 
 #![warn(missing_docs)]
 
-mod algebra;
+pub(crate) mod algebra;
 pub mod gates;
 pub mod native;
 pub mod serialization;
