@@ -14,7 +14,7 @@ use plonky2::plonk::circuit_builder::CircuitBuilder;
 
 use super::field::{CircuitBuilderGfp5, Gfp5Target, WitnessWriteGfp5};
 use super::gates::formulas::{LIMBS, POINT_LIMBS};
-use super::gates::{PointAddGate, PointDoubleGate};
+use super::gates::{FixedBaseAddGate, PointAddGate, PointDoubleGate};
 use crate::ecgfp5::{Gfp5, Point};
 
 /// Doublings chained in one [`PointDoubleGate`] row: four, one 4-bit window's worth, which
@@ -66,6 +66,9 @@ pub trait CircuitBuilderEcGFp5<F: RichField + Extendable<D>, const D: usize> {
     fn double_point(&mut self, p: PointTarget) -> PointTarget;
     /// `2^n p` ([`DOUBLINGS_PER_ROW`] doublings per row).
     fn double_point_n(&mut self, p: PointTarget, n: usize) -> PointTarget;
+    /// `p + d G` for the generator `G` and a digit `d`, which the row constrains below 16
+    /// (one row).
+    fn add_generator_multiple(&mut self, p: PointTarget, d: Target) -> PointTarget;
 }
 
 impl<F: RichField + Extendable<D>, const D: usize> CircuitBuilderEcGFp5<F, D>
@@ -119,6 +122,13 @@ impl<F: RichField + Extendable<D>, const D: usize> CircuitBuilderEcGFp5<F, D>
             r = self.double_point(r);
         }
         r
+    }
+
+    fn add_generator_multiple(&mut self, p: PointTarget, d: Target) -> PointTarget {
+        let row = self.add_gate(FixedBaseAddGate, vec![]);
+        connect_point(self, p, row, FixedBaseAddGate::WIRE_P);
+        self.connect(d, Target::wire(row, FixedBaseAddGate::WIRE_DIGIT));
+        point_from_wires(row, FixedBaseAddGate::WIRE_R)
     }
 }
 
@@ -183,16 +193,19 @@ mod tests {
         (x, u)
     }
 
-    /// Proves a circuit computing `p + q`, `2 p`, `2^4 p` and `2^6 p` from witnessed points;
+    /// Proves a circuit computing `p + q`, `2 p`, `2^4 p`, `2^6 p` and `p + 11 G` from witnessed
+    /// points;
     /// returns the results as affine coordinates read from the public inputs.
     fn prove_point_operations(p: &Point, q: &Point) -> Vec<(Gfp5, Gfp5)> {
         let mut b = CircuitBuilder::<F, D>::new(CircuitConfig::standard_recursion_config());
         let (pt, qt) = (b.add_virtual_point_target(), b.add_virtual_point_target());
+        let eleven = b.constant(F::from_canonical_u64(11));
         let results = [
             b.add_points(pt, qt),
             b.double_point(pt),
             b.double_point_n(pt, 4),
             b.double_point_n(pt, 6),
+            b.add_generator_multiple(pt, eleven),
         ];
         for r in results {
             for c in [r.x_num, r.x_den, r.u_num, r.u_den] {
@@ -230,8 +243,9 @@ mod tests {
                 p.double().to_affine(),
                 p.double_n(4).to_affine(),
                 p.double_n(6).to_affine(),
+                (*p + Point::mulgen(&Scalar::from_u64(11))).to_affine(),
             ];
-            for (what, (g, w)) in ["p + q", "2p", "16p", "64p"]
+            for (what, (g, w)) in ["p + q", "2p", "16p", "64p", "p + 11G"]
                 .iter()
                 .zip(got.iter().zip(&want))
             {

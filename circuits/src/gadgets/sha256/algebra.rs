@@ -22,6 +22,8 @@ pub(crate) trait Algebra {
 
     /// A small integer constant.
     fn constant(&mut self, c: i64) -> Self::V;
+    /// A field constant given by its (possibly non-canonical) 64-bit value.
+    fn field_constant(&mut self, c: u64) -> Self::V;
     /// `a + b`.
     fn add(&mut self, a: Self::V, b: Self::V) -> Self::V;
     /// `a - b`.
@@ -48,6 +50,10 @@ impl<P: PackedField> Algebra for Native<P> {
 
     fn constant(&mut self, c: i64) -> P {
         P::from(P::Scalar::from_noncanonical_i64(c))
+    }
+
+    fn field_constant(&mut self, c: u64) -> P {
+        P::from(P::Scalar::from_noncanonical_u64(c))
     }
 
     fn add(&mut self, a: P, b: P) -> P {
@@ -82,6 +88,11 @@ impl<F: RichField + Extendable<D>, const D: usize> Algebra for InCircuit<'_, F, 
     fn constant(&mut self, c: i64) -> Self::V {
         self.builder
             .constant_extension(F::Extension::from_noncanonical_i64(c))
+    }
+
+    fn field_constant(&mut self, c: u64) -> Self::V {
+        self.builder
+            .constant_extension(F::Extension::from_noncanonical_u64(c))
     }
 
     fn add(&mut self, a: Self::V, b: Self::V) -> Self::V {
