@@ -7,9 +7,10 @@
 use zkr_aggregator::wrap::circuit::WrapCircuit;
 use zkr_aggregator::wrap::shrink::{ShrinkCircuit, ShrinkFri, SHRINK_FRI};
 use zkr_aggregator::Circuits;
+use zkr_circuits::ops::signing::DEFAULT_CHAIN_ID;
 
 fn main() -> anyhow::Result<()> {
-    let circuits = Circuits::build(4)?;
+    let circuits = Circuits::build(4, DEFAULT_CHAIN_ID)?;
     let candidates = [
         SHRINK_FRI,
         ShrinkFri {

@@ -9,6 +9,7 @@
 
 use tracing::debug;
 use zkr_circuits::batch::{BatchCircuit, BatchProof};
+use zkr_circuits::ops::signing::ChainId;
 
 use crate::circuit::{AggregationCircuit, AggregationError, Checks, Child};
 use crate::proof::RangeProof;
@@ -25,9 +26,9 @@ pub struct Circuits {
 }
 
 impl Circuits {
-    /// Builds both circuits for batches of `capacity` chunk slots.
-    pub fn build(capacity: usize) -> Result<Self, AggregationError> {
-        let plain = BatchCircuit::build(capacity);
+    /// Builds both circuits for batches of `capacity` chunk slots on rollup chain `chain_id`.
+    pub fn build(capacity: usize, chain_id: ChainId) -> Result<Self, AggregationError> {
+        let plain = BatchCircuit::build(capacity, chain_id);
         let mut shape = plain.data().common.clone();
         // The aggregation circuit's public inputs: 16 values and its verifier data.
         shape.num_public_inputs = zkr_circuits::batch::NUM_PUBLIC_INPUTS
@@ -39,7 +40,7 @@ impl Circuits {
         shape = probe.data().common.clone();
         let mut last = String::new();
         for round in 1..=MAX_ROUNDS {
-            let batch = BatchCircuit::build_in_shape(capacity, &shape);
+            let batch = BatchCircuit::build_in_shape(capacity, chain_id, &shape);
             let aggregation =
                 AggregationCircuit::build(&batch.data().common, &batch.data().verifier_only);
             debug!(
@@ -77,6 +78,11 @@ impl Circuits {
     /// Capacity of the batch circuit.
     pub fn capacity(&self) -> usize {
         self.batch.capacity()
+    }
+
+    /// The rollup chain id the batch circuit checks signatures for.
+    pub fn chain_id(&self) -> ChainId {
+        self.batch.chain_id()
     }
 
     /// One aggregation step over `left` and `right` (or `left` alone).

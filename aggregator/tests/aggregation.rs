@@ -12,6 +12,7 @@ use plonky2::plonk::circuit_data::CircuitData;
 use zkr_aggregator::{range_commitment, AggregationError, Checks, Child, Circuits, RangeProof};
 use zkr_circuits::batch::{BatchProof, BatchPublicValues, C, D, NUM_PUBLIC_INPUTS};
 use zkr_circuits::executor::apply;
+use zkr_circuits::ops::signing::DEFAULT_CHAIN_ID as CHAIN;
 use zkr_circuits::recursion::pad_to_shape;
 use zkr_circuits::state::{MemoryBackend, F};
 use zkr_circuits::witness::{generate, BatchWitness};
@@ -22,19 +23,19 @@ const BATCHES: usize = 8;
 
 fn circuits() -> &'static Circuits {
     static C: OnceLock<Circuits> = OnceLock::new();
-    C.get_or_init(|| Circuits::build(CAP).expect("circuits build in one shape"))
+    C.get_or_init(|| Circuits::build(CAP, CHAIN).expect("circuits build in one shape"))
 }
 
 /// Eight chained batches, executed natively: their witnesses and public values.
 fn prepared() -> &'static [(BatchWitness, BatchPublicValues)] {
     static P: OnceLock<Vec<(BatchWitness, BatchPublicValues)>> = OnceLock::new();
     P.get_or_init(|| {
-        let chain = batch_chain(BATCHES, CAP, 5).expect("valid chain");
+        let chain = batch_chain(BATCHES, CAP, CHAIN, 5).expect("valid chain");
         let mut state = MemoryBackend::new();
         chain
             .iter()
             .map(|c| {
-                let exec = apply(&mut state, &c.batch, CAP).expect("batch applies");
+                let exec = apply(&mut state, &c.batch, CAP, CHAIN).expect("batch applies");
                 let values = BatchPublicValues {
                     old_root: exec.old_root,
                     new_root: exec.new_root,
@@ -148,8 +149,8 @@ fn shared_shape_fits_two_to_the_fourteen_rows() {
     // that makes recursion dearer shows here.
     let rows = c.aggregation().num_gates();
     assert!(
-        (9_000..=9_600).contains(&rows),
-        "aggregation rows: expected about 9,484, got {rows}"
+        (9_600..=10_200).contains(&rows),
+        "aggregation rows: expected about 9,932, got {rows}"
     );
 }
 

@@ -22,6 +22,7 @@ use zkr_aggregator::wrap::wrapper::{WrappedProof, Wrapper, WrapperError};
 use zkr_aggregator::{Child, Circuits, RangeProof};
 use zkr_circuits::batch::BatchPublicValues;
 use zkr_circuits::executor::apply;
+use zkr_circuits::ops::signing::DEFAULT_CHAIN_ID as CHAIN;
 use zkr_circuits::state::MemoryBackend;
 use zkr_circuits::witness::generate;
 use zkr_circuits::workload::batch_chain;
@@ -42,13 +43,13 @@ struct Fixture {
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        let circuits = Circuits::build(CAP).expect("circuits build");
-        let chain = batch_chain(2, CAP, 3).expect("valid chain");
+        let circuits = Circuits::build(CAP, CHAIN).expect("circuits build");
+        let chain = batch_chain(2, CAP, CHAIN, 3).expect("valid chain");
         let mut state = MemoryBackend::new();
         let proofs: Vec<_> = chain
             .iter()
             .map(|c| {
-                let exec = apply(&mut state, &c.batch, CAP).expect("batch applies");
+                let exec = apply(&mut state, &c.batch, CAP, CHAIN).expect("batch applies");
                 circuits
                     .batch()
                     .prove(&generate(&exec).expect("witness"))

@@ -9,6 +9,7 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode};
 use zkr_aggregator::{Child, Circuits};
 use zkr_benches::prepare_chain;
+use zkr_circuits::ops::signing::DEFAULT_CHAIN_ID;
 
 const CAPACITY: usize = 8;
 
@@ -17,7 +18,7 @@ fn env_flag(name: &str) -> bool {
 }
 
 fn aggregate(c: &mut Criterion) {
-    let circuits = match Circuits::build(CAPACITY) {
+    let circuits = match Circuits::build(CAPACITY, DEFAULT_CHAIN_ID) {
         Ok(c) => c,
         Err(e) => panic!("building the circuits failed: {e}"),
     };

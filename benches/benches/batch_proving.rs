@@ -9,6 +9,7 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode};
 use zkr_benches::prepare_batch;
 use zkr_circuits::batch::BatchCircuit;
+use zkr_circuits::ops::signing::DEFAULT_CHAIN_ID;
 
 fn env_flag(name: &str) -> bool {
     std::env::var(name).is_ok_and(|v| v == "1")
@@ -36,7 +37,7 @@ fn batch_prove(c: &mut Criterion) {
             .measurement_time(Duration::from_secs(30));
     }
     for capacity in capacities() {
-        let circuit = BatchCircuit::build(capacity);
+        let circuit = BatchCircuit::build(capacity, DEFAULT_CHAIN_ID);
         let prepared = match prepare_batch(capacity, capacity as u64) {
             Ok(p) => p,
             Err(e) => panic!("capacity {capacity}: preparing the benchmark batch failed: {e}"),

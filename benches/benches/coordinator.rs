@@ -15,6 +15,7 @@ use zkr_prover::client;
 
 mod common;
 use common::{CAPACITY, MAX_MESSAGE, SEQUENCER_TOKEN, WORKER_TOKEN};
+use zkr_circuits::ops::signing::DEFAULT_CHAIN_ID;
 
 /// Submits and acquires `chain` one job at a time on a fresh coordinator; returns the total time.
 async fn submit_then_acquire(circuits: Arc<Circuits>, chain: &[ChainedBatch]) -> Duration {
@@ -61,9 +62,9 @@ async fn submit_then_acquire(circuits: Arc<Circuits>, chain: &[ChainedBatch]) ->
 
 fn coordinator_overhead(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let circuits = Arc::new(Circuits::build(CAPACITY).expect("circuits build"));
+    let circuits = Arc::new(Circuits::build(CAPACITY, DEFAULT_CHAIN_ID).expect("circuits build"));
     // Enough consecutive batches for any sample; each sample starts a fresh coordinator.
-    let chain = batch_chain(64, CAPACITY, 7).expect("valid chain");
+    let chain = batch_chain(64, CAPACITY, DEFAULT_CHAIN_ID, 7).expect("valid chain");
     let mut group = c.benchmark_group("coordinator");
     if std::env::var_os("ZKR_BENCH_QUICK").is_some() {
         group

@@ -19,6 +19,7 @@ use zkr_prover::worker::{self, WorkerConfig};
 
 mod common;
 use common::{CAPACITY, MAX_MESSAGE, SEQUENCER_TOKEN, WORKER_TOKEN};
+use zkr_circuits::ops::signing::DEFAULT_CHAIN_ID;
 
 const BATCHES: usize = 8;
 const WORKERS: usize = 2;
@@ -82,8 +83,8 @@ async fn prove_range(circuits: Arc<Circuits>, chain: &[ChainedBatch]) -> Duratio
 
 fn pipeline(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let circuits = Arc::new(Circuits::build(CAPACITY).expect("circuits build"));
-    let chain = batch_chain(BATCHES, CAPACITY, 9).expect("valid chain");
+    let circuits = Arc::new(Circuits::build(CAPACITY, DEFAULT_CHAIN_ID).expect("circuits build"));
+    let chain = batch_chain(BATCHES, CAPACITY, DEFAULT_CHAIN_ID, 9).expect("valid chain");
     let mut group = c.benchmark_group("pipeline");
     group
         .sampling_mode(SamplingMode::Flat)

@@ -19,11 +19,13 @@ use zkr_aggregator::wrap::groth16;
 use zkr_aggregator::wrap::wrapper::Wrapper;
 use zkr_aggregator::{Child, Circuits};
 use zkr_benches::prepare_chain;
+use zkr_circuits::ops::signing::DEFAULT_CHAIN_ID;
 
 const CAPACITY: usize = 8;
 
 fn wrap(c: &mut Criterion) {
-    let circuits = Circuits::build(CAPACITY).unwrap_or_else(|e| panic!("circuits: {e}"));
+    let circuits =
+        Circuits::build(CAPACITY, DEFAULT_CHAIN_ID).unwrap_or_else(|e| panic!("circuits: {e}"));
     let chain = prepare_chain(2, CAPACITY, 5).unwrap_or_else(|e| panic!("batches: {e}"));
     let proofs: Vec<_> = chain
         .iter()

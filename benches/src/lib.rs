@@ -3,6 +3,7 @@
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use zkr_circuits::executor::{apply, execute, BatchExecution, ExecError};
+use zkr_circuits::ops::signing::DEFAULT_CHAIN_ID;
 use zkr_circuits::state::MemoryBackend;
 use zkr_circuits::witness::{self, BatchWitness, WitnessError};
 use zkr_circuits::workload::{
@@ -42,9 +43,14 @@ pub fn prepare_batch(capacity: usize, seed: u64) -> Result<PreparedBatch, SetupE
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut backend = MemoryBackend::new();
     let genesis = genesis_batch(ACCOUNTS, TOKENS, &mut rng)?;
-    apply(&mut backend, &genesis, genesis_chunks(ACCOUNTS))?;
-    let batch = random_batch(&backend, 2, OPERATOR, capacity, &mut rng)?;
-    let exec = execute(&backend, &batch, capacity)?;
+    apply(
+        &mut backend,
+        &genesis,
+        genesis_chunks(ACCOUNTS),
+        DEFAULT_CHAIN_ID,
+    )?;
+    let batch = random_batch(&backend, 2, OPERATOR, capacity, DEFAULT_CHAIN_ID, &mut rng)?;
+    let exec = execute(&backend, &batch, capacity, DEFAULT_CHAIN_ID)?;
     let witness = witness::generate(&exec)?;
     Ok(PreparedBatch { exec, witness })
 }
@@ -59,11 +65,23 @@ pub fn prepare_chain(
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut backend = MemoryBackend::new();
     let genesis = genesis_batch(ACCOUNTS, TOKENS, &mut rng)?;
-    apply(&mut backend, &genesis, genesis_chunks(ACCOUNTS))?;
+    apply(
+        &mut backend,
+        &genesis,
+        genesis_chunks(ACCOUNTS),
+        DEFAULT_CHAIN_ID,
+    )?;
     let mut out = Vec::with_capacity(count);
     for number in 2..2 + count as u64 {
-        let batch = random_batch(&backend, number, OPERATOR, capacity, &mut rng)?;
-        let exec = apply(&mut backend, &batch, capacity)?;
+        let batch = random_batch(
+            &backend,
+            number,
+            OPERATOR,
+            capacity,
+            DEFAULT_CHAIN_ID,
+            &mut rng,
+        )?;
+        let exec = apply(&mut backend, &batch, capacity, DEFAULT_CHAIN_ID)?;
         let witness = witness::generate(&exec)?;
         out.push(PreparedBatch { exec, witness });
     }

@@ -3,6 +3,8 @@
 //! so every circuit it verifies must be padded to that same shape. And proving
 //! so that a witness that breaks a constraint is an error, not a panic.
 
+use plonky2::gates::constant::ConstantGate;
+use plonky2::gates::gate::GateRef;
 use plonky2::gates::noop::NoopGate;
 use plonky2::iop::witness::PartialWitness;
 use plonky2::plonk::circuit_builder::CircuitBuilder;
@@ -39,6 +41,9 @@ pub fn pad_to_shape(b: &mut CircuitBuilder<F, D>, shape: &CommonCircuitData<F, D
     for gate in &shape.gates {
         b.add_gate_to_gate_set(gate.clone());
     }
+    // Whether `build` needs a ConstantGate depends on how many spare constant slots other
+    // gates happen to offer; having it in every padded circuit's set keeps shapes equal.
+    b.add_gate_to_gate_set(GateRef::new(ConstantGate::new(b.config.num_constants)));
     // `build` only adds rows (public-input hashing, constants), so more than half
     // of 2^degree_bits rows before building gives at least that degree.
     let rows = (1usize << (shape.degree_bits() - 1)) + 1;

@@ -4,6 +4,9 @@
 //! what its own earlier operations did (nonces, balances, new accounts, the L1
 //! priority index, fee slots), so it always executes. Amounts and fees are
 //! drawn, then rounded down to the nearest value the pubdata packing can hold.
+//!
+//! Accounts a workload creates get the key [`workload_key`] derives from their id, so later
+//! batches can sign for them; accounts with any other key never send.
 
 use std::collections::BTreeMap;
 
@@ -11,8 +14,10 @@ use plonky2::field::types::Field64;
 use rand::seq::SliceRandom;
 use rand::Rng;
 
+use crate::ecgfp5::SecretKey;
 use crate::executor::{ExecError, FEE_SLOTS};
 use crate::ops::pubdata::{DEPOSIT_CHUNKS, TRANSFER_CHUNKS, WITHDRAW_CHUNKS};
+use crate::ops::signing::{self, ChainId};
 use crate::ops::{
     pack_amount, pack_fee, Batch, Deposit, Operation, Signature, Transfer, Withdraw,
     AMOUNT_PACKING, FEE_PACKING,
@@ -60,6 +65,19 @@ pub fn random_pubkey<R: Rng + ?Sized>(rng: &mut R) -> PubKey {
     PubKey(std::array::from_fn(|_| rng.gen_range(1..F::ORDER)))
 }
 
+/// The secret key of workload account `id`: derived from the id, so anyone can sign for it
+/// (test and demo accounts only).
+pub fn workload_key(id: AccountId) -> SecretKey {
+    let mut seed = b"zkr workload account ".to_vec();
+    seed.extend_from_slice(&id.to_le_bytes());
+    SecretKey::from_seed(&seed)
+}
+
+/// The public key of workload account `id`.
+pub fn workload_pubkey(id: AccountId) -> PubKey {
+    workload_key(id).public_key().to_pubkey()
+}
+
 /// Batch 1 for an empty state: one deposit creating the operator (account 0,
 /// token 0) and one creating each of accounts `1..=accounts`, in a token of
 /// `0..tokens`.
@@ -83,7 +101,7 @@ pub fn genesis_batch<R: Rng + ?Sized>(
             };
             Operation::Deposit(Deposit {
                 account: id,
-                pubkey: random_pubkey(rng),
+                pubkey: workload_pubkey(id),
                 token,
                 amount: random_deposit_amount(rng),
                 priority_index: id as u64,
@@ -101,22 +119,24 @@ pub fn genesis_batch<R: Rng + ?Sized>(
 /// of transfers, withdrawals and deposits filling up to `capacity` chunks, fees
 /// in at most [`FEE_SLOTS`] tokens, paid to `operator`. If `operator` does not
 /// exist yet, the first operation creates it. Operations involve accounts
-/// `0..SCANNED_ACCOUNTS` and the operator, in tokens `0..WORKLOAD_TOKENS`.
+/// `0..SCANNED_ACCOUNTS` and the operator, in tokens `0..WORKLOAD_TOKENS`; transfers and
+/// withdrawals are signed for chain `chain_id`.
 pub fn random_batch<B: StateBackend, R: Rng + ?Sized>(
     backend: &B,
     number: u64,
     operator: AccountId,
     capacity: usize,
+    chain_id: ChainId,
     rng: &mut R,
 ) -> Result<Batch, ExecError> {
     let view = StateView::new(backend);
-    let mut model = Model::read(&view, operator)?;
+    let mut model = Model::read(&view, operator, chain_id)?;
     let mut operations = Vec::new();
     let mut free = capacity;
 
     if !model.accounts.contains_key(&operator) && free >= DEPOSIT_CHUNKS {
         let amount = random_deposit_amount(rng);
-        let op = model.deposit_to(operator, random_pubkey(rng), 0, amount);
+        let op = model.deposit_to(operator, 0, amount);
         free -= op.chunks();
         operations.push(op);
     }
@@ -197,14 +217,17 @@ impl Kind {
 #[derive(Clone, Debug)]
 struct AccountModel {
     pubkey: PubKey,
+    /// The account's key, when it is the workload's (else it cannot send).
+    key: Option<SecretKey>,
     nonce: u32,
     /// Non-zero balances only.
     balances: BTreeMap<TokenId, u128>,
 }
 
 impl AccountModel {
-    fn is_funded(&self) -> bool {
-        !self.balances.is_empty()
+    /// Holds funds and can sign for them.
+    fn can_send(&self) -> bool {
+        self.key.is_some() && !self.balances.is_empty()
     }
 }
 
@@ -220,12 +243,15 @@ struct Model {
     operator_balances: BTreeMap<TokenId, u128>,
     /// Lowest id that may still be free for a new account.
     next_free_probe: AccountId,
+    /// The chain operations are signed for.
+    chain_id: ChainId,
 }
 
 impl Model {
     fn read<B: StateBackend>(
         view: &StateView<'_, B>,
         operator: AccountId,
+        chain_id: ChainId,
     ) -> Result<Self, StateError> {
         let mut accounts = BTreeMap::new();
         let mut tokens = Vec::new();
@@ -246,10 +272,13 @@ impl Model {
                     }
                 }
             }
+            let key = workload_key(id);
+            let key = (key.public_key().to_pubkey() == account.pubkey).then_some(key);
             accounts.insert(
                 id,
                 AccountModel {
                     pubkey: account.pubkey,
+                    key,
                     nonce: account.nonce,
                     balances,
                 },
@@ -269,11 +298,12 @@ impl Model {
             fees: Vec::new(),
             operator_balances,
             next_free_probe: 0,
+            chain_id,
         })
     }
 
     fn feasible_kinds(&self, free: usize) -> Vec<Kind> {
-        let funded = self.accounts.values().any(AccountModel::is_funded);
+        let funded = self.accounts.values().any(AccountModel::can_send);
         [Kind::Transfer, Kind::Withdraw, Kind::Deposit]
             .into_iter()
             .filter(|k| k.chunks() <= free)
@@ -290,7 +320,7 @@ impl Model {
         let funded: Vec<AccountId> = self
             .accounts
             .iter()
-            .filter(|(_, a)| a.is_funded())
+            .filter(|(_, a)| a.can_send())
             .map(|(id, _)| *id)
             .collect();
         let id = *funded.choose(rng)?;
@@ -386,15 +416,25 @@ impl Model {
         let nonce = self.debit(from, token, amount, fee)?;
         self.credit(to, token, amount);
         self.collect_fee(token, fee);
-        Some(Operation::Transfer(Transfer {
+        self.signed(
             from,
-            to,
-            token,
-            amount,
-            fee,
-            nonce,
-            signature: Signature::default(),
-        }))
+            Operation::Transfer(Transfer {
+                from,
+                to,
+                token,
+                amount,
+                fee,
+                nonce,
+                signature: Signature::default(),
+            }),
+        )
+    }
+
+    /// `op` signed by `from`, whose key the model holds (it was picked as a sender).
+    fn signed(&self, from: AccountId, mut op: Operation) -> Option<Operation> {
+        let key = self.accounts.get(&from)?.key.as_ref()?;
+        signing::sign(&mut op, key, self.chain_id).ok()?;
+        Some(op)
     }
 
     fn withdraw<R: Rng + ?Sized>(&mut self, rng: &mut R) -> Option<Operation> {
@@ -403,15 +443,18 @@ impl Model {
         let amount = rng.gen_range(0..=balance - fee);
         let nonce = self.debit(from, token, amount, fee)?;
         self.collect_fee(token, fee);
-        Some(Operation::Withdraw(Withdraw {
+        self.signed(
             from,
-            token,
-            amount,
-            fee,
-            nonce,
-            to_l1: rng.gen(),
-            signature: Signature::default(),
-        }))
+            Operation::Withdraw(Withdraw {
+                from,
+                token,
+                amount,
+                fee,
+                nonce,
+                to_l1: rng.gen(),
+                signature: Signature::default(),
+            }),
+        )
     }
 
     /// A deposit to a new account (one time in three) or to an existing one.
@@ -422,13 +465,10 @@ impl Model {
     ) -> Result<Option<Operation>, StateError> {
         let token = self.tokens.choose(rng).copied().unwrap_or(0);
         let existing: Vec<AccountId> = self.accounts.keys().copied().collect();
-        let (id, pubkey) = match existing.choose(rng) {
-            Some(&id) if !rng.gen_ratio(1, 3) => match self.accounts.get(&id) {
-                Some(a) => (id, a.pubkey),
-                None => return Ok(None),
-            },
+        let id = match existing.choose(rng) {
+            Some(&id) if !rng.gen_ratio(1, 3) => id,
             _ => match self.free_account_id(view)? {
-                Some(id) => (id, random_pubkey(rng)),
+                Some(id) => id,
                 None => return Ok(None),
             },
         };
@@ -436,24 +476,27 @@ impl Model {
         if self.balance(id, token).checked_add(amount).is_none() {
             return Ok(None);
         }
-        Ok(Some(self.deposit_to(id, pubkey, token, amount)))
+        Ok(Some(self.deposit_to(id, token, amount)))
     }
 
-    /// A deposit creating or topping up `id`, recorded in the model.
-    fn deposit_to(
-        &mut self,
-        id: AccountId,
-        pubkey: PubKey,
-        token: TokenId,
-        amount: u128,
-    ) -> Operation {
+    /// A deposit creating `id` with its workload key, or topping it up under its own key;
+    /// recorded in the model.
+    fn deposit_to(&mut self, id: AccountId, token: TokenId, amount: u128) -> Operation {
         let priority_index = self.next_priority_index;
         self.next_priority_index += 1;
-        self.accounts.entry(id).or_insert_with(|| AccountModel {
-            pubkey,
-            nonce: 0,
-            balances: BTreeMap::new(),
-        });
+        let pubkey = self
+            .accounts
+            .entry(id)
+            .or_insert_with(|| {
+                let key = workload_key(id);
+                AccountModel {
+                    pubkey: key.public_key().to_pubkey(),
+                    key: Some(key),
+                    nonce: 0,
+                    balances: BTreeMap::new(),
+                }
+            })
+            .pubkey;
         self.credit(id, token, amount);
         Operation::Deposit(Deposit {
             account: id,
@@ -490,13 +533,14 @@ mod tests {
 
     use super::*;
     use crate::executor::{apply, execute};
+    use crate::ops::signing::DEFAULT_CHAIN_ID as CHAIN;
     use crate::state::MemoryBackend;
 
     /// A state after a genesis of `accounts` accounts in `tokens` tokens.
     fn genesis_state(accounts: u32, tokens: TokenId, rng: &mut ChaCha8Rng) -> MemoryBackend {
         let mut backend = MemoryBackend::new();
         let genesis = genesis_batch(accounts, tokens, rng).expect("genesis parameters are valid");
-        if let Err(e) = apply(&mut backend, &genesis, genesis_chunks(accounts)) {
+        if let Err(e) = apply(&mut backend, &genesis, genesis_chunks(accounts), CHAIN) {
             panic!("genesis batch should apply, got: {e}");
         }
         backend
@@ -524,7 +568,7 @@ mod tests {
                 let mut rng = ChaCha8Rng::seed_from_u64(seed);
                 let mut backend = genesis_state(12, 3, &mut rng);
                 for number in 2..7 {
-                    let batch = random_batch(&backend, number, OPERATOR, capacity, &mut rng)
+                    let batch = random_batch(&backend, number, OPERATOR, capacity, CHAIN, &mut rng)
                         .expect("reading a memory state cannot fail");
                     assert_eq!(
                         batch.chunks(),
@@ -532,7 +576,7 @@ mod tests {
                         "seed {seed} capacity {capacity} batch {number}: expected a full batch, got {} chunks",
                         batch.chunks()
                     );
-                    if let Err(e) = apply(&mut backend, &batch, capacity) {
+                    if let Err(e) = apply(&mut backend, &batch, capacity, CHAIN) {
                         panic!("seed {seed} capacity {capacity}: expected batch {number} to execute, got: {e}");
                     }
                 }
@@ -552,7 +596,7 @@ mod tests {
                 genesis.chunks()
             );
             assert_eq!(genesis.operations.len(), accounts as usize + 1);
-            let exec = execute(&MemoryBackend::new(), &genesis, capacity);
+            let exec = execute(&MemoryBackend::new(), &genesis, capacity, CHAIN);
             assert!(
                 exec.is_ok(),
                 "capacity {capacity}: genesis rejected: {:?}",
@@ -566,14 +610,14 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
         let mut backend = genesis_state(40, WORKLOAD_TOKENS, &mut rng);
         for number in 2..8 {
-            let batch =
-                random_batch(&backend, number, OPERATOR, 64, &mut rng).expect("memory state");
+            let batch = random_batch(&backend, number, OPERATOR, 64, CHAIN, &mut rng)
+                .expect("memory state");
             let tokens = fee_tokens(&batch);
             assert!(
                 tokens.len() <= FEE_SLOTS,
                 "batch {number}: expected at most {FEE_SLOTS} fee tokens, got {tokens:?}"
             );
-            if let Err(e) = apply(&mut backend, &batch, 64) {
+            if let Err(e) = apply(&mut backend, &batch, 64, CHAIN) {
                 panic!("batch {number} should execute, got: {e}");
             }
         }
@@ -585,12 +629,12 @@ mod tests {
         let mut backend = genesis_state(12, 3, &mut rng);
         let mut kinds = BTreeMap::new();
         for number in 2..6 {
-            let batch =
-                random_batch(&backend, number, OPERATOR, 32, &mut rng).expect("memory state");
+            let batch = random_batch(&backend, number, OPERATOR, 32, CHAIN, &mut rng)
+                .expect("memory state");
             for op in &batch.operations {
                 *kinds.entry(op.kind()).or_insert(0) += 1;
             }
-            apply(&mut backend, &batch, 32).expect("generated batch executes");
+            apply(&mut backend, &batch, 32, CHAIN).expect("generated batch executes");
         }
         for kind in ["deposit", "transfer", "withdraw"] {
             assert!(
@@ -604,7 +648,7 @@ mod tests {
     fn random_batch_on_an_empty_state_creates_the_operator_first() {
         let mut rng = ChaCha8Rng::seed_from_u64(11);
         let backend = MemoryBackend::new();
-        let batch = random_batch(&backend, 1, 5, 8, &mut rng).expect("memory state");
+        let batch = random_batch(&backend, 1, 5, 8, CHAIN, &mut rng).expect("memory state");
         match batch.operations.first() {
             Some(Operation::Deposit(d)) => assert_eq!(
                 d.account, 5,
@@ -612,7 +656,7 @@ mod tests {
             ),
             other => panic!("expected a deposit creating the operator first, got {other:?}"),
         }
-        let exec = execute(&backend, &batch, 8);
+        let exec = execute(&backend, &batch, 8, CHAIN);
         assert!(
             exec.is_ok(),
             "expected the batch to execute, got {:?}",
@@ -625,9 +669,9 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(5);
         let mut backend = genesis_state(3, 2, &mut rng);
         let far = SCANNED_ACCOUNTS + 10;
-        let first = random_batch(&backend, 2, far, 8, &mut rng).expect("memory state");
-        apply(&mut backend, &first, 8).expect("batch creating the far operator executes");
-        let second = random_batch(&backend, 3, far, 8, &mut rng).expect("memory state");
+        let first = random_batch(&backend, 2, far, 8, CHAIN, &mut rng).expect("memory state");
+        apply(&mut backend, &first, 8, CHAIN).expect("batch creating the far operator executes");
+        let second = random_batch(&backend, 3, far, 8, CHAIN, &mut rng).expect("memory state");
         let key = crate::executor::account_key(&backend, far).expect("memory state");
         for op in &second.operations {
             if let Operation::Deposit(d) = op {
@@ -639,7 +683,7 @@ mod tests {
                 }
             }
         }
-        if let Err(e) = execute(&backend, &second, 8) {
+        if let Err(e) = execute(&backend, &second, 8, CHAIN) {
             panic!("expected the second batch to execute, got: {e}");
         }
     }
@@ -649,7 +693,7 @@ mod tests {
         let make = || {
             let mut rng = ChaCha8Rng::seed_from_u64(99);
             let backend = genesis_state(5, 2, &mut rng);
-            random_batch(&backend, 2, OPERATOR, 32, &mut rng).expect("memory state")
+            random_batch(&backend, 2, OPERATOR, 32, CHAIN, &mut rng).expect("memory state")
         };
         assert_eq!(make(), make());
     }
@@ -715,6 +759,7 @@ pub struct ChainedBatch {
 pub fn batch_chain(
     count: usize,
     capacity: usize,
+    chain_id: ChainId,
     seed: u64,
 ) -> Result<Vec<ChainedBatch>, ChainError> {
     use rand::SeedableRng;
@@ -725,10 +770,10 @@ pub fn batch_chain(
         let batch = if number == 1 {
             genesis_batch(genesis_accounts_for_capacity(capacity), 3, &mut rng)?
         } else {
-            random_batch(&state, number, OPERATOR, capacity, &mut rng)?
+            random_batch(&state, number, OPERATOR, capacity, chain_id, &mut rng)?
         };
         let old_root = StateView::new(&state).root().map_err(ExecError::from)?;
-        let exec = crate::executor::apply(&mut state, &batch, capacity)?;
+        let exec = crate::executor::apply(&mut state, &batch, capacity, chain_id)?;
         out.push(ChainedBatch {
             batch,
             old_root,

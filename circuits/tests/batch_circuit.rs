@@ -2,6 +2,10 @@
 //! values; a witness that breaks one rule (built by the executor with that rule
 //! switched off) cannot be proven.
 
+mod common;
+
+use common::{signed, tampered_transfers, transfer, CHAIN};
+
 use std::sync::OnceLock;
 
 use plonky2::field::types::Field;
@@ -9,40 +13,25 @@ use plonky2::hash::hash_types::HashOut;
 use zkr_circuits::batch::{BatchCircuit, BatchProof, CircuitError};
 use zkr_circuits::executor::{apply, execute, execute_with, Rules};
 use zkr_circuits::gadgets::sha256::sha256;
-use zkr_circuits::ops::{Batch, Deposit, Operation, Signature, Transfer, Withdraw};
-use zkr_circuits::state::{MemoryBackend, PubKey, F};
+use zkr_circuits::ops::{Batch, Deposit, Operation, Signature, Withdraw};
+use zkr_circuits::state::{MemoryBackend, F};
 use zkr_circuits::witness::{generate, BatchWitness};
+use zkr_circuits::workload::workload_pubkey;
 
 const CAP: usize = 8;
 
 fn circuit() -> &'static BatchCircuit {
     static C: OnceLock<BatchCircuit> = OnceLock::new();
-    C.get_or_init(|| BatchCircuit::build(CAP))
-}
-
-fn key(n: u64) -> PubKey {
-    PubKey([n, 7, 7, 7, 7])
+    C.get_or_init(|| BatchCircuit::build(CAP, CHAIN))
 }
 
 fn deposit(account: u32, amount: u128, priority_index: u64) -> Operation {
     Operation::Deposit(Deposit {
         account,
-        pubkey: key(account as u64 + 1),
+        pubkey: workload_pubkey(account),
         token: 1,
         amount,
         priority_index,
-    })
-}
-
-fn transfer(from: u32, to: u32, amount: u128, fee: u128, nonce: u32) -> Operation {
-    Operation::Transfer(Transfer {
-        from,
-        to,
-        token: 1,
-        amount,
-        fee,
-        nonce,
-        signature: Signature::default(),
     })
 }
 
@@ -64,7 +53,7 @@ fn batch2() -> Batch {
         operations: vec![
             deposit(2, 5, 2),
             transfer(1, 2, 300, 2, 0),
-            Operation::Withdraw(Withdraw {
+            signed(Operation::Withdraw(Withdraw {
                 from: 1,
                 token: 1,
                 amount: 100,
@@ -72,7 +61,7 @@ fn batch2() -> Batch {
                 nonce: 1,
                 to_l1: [0x5a; 20],
                 signature: Signature::default(),
-            }),
+            })),
             transfer(2, 1, 5, 0, 0),
         ],
     }
@@ -80,12 +69,13 @@ fn batch2() -> Batch {
 
 fn state_after_genesis() -> MemoryBackend {
     let (mut s, b1) = genesis();
-    apply(&mut s, &b1, CAP).expect("genesis applies");
+    apply(&mut s, &b1, CAP, CHAIN).expect("genesis applies");
     s
 }
 
 fn witness_unchecked(s: &MemoryBackend, b: &Batch) -> BatchWitness {
-    let exec = execute_with(s, b, CAP, Rules::SkipForTesting).expect("executes with rules off");
+    let exec =
+        execute_with(s, b, CAP, CHAIN, Rules::SkipForTesting).expect("executes with rules off");
     generate(&exec).expect("lays out")
 }
 
@@ -101,7 +91,7 @@ fn assert_unprovable(w: &BatchWitness, what: &str) {
 fn valid_batches_prove_and_verify_with_executor_public_values() {
     let (mut s, b1) = genesis();
     for b in [b1, batch2()] {
-        let exec = apply(&mut s, &b, CAP).expect("valid batch applies");
+        let exec = apply(&mut s, &b, CAP, CHAIN).expect("valid batch applies");
         let w = generate(&exec).expect("witness");
         let proof = circuit().prove(&w).expect("valid batch proves");
         circuit().verify(&proof).expect("proof verifies");
@@ -123,7 +113,7 @@ fn valid_batches_prove_and_verify_with_executor_public_values() {
 #[test]
 fn altered_proof_bytes_are_rejected() {
     let s = state_after_genesis();
-    let w = generate(&execute(&s, &batch2(), CAP).unwrap()).unwrap();
+    let w = generate(&execute(&s, &batch2(), CAP, CHAIN).unwrap()).unwrap();
     let proof = circuit().prove(&w).expect("proves");
     let mut bytes = proof.to_bytes();
     // Past the public inputs, inside the proof proper.
@@ -155,7 +145,7 @@ fn overdraft_cannot_be_proven() {
         operations: vec![deposit(2, 5, 2), transfer(1, 2, 1000, 1, 0)],
     };
     assert!(
-        execute(&s, &b, CAP).is_err(),
+        execute(&s, &b, CAP, CHAIN).is_err(),
         "executor rejects the overdraft"
     );
     assert_unprovable(&witness_unchecked(&s, &b), "overdraft by the fee");
@@ -173,7 +163,10 @@ fn nonce_replay_cannot_be_proven() {
             transfer(1, 2, 10, 0, 0),
         ],
     };
-    assert!(execute(&s, &b, CAP).is_err(), "executor rejects the replay");
+    assert!(
+        execute(&s, &b, CAP, CHAIN).is_err(),
+        "executor rejects the replay"
+    );
     assert_unprovable(&witness_unchecked(&s, &b), "second use of nonce 0");
 }
 
@@ -186,7 +179,7 @@ fn transfer_to_missing_account_cannot_be_proven() {
         operations: vec![transfer(1, 9, 10, 0, 0)],
     };
     assert!(
-        execute(&s, &b, CAP).is_err(),
+        execute(&s, &b, CAP, CHAIN).is_err(),
         "executor rejects the unknown recipient"
     );
     assert_unprovable(&witness_unchecked(&s, &b), "recipient 9 does not exist");
@@ -197,7 +190,7 @@ fn deposit_with_another_key_cannot_be_proven() {
     let s = state_after_genesis();
     let mut op = deposit(1, 5, 2);
     if let Operation::Deposit(d) = &mut op {
-        d.pubkey = key(99);
+        d.pubkey = workload_pubkey(98);
     }
     let b = Batch {
         number: 2,
@@ -205,7 +198,7 @@ fn deposit_with_another_key_cannot_be_proven() {
         operations: vec![op],
     };
     assert!(
-        execute(&s, &b, CAP).is_err(),
+        execute(&s, &b, CAP, CHAIN).is_err(),
         "executor rejects the key change"
     );
     assert_unprovable(
@@ -217,7 +210,7 @@ fn deposit_with_another_key_cannot_be_proven() {
 #[test]
 fn altered_pubdata_byte_cannot_be_proven() {
     let s = state_after_genesis();
-    let mut w = generate(&execute(&s, &batch2(), CAP).unwrap()).unwrap();
+    let mut w = generate(&execute(&s, &batch2(), CAP, CHAIN).unwrap()).unwrap();
     // Claim pubdata whose withdrawal address differs in one byte.
     let at = 4 + 4 * 24 + 28 + 10;
     w.pubdata[at] ^= 0x01;
@@ -228,7 +221,7 @@ fn altered_pubdata_byte_cannot_be_proven() {
 #[test]
 fn wrong_new_root_cannot_be_proven() {
     let s = state_after_genesis();
-    let mut w = generate(&execute(&s, &batch2(), CAP).unwrap()).unwrap();
+    let mut w = generate(&execute(&s, &batch2(), CAP, CHAIN).unwrap()).unwrap();
     w.new_root.elements[2] += F::ONE;
     assert_unprovable(&w, "claimed new root off by one");
 }
@@ -236,7 +229,7 @@ fn wrong_new_root_cannot_be_proven() {
 #[test]
 fn non_canonical_packed_amount_cannot_be_proven() {
     let s = state_after_genesis();
-    let mut w = generate(&execute(&s, &batch2(), CAP).unwrap()).unwrap();
+    let mut w = generate(&execute(&s, &batch2(), CAP, CHAIN).unwrap()).unwrap();
     // Slot 3 transfers 300 = (300, 10^0); (30, 10^1) is the same amount, not canonical.
     assert_eq!(
         (
@@ -260,7 +253,7 @@ fn non_canonical_packed_amount_cannot_be_proven() {
 #[test]
 fn stray_fee_on_a_noop_cannot_be_proven() {
     let s = state_after_genesis();
-    let mut w = generate(&execute(&s, &batch2(), CAP).unwrap()).unwrap();
+    let mut w = generate(&execute(&s, &batch2(), CAP, CHAIN).unwrap()).unwrap();
     // A fee credited to the operator from a padding slot, paid by nobody.
     let last = w.slots.len() - 1;
     w.slots[last].fee = 1;
@@ -272,7 +265,7 @@ fn stray_fee_on_a_noop_cannot_be_proven() {
 #[test]
 fn rows_per_slot_stay_within_budget() {
     let small = circuit();
-    let large = BatchCircuit::build(2 * CAP);
+    let large = BatchCircuit::build(2 * CAP, CHAIN);
     let per_slot = (large.num_gates() - small.num_gates()) / CAP;
     println!(
         "capacity {CAP}: {} gates; capacity {}: {} gates; {per_slot} per slot",
@@ -280,15 +273,16 @@ fn rows_per_slot_stay_within_budget() {
         2 * CAP,
         large.num_gates()
     );
-    // Measured 327 rows per 24-byte chunk slot (two lanes, amount/fee unpacking,
-    // pubdata words, SHA-256 of the chunk).
+    // Measured 820 rows per 24-byte chunk slot: 327 for the rules (two lanes, amount/fee
+    // unpacking, pubdata words, SHA-256 of the chunk) and 493 for the signature (the two
+    // message hashes and the Schnorr verification).
     assert!(
-        per_slot <= 330,
-        "expected at most 330 rows per slot, got {per_slot}"
+        per_slot <= 830,
+        "expected at most 830 rows per slot, got {per_slot}"
     );
     assert!(
-        small.degree_bits() <= 12,
-        "capacity {CAP}: expected at most 2^12 rows, got 2^{}",
+        small.degree_bits() <= 13,
+        "capacity {CAP}: expected at most 2^13 rows, got 2^{}",
         small.degree_bits()
     );
 }
@@ -297,11 +291,60 @@ fn rows_per_slot_stay_within_budget() {
 #[ignore = "measurement: prints rows at several capacities"]
 fn print_rows_by_capacity() {
     for cap in [8, 16, 32, 128] {
-        let c = BatchCircuit::build(cap);
+        let c = BatchCircuit::build(cap, CHAIN);
         println!(
             "capacity {cap}: {} gates, 2^{} rows",
             c.num_gates(),
             c.degree_bits()
         );
     }
+}
+
+#[test]
+fn transfers_without_a_valid_signature_cannot_be_proven() {
+    let s = state_after_genesis();
+    for (what, op) in tampered_transfers() {
+        let b = Batch {
+            number: 2,
+            operator: 0,
+            operations: vec![op],
+        };
+        assert!(
+            execute(&s, &b, CAP, CHAIN).is_err(),
+            "{what}: expected the executor to reject it"
+        );
+        assert_unprovable(&witness_unchecked(&s, &b), what);
+    }
+}
+
+#[test]
+fn a_transfer_from_an_off_curve_key_cannot_be_proven() {
+    let mut s = state_after_genesis();
+    let mut limbs = [5u64, 0, 0, 0, 0];
+    while zkr_circuits::ecgfp5::Point::from_limbs(&limbs).is_some() {
+        limbs[0] += 1;
+    }
+    let mut dep = deposit(2, 50, 2);
+    if let Operation::Deposit(d) = &mut dep {
+        d.pubkey = zkr_circuits::state::PubKey(limbs);
+    }
+    let b2 = Batch {
+        number: 2,
+        operator: 0,
+        operations: vec![dep],
+    };
+    apply(&mut s, &b2, CAP, CHAIN).expect("a deposit to any canonical key applies");
+    let b3 = Batch {
+        number: 3,
+        operator: 0,
+        operations: vec![transfer(2, 1, 10, 0, 0)],
+    };
+    assert!(
+        execute(&s, &b3, CAP, CHAIN).is_err(),
+        "expected the executor to refuse a transfer from an off-curve key"
+    );
+    assert_unprovable(
+        &witness_unchecked(&s, &b3),
+        "transfer from an off-curve key",
+    );
 }

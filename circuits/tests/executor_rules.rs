@@ -1,46 +1,24 @@
 //! Every rejection rule of the executor, and that a rejected batch changes nothing.
 
+mod common;
+
+use common::{signed, tampered_transfers, transfer, withdraw, CHAIN};
+
 use zkr_circuits::executor::{apply, execute, ExecError, OpError, FEE_SLOTS};
-use zkr_circuits::ops::{Batch, Deposit, Operation, Signature, Transfer, Withdraw};
+use zkr_circuits::ops::signing;
+use zkr_circuits::ops::{Batch, Deposit, Operation};
 use zkr_circuits::state::{MemoryBackend, PubKey, StateBackend, StateView};
+use zkr_circuits::workload::workload_pubkey;
 
 const CAP: usize = 16;
-
-fn key(n: u64) -> PubKey {
-    PubKey([n, n + 1, n + 2, n + 3, n + 4])
-}
 
 fn deposit(account: u32, token: u16, amount: u128, priority_index: u64) -> Operation {
     Operation::Deposit(Deposit {
         account,
-        pubkey: key(account as u64 * 10 + 1),
+        pubkey: workload_pubkey(account),
         token,
         amount,
         priority_index,
-    })
-}
-
-fn transfer(from: u32, to: u32, amount: u128, fee: u128, nonce: u32) -> Operation {
-    Operation::Transfer(Transfer {
-        from,
-        to,
-        token: 1,
-        amount,
-        fee,
-        nonce,
-        signature: Signature::default(),
-    })
-}
-
-fn withdraw(from: u32, amount: u128, fee: u128, nonce: u32) -> Operation {
-    Operation::Withdraw(Withdraw {
-        from,
-        token: 1,
-        amount,
-        fee,
-        nonce,
-        to_l1: [0xab; 20],
-        signature: Signature::default(),
     })
 }
 
@@ -56,7 +34,7 @@ fn genesis() -> MemoryBackend {
             deposit(2, 1, 5, 2),
         ],
     };
-    apply(&mut s, &b, CAP).expect("genesis applies");
+    apply(&mut s, &b, CAP, CHAIN).expect("genesis applies");
     s
 }
 
@@ -79,7 +57,7 @@ fn op_error(res: Result<impl std::fmt::Debug, ExecError>) -> (usize, OpError) {
 fn valid_batch_moves_balances_nonces_and_fees() {
     let mut s = genesis();
     let ops = vec![transfer(1, 2, 100, 3, 0), withdraw(1, 50, 2, 1)];
-    let exec = apply(&mut s, &batch(ops), CAP).expect("valid batch applies");
+    let exec = apply(&mut s, &batch(ops), CAP, CHAIN).expect("valid batch applies");
     assert_ne!(exec.old_root, exec.new_root, "root must move");
     let v = StateView::new(&s);
     assert_eq!(v.balance(1, 1).unwrap(), 1000 - 103 - 52);
@@ -94,15 +72,25 @@ fn valid_batch_moves_balances_nonces_and_fees() {
 fn unknown_sender_and_recipient_are_rejected() {
     let s = genesis();
     assert_eq!(
-        op_error(execute(&s, &batch(vec![transfer(7, 1, 1, 0, 0)]), CAP)),
+        op_error(execute(
+            &s,
+            &batch(vec![transfer(7, 1, 1, 0, 0)]),
+            CAP,
+            CHAIN
+        )),
         (0, OpError::UnknownAccount(7))
     );
     assert_eq!(
-        op_error(execute(&s, &batch(vec![transfer(1, 9, 1, 0, 0)]), CAP)),
+        op_error(execute(
+            &s,
+            &batch(vec![transfer(1, 9, 1, 0, 0)]),
+            CAP,
+            CHAIN
+        )),
         (0, OpError::UnknownAccount(9))
     );
     assert_eq!(
-        op_error(execute(&s, &batch(vec![withdraw(8, 1, 0, 0)]), CAP)),
+        op_error(execute(&s, &batch(vec![withdraw(8, 1, 0, 0)]), CAP, CHAIN)),
         (0, OpError::UnknownAccount(8))
     );
 }
@@ -112,7 +100,7 @@ fn bad_nonce_and_replay_are_rejected() {
     let s = genesis();
     let replay = vec![transfer(1, 2, 1, 0, 0), transfer(1, 2, 1, 0, 0)];
     assert_eq!(
-        op_error(execute(&s, &batch(replay), CAP)),
+        op_error(execute(&s, &batch(replay), CAP, CHAIN)),
         (
             1,
             OpError::BadNonce {
@@ -126,7 +114,12 @@ fn bad_nonce_and_replay_are_rejected() {
 #[test]
 fn overdraft_is_rejected_counting_the_fee() {
     let s = genesis();
-    let (i, e) = op_error(execute(&s, &batch(vec![transfer(1, 2, 1000, 1, 0)]), CAP));
+    let (i, e) = op_error(execute(
+        &s,
+        &batch(vec![transfer(1, 2, 1000, 1, 0)]),
+        CAP,
+        CHAIN,
+    ));
     assert_eq!(i, 0);
     assert!(
         matches!(
@@ -140,7 +133,7 @@ fn overdraft_is_rejected_counting_the_fee() {
         ),
         "got {e:?}"
     );
-    let (_, e) = op_error(execute(&s, &batch(vec![withdraw(2, 6, 0, 0)]), CAP));
+    let (_, e) = op_error(execute(&s, &batch(vec![withdraw(2, 6, 0, 0)]), CAP, CHAIN));
     assert!(
         matches!(e, OpError::InsufficientBalance { .. }),
         "got {e:?}"
@@ -155,13 +148,13 @@ fn balance_overflow_is_rejected() {
         operator: 0,
         operations: vec![deposit(2, 1, u128::MAX - 5, 3)],
     };
-    apply(&mut s, &b, CAP).expect("fills account 2 to the top");
+    apply(&mut s, &b, CAP, CHAIN).expect("fills account 2 to the top");
     let b3 = Batch {
         number: 3,
         operator: 0,
         operations: vec![transfer(1, 2, 1, 0, 0)],
     };
-    let (_, e) = op_error(execute(&s, &b3, CAP));
+    let (_, e) = op_error(execute(&s, &b3, CAP, CHAIN));
     assert!(
         matches!(e, OpError::Overflow { account: 2, .. }),
         "got {e:?}"
@@ -175,8 +168,9 @@ fn token_out_of_range_is_rejected() {
     if let Operation::Transfer(t) = &mut op {
         t.token = 1024;
     }
+    let op = signed(op);
     assert_eq!(
-        op_error(execute(&s, &batch(vec![op]), CAP)),
+        op_error(execute(&s, &batch(vec![op]), CAP, CHAIN)),
         (0, OpError::TokenOutOfRange(1024))
     );
 }
@@ -188,9 +182,15 @@ fn unpackable_amounts_and_fees_are_rejected() {
         &s,
         &batch(vec![transfer(1, 2, (1 << 35) + 1, 0, 0)]),
         CAP,
+        CHAIN,
     ));
     assert!(matches!(e, OpError::NotEncodable(_)), "amount: got {e:?}");
-    let (_, e) = op_error(execute(&s, &batch(vec![transfer(1, 2, 1, 2049, 0)]), CAP));
+    let (_, e) = op_error(execute(
+        &s,
+        &batch(vec![transfer(1, 2, 1, 2049, 0)]),
+        CAP,
+        CHAIN,
+    ));
     assert!(matches!(e, OpError::NotEncodable(_)), "fee: got {e:?}");
 }
 
@@ -199,10 +199,10 @@ fn deposit_rules_key_and_priority_order() {
     let s = genesis();
     let mut wrong_key = deposit(1, 1, 5, 3);
     if let Operation::Deposit(d) = &mut wrong_key {
-        d.pubkey = key(999);
+        d.pubkey = workload_pubkey(99);
     }
     assert_eq!(
-        op_error(execute(&s, &batch(vec![wrong_key]), CAP)),
+        op_error(execute(&s, &batch(vec![wrong_key]), CAP, CHAIN)),
         (0, OpError::PubkeyMismatch(1))
     );
     let mut no_key = deposit(5, 1, 5, 3);
@@ -210,7 +210,7 @@ fn deposit_rules_key_and_priority_order() {
         d.pubkey = PubKey::NONE;
     }
     assert_eq!(
-        op_error(execute(&s, &batch(vec![no_key]), CAP)),
+        op_error(execute(&s, &batch(vec![no_key]), CAP, CHAIN)),
         (0, OpError::InvalidPubkey)
     );
     let mut non_canonical = deposit(5, 1, 5, 3);
@@ -218,11 +218,11 @@ fn deposit_rules_key_and_priority_order() {
         d.pubkey.0[2] = u64::MAX;
     }
     assert_eq!(
-        op_error(execute(&s, &batch(vec![non_canonical]), CAP)),
+        op_error(execute(&s, &batch(vec![non_canonical]), CAP, CHAIN)),
         (0, OpError::InvalidPubkey)
     );
     assert_eq!(
-        op_error(execute(&s, &batch(vec![deposit(5, 1, 5, 4)]), CAP)),
+        op_error(execute(&s, &batch(vec![deposit(5, 1, 5, 4)]), CAP, CHAIN)),
         (
             0,
             OpError::PriorityIndex {
@@ -239,7 +239,7 @@ fn batch_level_rules_order_capacity_fee_tokens_operator() {
     let mut b = batch(vec![]);
     b.number = 3;
     assert!(matches!(
-        execute(&s, &b, CAP),
+        execute(&s, &b, CAP, CHAIN),
         Err(ExecError::OutOfOrder {
             expected: 2,
             got: 3
@@ -249,7 +249,7 @@ fn batch_level_rules_order_capacity_fee_tokens_operator() {
     let ops = (0..6)
         .map(|i| deposit(10 + i, 1, 1, 3 + i as u64))
         .collect();
-    let err = execute(&s, &batch(ops), CAP).expect_err("18 chunks exceed 16");
+    let err = execute(&s, &batch(ops), CAP, CHAIN).expect_err("18 chunks exceed 16");
     assert!(
         matches!(
             err,
@@ -271,9 +271,9 @@ fn batch_level_rules_order_capacity_fee_tokens_operator() {
         if let Operation::Transfer(x) = &mut op {
             x.token = t;
         }
-        ops.push(op);
+        ops.push(signed(op));
     }
-    let err = execute(&s, &batch(ops), 32).expect_err("five fee tokens");
+    let err = execute(&s, &batch(ops), 32, CHAIN).expect_err("five fee tokens");
     assert!(
         matches!(err, ExecError::TooManyFeeTokens { tokens: 5, .. }),
         "got {err:?}"
@@ -281,7 +281,7 @@ fn batch_level_rules_order_capacity_fee_tokens_operator() {
 
     let mut b = batch(vec![transfer(1, 2, 1, 1, 0)]);
     b.operator = 77;
-    let err = execute(&s, &b, CAP).expect_err("operator 77 does not exist");
+    let err = execute(&s, &b, CAP, CHAIN).expect_err("operator 77 does not exist");
     assert!(
         matches!(
             err,
@@ -301,7 +301,7 @@ fn rejected_batch_leaves_state_untouched() {
     let meta = s.meta().unwrap();
     // The first op is valid and would change the state; the second fails.
     let ops = vec![transfer(1, 2, 10, 0, 0), transfer(1, 2, 10, 0, 5)];
-    assert!(apply(&mut s, &batch(ops), CAP).is_err());
+    assert!(apply(&mut s, &batch(ops), CAP, CHAIN).is_err());
     assert_eq!(StateView::new(&s).root().unwrap(), root, "root unchanged");
     assert_eq!(s.meta().unwrap(), meta, "counters unchanged");
     assert_eq!(s.balance(1, 1).unwrap(), 1000, "balance unchanged");
@@ -310,7 +310,8 @@ fn rejected_batch_leaves_state_untouched() {
 #[test]
 fn error_message_names_batch_op_and_values() {
     let s = genesis();
-    let err = execute(&s, &batch(vec![transfer(1, 2, 1, 0, 3)]), CAP).expect_err("bad nonce");
+    let err =
+        execute(&s, &batch(vec![transfer(1, 2, 1, 0, 3)]), CAP, CHAIN).expect_err("bad nonce");
     assert_eq!(
         err.to_string(),
         "batch 2 rejected: op 0 (transfer): nonce 0 expected, got 3"
@@ -321,14 +322,75 @@ fn error_message_names_batch_op_and_values() {
 fn nonce_overflow_is_rejected() {
     let mut s = genesis();
     let mut writes = zkr_circuits::state::StateWrites::default();
-    writes.accounts.insert(1, (key(11), u32::MAX));
+    writes.accounts.insert(1, (workload_pubkey(1), u32::MAX));
     s.commit(&writes).unwrap();
     assert_eq!(
         op_error(execute(
             &s,
             &batch(vec![transfer(1, 2, 1, 0, u32::MAX)]),
-            CAP
+            CAP,
+            CHAIN
         )),
         (0, OpError::NonceOverflow(1))
+    );
+}
+
+#[test]
+fn transfers_not_signed_by_their_sender_over_their_fields_and_chain_are_rejected() {
+    let s = genesis();
+    for (what, op) in tampered_transfers() {
+        let (index, reason) = op_error(execute(&s, &batch(vec![op]), CAP, CHAIN));
+        assert!(
+            index == 0 && matches!(reason, OpError::Signature(1, _)),
+            "{what}: expected op 0 rejected for account 1's signature, got op {index}: {reason}"
+        );
+    }
+    // A withdrawal signed as a transfer with the same fields is not a withdrawal's signature.
+    let mut wd = withdraw(1, 10, 1, 0);
+    let tr = transfer(1, 2, 10, 1, 0);
+    if let (Operation::Withdraw(w), Operation::Transfer(t)) = (&mut wd, &tr) {
+        w.signature = t.signature.clone();
+    }
+    let (_, reason) = op_error(execute(&s, &batch(vec![wd]), CAP, CHAIN));
+    assert!(
+        matches!(reason, OpError::Signature(1, _)),
+        "expected a transfer's signature on a withdrawal to be rejected, got {reason}"
+    );
+    // And the valid ones pass, so the rejections above are the tampering's.
+    let ok = batch(vec![transfer(1, 2, 10, 1, 0), withdraw(1, 10, 1, 1)]);
+    if let Err(e) = execute(&s, &ok, CAP, CHAIN) {
+        panic!("expected the untampered operations to execute, got {e}");
+    }
+}
+
+#[test]
+fn an_account_with_an_off_curve_key_cannot_send() {
+    let mut s = genesis();
+    // Deposits come from L1 and may name any canonical key; such an account can never sign.
+    let mut limbs = [5u64, 0, 0, 0, 0];
+    while zkr_circuits::ecgfp5::Point::from_limbs(&limbs).is_some() {
+        limbs[0] += 1;
+    }
+    let mut dep = deposit(3, 1, 50, 3);
+    if let Operation::Deposit(d) = &mut dep {
+        d.pubkey = PubKey(limbs);
+    }
+    apply(&mut s, &batch(vec![dep]), CAP, CHAIN).expect("a deposit to any canonical key applies");
+    let b = Batch {
+        number: 3,
+        operator: 0,
+        operations: vec![transfer(3, 1, 10, 0, 0)],
+    };
+    let (_, reason) = op_error(execute(&s, &b, CAP, CHAIN));
+    assert!(
+        matches!(
+            reason,
+            OpError::Signature(3, signing::SigningError::Schnorr(_))
+        ),
+        "expected the off-curve key to be refused, got {reason}"
+    );
+    assert!(
+        reason.to_string().contains("public key"),
+        "expected the error to name the public key, got: {reason}"
     );
 }

@@ -36,6 +36,7 @@ use zkr_contracts::rollup::{compile_rollup, compile_test_token};
 use zkr_contracts::{deploy, Anvil, Compiled, IRollup, ITestToken};
 
 use common::{evm_proof, fixture, prove};
+use zkr_circuits::ops::signing::DEFAULT_CHAIN_ID;
 use IRollup::IRollupErrors as RollupError;
 
 /// Chunks per batch of the contract under test.
@@ -493,7 +494,7 @@ async fn eth_and_token_deposits_reach_the_rollup_state_and_withdrawals_are_claim
             deposit(1, key1, 1, tokens, 1),
         ],
     };
-    let exec1 = apply(&mut backend, &batch1, CAPACITY).unwrap();
+    let exec1 = apply(&mut backend, &batch1, CAPACITY, DEFAULT_CHAIN_ID).unwrap();
     let (old1, new1, c1) = root(&exec1);
     assert_eq!(old1, genesis_root(), "batch 1 starts from the empty state");
     let commit_deposits_gas = chain.commit(1, &exec1.pubdata, true).await.gas_used;
@@ -529,7 +530,7 @@ async fn eth_and_token_deposits_reach_the_rollup_state_and_withdrawals_are_claim
             withdraw(1, 1, token_out, to_token),
         ],
     };
-    let exec2 = apply(&mut backend, &batch2, CAPACITY).unwrap();
+    let exec2 = apply(&mut backend, &batch2, CAPACITY, DEFAULT_CHAIN_ID).unwrap();
     let (old2, new2, c2) = root(&exec2);
     let commit_withdrawals_gas = chain.commit(2, &exec2.pubdata, true).await.gas_used;
     let all = vec![
@@ -702,6 +703,7 @@ async fn commits_out_of_order_malformed_or_not_by_the_operator_revert_and_change
             ..unqueued.clone()
         },
         CAPACITY,
+        DEFAULT_CHAIN_ID,
     )
     .unwrap()
     .pubdata;

@@ -31,6 +31,7 @@ pub async fn start(circuits: Arc<Circuits>) -> Service {
     let store = Store::open(dir.path()).expect("store");
     let config = CoordinatorConfig {
         capacity: CAPACITY,
+        chain_id: circuits.chain_id(),
         queue: QueueConfig {
             lease_ms: 600_000,
             max_attempts: 3,

@@ -24,6 +24,7 @@ use crate::executor::FEE_SLOTS;
 use crate::gadgets::nonzero::NonZeroIf;
 use crate::gadgets::sha256::{digest_words, digest_words_native, sha256_circuit};
 use crate::gadgets::uint128::{limbs_of, SumEq, U128Target};
+use crate::ops::signing::ChainId;
 use crate::recursion::{pad_to_shape, prove_catching_panics};
 use crate::state::{BALANCE_TREE_DEPTH, F};
 use crate::witness::BatchWitness;
@@ -78,6 +79,7 @@ struct BatchTargets {
 /// A built batch circuit of a fixed capacity (pubdata chunks).
 pub struct BatchCircuit {
     capacity: usize,
+    chain_id: ChainId,
     num_gates: usize,
     data: CircuitData<F, C, D>,
     targets: BatchTargets,
@@ -87,6 +89,7 @@ impl std::fmt::Debug for BatchCircuit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BatchCircuit")
             .field("capacity", &self.capacity)
+            .field("chain_id", &self.chain_id)
             .field("degree_bits", &self.degree_bits())
             .field("num_gates", &self.num_gates)
             .finish()
@@ -100,19 +103,28 @@ fn be_bits(b: &mut CircuitBuilder<F, D>, word: Target) -> Vec<BoolTarget> {
 }
 
 impl BatchCircuit {
-    /// Builds the circuit for `capacity` chunk slots, at its natural size.
-    pub fn build(capacity: usize) -> Self {
-        Self::build_inner(capacity, None)
+    /// Builds the circuit for `capacity` chunk slots and the rollup chain `chain_id` (which
+    /// signatures are bound to), at its natural size.
+    pub fn build(capacity: usize, chain_id: ChainId) -> Self {
+        Self::build_inner(capacity, chain_id, None)
     }
 
     /// Builds the circuit for `capacity` chunk slots padded to a recursion
     /// `shape` (the public inputs past the 16 values are zero): the form an
     /// aggregation circuit verifies.
-    pub fn build_in_shape(capacity: usize, shape: &CommonCircuitData<F, D>) -> Self {
-        Self::build_inner(capacity, Some(shape))
+    pub fn build_in_shape(
+        capacity: usize,
+        chain_id: ChainId,
+        shape: &CommonCircuitData<F, D>,
+    ) -> Self {
+        Self::build_inner(capacity, chain_id, Some(shape))
     }
 
-    fn build_inner(capacity: usize, shape: Option<&CommonCircuitData<F, D>>) -> Self {
+    fn build_inner(
+        capacity: usize,
+        chain_id: ChainId,
+        shape: Option<&CommonCircuitData<F, D>>,
+    ) -> Self {
         assert!(capacity >= 3, "capacity must hold a deposit (3 chunks)");
         let mut b = CircuitBuilder::<F, D>::new(CircuitConfig::standard_recursion_config());
         let old_root = b.add_virtual_hash();
@@ -123,7 +135,7 @@ impl BatchCircuit {
         let mut root = old_root;
         let mut slots: Vec<SlotTargets> = Vec::with_capacity(capacity);
         for _ in 0..capacity {
-            let (slot, next) = SlotTargets::build(&mut b, root, &fee_tokens);
+            let (slot, next) = SlotTargets::build(&mut b, root, &fee_tokens, chain_id);
             slots.push(slot);
             root = next;
         }
@@ -227,6 +239,7 @@ impl BatchCircuit {
         let data = b.build::<C>();
         Self {
             capacity,
+            chain_id,
             num_gates,
             data,
             targets: BatchTargets {
@@ -244,6 +257,11 @@ impl BatchCircuit {
     /// Chunk slots.
     pub fn capacity(&self) -> usize {
         self.capacity
+    }
+
+    /// The rollup chain id signatures are checked for.
+    pub fn chain_id(&self) -> ChainId {
+        self.chain_id
     }
 
     /// log2 of the padded row count.

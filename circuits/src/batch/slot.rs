@@ -12,10 +12,15 @@ use plonky2::iop::witness::{PartialWitness, WitnessWrite};
 use plonky2::plonk::circuit_builder::CircuitBuilder;
 
 use super::lane::LaneTargets;
+use crate::ecgfp5::{Gfp5, Point};
 use crate::executor::FEE_SLOTS;
+use crate::gadgets::ecgfp5::{
+    CircuitBuilderSchnorr, Gfp5Target, SignatureTarget, WitnessWriteSignature,
+};
 use crate::gadgets::float::Unpack;
 use crate::gadgets::nonzero::NonZeroIf;
 use crate::gadgets::uint128::{limbs_of, scale_u128, SumEq, U128Target};
+use crate::ops::signing::{ChainId, TRANSFER_DOMAIN, WITHDRAW_DOMAIN};
 use crate::ops::{Packed, AMOUNT_PACKING, FEE_PACKING};
 use crate::state::{PubKey, F};
 use crate::witness::{SlotKind, SlotWitness};
@@ -47,6 +52,7 @@ pub struct SlotTargets {
     address: [Target; 5],
     fee_sel: [BoolTarget; FEE_SLOTS],
     key_empty: BoolTarget,
+    signature: SignatureTarget,
     lane_a: LaneTargets,
     lane_b: LaneTargets,
     amount_unpack: Unpack,
@@ -74,10 +80,12 @@ fn le_sum_range(b: &mut CircuitBuilder<F, 2>, bits: &[BoolTarget]) -> Target {
 
 impl SlotTargets {
     /// Builds the slot's constraints; the state flows from `root_in` to the returned root.
+    /// Transfers and withdrawals must carry their sender's signature for chain `chain_id`.
     pub fn build(
         b: &mut CircuitBuilder<F, 2>,
         root_in: HashOutTarget,
         fee_tokens: &[Target; FEE_SLOTS],
+        chain_id: ChainId,
     ) -> (Self, HashOutTarget) {
         let is_dep = b.add_virtual_bool_target_safe();
         let is_tr = b.add_virtual_bool_target_safe();
@@ -264,6 +272,33 @@ impl SlotTargets {
         let next2_words: [Target; CHUNK_WORDS] =
             std::array::from_fn(|k| b.mul(is_dep.target, dep2[k]));
 
+        // The sender's signature over the operation's message (ops::signing). Slots without a
+        // signed operation verify against the generator's key with the final check waived.
+        let fields = MessageFields {
+            from: account_a,
+            to: account_b,
+            token,
+            amount,
+            fee,
+            nonce,
+            to_l1: address,
+        };
+        let msg_tr = fields.message(b, TRANSFER_DOMAIN, chain_id, false);
+        let msg_wd = fields.message(b, WITHDRAW_DOMAIN, chain_id, true);
+        let msg: Vec<Target> = msg_tr
+            .iter()
+            .zip(&msg_wd)
+            .map(|(&t, &w)| b.select(is_tr, t, w))
+            .collect();
+        let stand_in = Point::GENERATOR.to_limbs();
+        let signer = Gfp5Target(std::array::from_fn(|j| {
+            let g = b.constant(F::from_canonical_u64(stand_in[j]));
+            let d = b.sub(lane_a.pk_before[j], g);
+            b.mul_add(signed, d, g)
+        }));
+        let signature = b.add_virtual_signature_target();
+        b.verify_schnorr_if(signed, signer, &msg, &signature);
+
         (
             Self {
                 is_dep,
@@ -282,6 +317,7 @@ impl SlotTargets {
                 address,
                 fee_sel,
                 key_empty,
+                signature,
                 lane_a,
                 lane_b,
                 amount_unpack,
@@ -345,6 +381,7 @@ impl SlotTargets {
         }
         let key_empty = w.lane_a.before.pubkey.is_none();
         pw.set_bool_target(self.key_empty, key_empty)?;
+        pw.set_signature_parts(&self.signature, Gfp5::from_limbs_reduce(&w.sig_r), w.sig_s)?;
         self.lane_a.assign(pw, &w.lane_a)?;
         self.lane_b.assign(pw, &w.lane_b)?;
         self.amount_unpack.assign(pw, am, ae)?;
@@ -379,6 +416,48 @@ impl SlotTargets {
         self.deposit_key
             .assign(pw, &key_elements(&w.deposit_pubkey), is_dep)?;
         Ok(())
+    }
+}
+
+/// The slot targets a signed operation's message is made of.
+struct MessageFields {
+    from: Target,
+    to: Target,
+    token: Target,
+    amount: U128Target,
+    fee: U128Target,
+    nonce: Target,
+    to_l1: [Target; 5],
+}
+
+impl MessageFields {
+    /// The message hash as `ops::signing` lays out a transfer's fields, or (`withdraw`) a
+    /// withdrawal's.
+    fn message(
+        &self,
+        b: &mut CircuitBuilder<F, 2>,
+        domain: u64,
+        chain_id: ChainId,
+        withdraw: bool,
+    ) -> [Target; 4] {
+        let mut fields = vec![
+            b.constant(F::from_canonical_u64(domain)),
+            b.constant(F::from_canonical_u64(chain_id & 0xffff_ffff)),
+            b.constant(F::from_canonical_u64(chain_id >> 32)),
+            self.from,
+        ];
+        if !withdraw {
+            fields.push(self.to);
+        }
+        fields.push(self.token);
+        fields.extend(self.amount);
+        fields.extend(self.fee);
+        fields.push(self.nonce);
+        if withdraw {
+            fields.extend(self.to_l1);
+        }
+        b.hash_n_to_hash_no_pad::<plonky2::hash::poseidon::PoseidonHash>(fields)
+            .elements
     }
 }
 

@@ -51,6 +51,9 @@ pub enum OpError {
     /// An amount or fee has no pubdata encoding.
     #[error(transparent)]
     NotEncodable(#[from] crate::ops::pubdata::EncodeError),
+    /// The signature is not the sender's over this operation on this chain.
+    #[error("signature not valid for account {0}: {1}")]
+    Signature(AccountId, crate::ops::signing::SigningError),
     /// A deposit names an empty or non-canonical key.
     #[error("public key is empty or not canonical")]
     InvalidPubkey,

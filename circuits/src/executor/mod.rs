@@ -7,6 +7,7 @@ mod error;
 pub use error::{ExecError, OpError};
 
 use crate::ops::pubdata::{assemble, encode_op};
+use crate::ops::signing::{self, ChainId};
 use crate::ops::{Batch, Deposit, Operation, Transfer, Withdraw};
 use crate::state::{
     AccountId, Digest, LaneUpdate, PubKey, StateBackend, StateView, StateWrites, TokenId,
@@ -68,13 +69,15 @@ pub struct BatchExecution {
     pub writes: StateWrites,
 }
 
-/// Applies `batch` to the committed state of `backend` without committing it.
+/// Applies `batch` to the committed state of `backend` without committing it; signatures are
+/// checked for the rollup chain `chain_id`.
 pub fn execute<B: StateBackend>(
     backend: &B,
     batch: &Batch,
     capacity: usize,
+    chain_id: ChainId,
 ) -> Result<BatchExecution, ExecError> {
-    execute_with(backend, batch, capacity, Rules::Enforce)
+    execute_with(backend, batch, capacity, chain_id, Rules::Enforce)
 }
 
 /// Whether the executor enforces the operation rules.
@@ -92,6 +95,7 @@ pub fn execute_with<B: StateBackend>(
     backend: &B,
     batch: &Batch,
     capacity: usize,
+    chain_id: ChainId,
     rules: Rules,
 ) -> Result<BatchExecution, ExecError> {
     let enforce = rules == Rules::Enforce;
@@ -123,6 +127,9 @@ pub fn execute_with<B: StateBackend>(
             reason,
         };
         let pubdata = encode_op(op).map_err(|e| fail(e.into()))?;
+        if enforce {
+            check_signature(&view, op, chain_id).map_err(|e| lift(e, fail))?;
+        }
         let (lane_a, lane_b, fee) = match op {
             Operation::Deposit(d) => {
                 let lane = apply_deposit(&mut view, d, &mut meta.next_priority_index, enforce)
@@ -247,6 +254,26 @@ fn lift(e: Failure, fail: impl Fn(OpError) -> ExecError) -> ExecError {
         Failure::Rule(r) => fail(r),
         Failure::State(s) => ExecError::State(s),
     }
+}
+
+/// A transfer or withdrawal must carry its sender's signature for this chain. An unknown
+/// sender is left to the debit, which names it.
+fn check_signature<B: StateBackend>(
+    view: &StateView<'_, B>,
+    op: &Operation,
+    chain_id: ChainId,
+) -> Result<(), Failure> {
+    let from = match op {
+        Operation::Deposit(_) => return Ok(()),
+        Operation::Transfer(t) => t.from,
+        Operation::Withdraw(w) => w.from,
+    };
+    let sender = view.account(from)?;
+    if !sender.exists() {
+        return Ok(());
+    }
+    signing::verify(op, &sender.pubkey, chain_id).map_err(|e| OpError::Signature(from, e))?;
+    Ok(())
 }
 
 fn check_token(token: TokenId) -> Result<(), OpError> {
@@ -383,8 +410,9 @@ pub fn apply<B: StateBackend>(
     backend: &mut B,
     batch: &Batch,
     capacity: usize,
+    chain_id: ChainId,
 ) -> Result<BatchExecution, ExecError> {
-    let exec = execute(backend, batch, capacity)?;
+    let exec = execute(backend, batch, capacity, chain_id)?;
     backend.commit(&exec.writes)?;
     Ok(exec)
 }

@@ -138,6 +138,7 @@ pub fn batch_pubdata(batch: &Batch, capacity: usize) -> Result<Vec<u8>, EncodeEr
 mod tests {
     use super::*;
     use crate::executor::apply;
+    use crate::ops::signing::DEFAULT_CHAIN_ID as CHAIN;
     use crate::state::MemoryBackend;
     use crate::workload::{genesis_accounts_for_capacity, genesis_batch, random_batch};
     use rand::SeedableRng;
@@ -152,9 +153,9 @@ mod tests {
             genesis_batch(genesis_accounts_for_capacity(capacity), 4, &mut rng).unwrap();
         for number in 1..=4 {
             if number > 1 {
-                batch = random_batch(&backend, number, 0, capacity, &mut rng).unwrap();
+                batch = random_batch(&backend, number, 0, capacity, CHAIN, &mut rng).unwrap();
             }
-            let exec = apply(&mut backend, &batch, capacity).unwrap();
+            let exec = apply(&mut backend, &batch, capacity, CHAIN).unwrap();
             assert_eq!(
                 batch_pubdata(&batch, capacity).unwrap(),
                 exec.pubdata,

@@ -30,6 +30,10 @@ type F = GoldilocksField;
 /// The rollup's chain id, which every signature is bound to.
 pub type ChainId = u64;
 
+/// The chain id of the embedded defaults (the demo, local runs): "zkr" in ASCII. A deployment
+/// sets its own.
+pub const DEFAULT_CHAIN_ID: ChainId = 0x7a6b72;
+
 /// First field of a transfer's message: "zkr" and the transfer's pubdata type (2).
 pub const TRANSFER_DOMAIN: u64 = 0x7a6b_7202;
 /// First field of a withdrawal's message: "zkr" and the withdrawal's pubdata type (3).

@@ -132,6 +132,10 @@ pub struct SlotWitness {
     pub to_l1: [u8; 20],
     /// Fee slot the fee goes to.
     pub fee_slot: usize,
+    /// The signature's `enc(R)` limbs (zero unless a signed operation starts here).
+    pub sig_r: [u64; 5],
+    /// The signature's `s`, little-endian 64-bit limbs as carried (not reduced).
+    pub sig_s: [u64; 5],
     /// First update.
     pub lane_a: LaneWitness,
     /// Second update.
@@ -158,6 +162,8 @@ impl SlotWitness {
             deposit_pubkey: PubKey::NONE,
             to_l1: [0; 20],
             fee_slot: 0,
+            sig_r: [0; 5],
+            sig_s: [0; 5],
             lane_a: LaneWitness::disabled(),
             lane_b: LaneWitness::disabled(),
         }
@@ -209,6 +215,19 @@ impl BatchWitness {
     }
 }
 
+/// `enc(R)` and `s` limbs of 80 signature bytes, unvalidated (the executor validates; tests
+/// may hand the circuit anything); zeros for any other length.
+fn signature_limbs(bytes: &[u8]) -> ([u64; 5], [u64; 5]) {
+    if bytes.len() != 80 {
+        return ([0; 5], [0; 5]);
+    }
+    let word = |at: usize| -> [u8; 8] { core::array::from_fn(|i| bytes[at + i]) };
+    (
+        core::array::from_fn(|i| u64::from_be_bytes(word(8 * i))),
+        core::array::from_fn(|i| u64::from_le_bytes(word(40 + 8 * i))),
+    )
+}
+
 /// Lays the executor's trace out on the circuit's slots.
 pub fn generate(exec: &BatchExecution) -> Result<BatchWitness, WitnessError> {
     let chunks: usize = exec.ops.iter().map(|o| o.op.chunks()).sum();
@@ -245,6 +264,7 @@ pub fn generate(exec: &BatchExecution) -> Result<BatchWitness, WitnessError> {
                 s.fee = t.fee;
                 s.fee_packed = pack_fee(t.fee).ok_or(WitnessError::NotPackable(index))?;
                 s.nonce = t.nonce;
+                (s.sig_r, s.sig_s) = signature_limbs(&t.signature.0);
             }
             Operation::Withdraw(w) => {
                 s.kind = SlotKind::Withdraw;
@@ -255,6 +275,7 @@ pub fn generate(exec: &BatchExecution) -> Result<BatchWitness, WitnessError> {
                 s.fee_packed = pack_fee(w.fee).ok_or(WitnessError::NotPackable(index))?;
                 s.nonce = w.nonce;
                 s.to_l1 = w.to_l1;
+                (s.sig_r, s.sig_s) = signature_limbs(&w.signature.0);
             }
         }
         slots.push(s);

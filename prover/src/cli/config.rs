@@ -95,6 +95,7 @@ struct FileConfig {
     listen: Option<SocketAddr>,
     data_dir: Option<PathBuf>,
     capacity: Option<usize>,
+    chain_id: Option<u64>,
     lease_ms: Option<u64>,
     max_attempts: Option<u32>,
     max_range_batches: Option<u64>,
@@ -171,6 +172,10 @@ pub struct CoordinatorArgs {
     /// directory [default: 8].
     #[arg(long, env = "ZKR_CAPACITY")]
     pub capacity: Option<usize>,
+    /// Rollup chain id that transfers and withdrawals are signed for; part of the circuits,
+    /// so it must stay the same for a data directory [default: 8022898, "zkr"].
+    #[arg(long, env = "ZKR_CHAIN_ID", value_name = "ID")]
+    pub chain_id: Option<u64>,
     /// Lease length: a job returns to the queue this long after the worker's
     /// last heartbeat [default: 30000].
     #[arg(long, env = "ZKR_LEASE_MS", value_name = "MS")]
@@ -229,6 +234,8 @@ pub struct CoordinatorSettings {
     pub data_dir: PathBuf,
     /// Batch circuit capacity.
     pub capacity: usize,
+    /// Rollup chain id signatures are bound to.
+    pub chain_id: u64,
     /// Lease length in milliseconds.
     pub lease_ms: u64,
     /// Leases per job.
@@ -327,6 +334,10 @@ impl CoordinatorArgs {
                 .or(file.data_dir)
                 .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
             capacity: self.capacity.or(file.capacity).unwrap_or(DEFAULT_CAPACITY),
+            chain_id: self
+                .chain_id
+                .or(file.chain_id)
+                .unwrap_or(zkr_circuits::ops::signing::DEFAULT_CHAIN_ID),
             lease_ms: self.lease_ms.or(file.lease_ms).unwrap_or(DEFAULT_LEASE_MS),
             max_attempts: self
                 .max_attempts
@@ -414,6 +425,7 @@ mod tests {
             listen: None,
             data_dir: None,
             capacity: None,
+            chain_id: None,
             lease_ms: None,
             max_attempts: None,
             max_range_batches: None,

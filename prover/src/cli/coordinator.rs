@@ -34,13 +34,14 @@ pub fn run(args: CoordinatorArgs) -> anyhow::Result<()> {
     let store =
         Store::open(dir).with_context(|| format!("opening data directory {}", dir.display()))?;
     check_stored_capacity(&store, settings.capacity)?;
-    let circuits = Arc::new(build_circuits(settings.capacity)?);
+    let circuits = Arc::new(build_circuits(settings.capacity, settings.chain_id)?);
     let wrap = match &settings.wrap_keys {
         Some(keys) => Some(Arc::new(super::wrap::load(&circuits, keys, false)?)),
         None => None,
     };
     let config = CoordinatorConfig {
         capacity: settings.capacity,
+        chain_id: settings.chain_id,
         queue: QueueConfig {
             lease_ms: settings.lease_ms,
             max_attempts: settings.max_attempts,

@@ -54,6 +54,8 @@ pub struct DemoArgs {
     /// Pubdata chunks per batch (a transfer takes 1, a withdrawal 2, a deposit 3).
     #[arg(long, default_value_t = 8)]
     pub capacity: usize,
+    #[command(flatten)]
+    pub chain: super::ChainIdArg,
     /// Batches to submit, prove and aggregate into one range, the genesis
     /// batch included when the state is empty (5: a tree that is not a power
     /// of two).
@@ -106,6 +108,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
 
 async fn run_service(args: DemoArgs) -> anyhow::Result<()> {
     let capacity = args.capacity;
+    let chain_id = args.chain.chain_id;
     let temp = tempfile::tempdir().context("creating a temporary data directory")?;
     let dir = args
         .state_dir
@@ -135,7 +138,8 @@ async fn run_service(args: DemoArgs) -> anyhow::Result<()> {
         );
     }
 
-    let circuits = Arc::new(tokio::task::spawn_blocking(move || build_circuits(capacity)).await??);
+    let circuits =
+        Arc::new(tokio::task::spawn_blocking(move || build_circuits(capacity, chain_id)).await??);
     let (wrapper, keys_dir) = if args.no_wrap {
         (None, None)
     } else {
@@ -153,6 +157,7 @@ async fn run_service(args: DemoArgs) -> anyhow::Result<()> {
     };
     let config = CoordinatorConfig {
         capacity,
+        chain_id,
         queue: QueueConfig {
             lease_ms: 30_000,
             max_attempts: 3,
@@ -235,11 +240,11 @@ async fn run_service(args: DemoArgs) -> anyhow::Result<()> {
         let batch = if number == 1 {
             genesis_batch(accounts, args.tokens, &mut rng)?
         } else {
-            random_batch(state, number, OPERATOR, capacity, &mut rng)
+            random_batch(state, number, OPERATOR, capacity, chain_id, &mut rng)
                 .with_context(|| format!("generating batch {number}"))?
         };
         let old_root = StateView::new(state).root()?;
-        let exec = execute(state, &batch, capacity)
+        let exec = execute(state, &batch, capacity, chain_id)
             .with_context(|| format!("executing batch {number}"))?;
         let submission = BatchSubmission {
             batch: batch.clone(),

@@ -27,6 +27,8 @@ pub struct GenBatchArgs {
     /// Pubdata chunks the batch may fill (prove it with the same --capacity).
     #[arg(long, default_value_t = 8)]
     pub capacity: usize,
+    #[command(flatten)]
+    pub chain: super::ChainIdArg,
     /// Seed of the random operations [default: drawn at random and logged].
     #[arg(long)]
     pub seed: Option<u64>,
@@ -61,11 +63,18 @@ pub fn run(args: GenBatchArgs) -> anyhow::Result<()> {
         );
         genesis_batch(accounts, args.tokens, &mut rng)?
     } else {
-        random_batch(&backend, number, OPERATOR, args.capacity, &mut rng)
-            .with_context(|| format!("generating batch {number}"))?
+        random_batch(
+            &backend,
+            number,
+            OPERATOR,
+            args.capacity,
+            args.chain.chain_id,
+            &mut rng,
+        )
+        .with_context(|| format!("generating batch {number}"))?
     };
     // The generator tracks every rule; executing here catches a state it cannot read.
-    execute(&backend, &batch, args.capacity)
+    execute(&backend, &batch, args.capacity, args.chain.chain_id)
         .with_context(|| format!("generated batch {number} does not execute"))?;
 
     let json = serde_json::to_string_pretty(&batch).context("encoding the batch as JSON")?;

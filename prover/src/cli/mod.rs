@@ -100,6 +100,16 @@ fn open_state(dir: &Path) -> anyhow::Result<RedbBackend> {
     RedbBackend::open(&path).with_context(|| format!("opening state {}", path.display()))
 }
 
+/// The rollup chain id that transfers and withdrawals are signed for.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct ChainIdArg {
+    /// Rollup chain id that transfers and withdrawals are signed for; part of the batch
+    /// circuit, so it must match the coordinator's.
+    #[arg(long = "chain-id", env = "ZKR_CHAIN_ID", value_name = "ID",
+          default_value_t = zkr_circuits::ops::signing::DEFAULT_CHAIN_ID)]
+    pub chain_id: zkr_circuits::ops::signing::ChainId,
+}
+
 /// Smallest batch circuit capacity, in pubdata chunks, the CLI builds.
 const MIN_CAPACITY: usize = 3;
 

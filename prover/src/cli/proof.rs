@@ -153,7 +153,10 @@ pub fn run(args: ProofArgs) -> anyhow::Result<()> {
     println!("  old root:    0x{}", root_hex(&p.old_root));
     println!("  new root:    0x{}", root_hex(&p.new_root));
     println!("  commitment:  0x{}", hex::encode(&p.commitment));
-    println!("  circuit:     capacity {}", p.circuit_capacity);
+    println!(
+        "  circuit:     capacity {}, chain id {}",
+        p.circuit_capacity, p.chain_id
+    );
     if !p.public_input.is_empty() {
         println!("  public input: 0x{}", hex::encode(&p.public_input));
     }
@@ -165,7 +168,7 @@ pub fn run(args: ProofArgs) -> anyhow::Result<()> {
 fn verify_wrapped(p: &v1::ProofResponse, keys: &std::path::Path) -> anyhow::Result<()> {
     let capacity = p.circuit_capacity as usize;
     super::check_capacity(capacity)?;
-    let circuits = build_circuits(capacity)?;
+    let circuits = build_circuits(capacity, p.chain_id)?;
     let wrapper: Wrapper = super::wrap::load(&circuits, keys, false)?;
     let values = BatchPublicValues {
         old_root: root_from_bytes("old_root", &p.old_root)?,
@@ -192,7 +195,7 @@ fn verify_wrapped(p: &v1::ProofResponse, keys: &std::path::Path) -> anyhow::Resu
 fn verify(what: &str, p: &v1::ProofResponse) -> anyhow::Result<()> {
     let capacity = p.circuit_capacity as usize;
     super::check_capacity(capacity)?;
-    let circuits = build_circuits(capacity)?;
+    let circuits = build_circuits(capacity, p.chain_id)?;
     let values: BatchPublicValues = if p.kind == v1::ProofKind::Aggregate as i32 {
         let proof = RangeProof::from_bytes(&p.proof, circuits.aggregation())
             .context("decoding the range proof")?;

@@ -27,6 +27,8 @@ pub struct ProveBatchArgs {
     /// at least 8, that holds the batch].
     #[arg(long)]
     pub capacity: Option<usize>,
+    #[command(flatten)]
+    pub chain: super::ChainIdArg,
     /// Where to write the proof bytes.
     #[arg(short = 'o', long = "output", value_name = "PROOF_FILE")]
     pub output: PathBuf,
@@ -48,7 +50,7 @@ pub fn run(args: ProveBatchArgs) -> anyhow::Result<()> {
     check_capacity(capacity)?;
     let mut backend = open_state(&args.state_dir)?;
 
-    let exec = execute(&backend, &batch, capacity).with_context(|| {
+    let exec = execute(&backend, &batch, capacity, args.chain.chain_id).with_context(|| {
         format!(
             "{} not applied; the state is unchanged",
             args.batch.display()
@@ -62,7 +64,7 @@ pub fn run(args: ProveBatchArgs) -> anyhow::Result<()> {
         "batch executes"
     );
 
-    let circuit = build_circuit(capacity);
+    let circuit = build_circuit(capacity, args.chain.chain_id);
     let status = progress::spinner(format!("batch {}: proving", batch.number));
     let proven = prove_and_verify(&circuit, &exec, &status)?;
     status.finish_and_clear();

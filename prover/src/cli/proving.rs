@@ -9,16 +9,18 @@ use tracing::info;
 use zkr_aggregator::Circuits;
 use zkr_circuits::batch::{BatchCircuit, BatchProof};
 use zkr_circuits::executor::BatchExecution;
+use zkr_circuits::ops::signing::ChainId;
 use zkr_circuits::state::digest_hex;
 use zkr_circuits::witness;
 
 use super::progress;
 
-/// Builds the circuit for `capacity` chunks, with a spinner while it builds.
-pub fn build_circuit(capacity: usize) -> BatchCircuit {
+/// Builds the circuit for `capacity` chunks and chain `chain_id`, with a spinner while it
+/// builds.
+pub fn build_circuit(capacity: usize, chain_id: ChainId) -> BatchCircuit {
     let spinner = progress::spinner(format!("building batch circuit (capacity {capacity})…"));
     let start = Instant::now();
-    let circuit = BatchCircuit::build(capacity);
+    let circuit = BatchCircuit::build(capacity, chain_id);
     spinner.finish_and_clear();
     info!(
         capacity,
@@ -33,12 +35,12 @@ pub fn build_circuit(capacity: usize) -> BatchCircuit {
 /// Builds the batch circuit for `capacity` chunks padded to the recursion
 /// shape, and the aggregation circuit over it (the circuits of the service:
 /// only such batch proofs aggregate), with a spinner while they build.
-pub fn build_circuits(capacity: usize) -> anyhow::Result<Circuits> {
+pub fn build_circuits(capacity: usize, chain_id: ChainId) -> anyhow::Result<Circuits> {
     let spinner = progress::spinner(format!(
         "building batch and aggregation circuits (capacity {capacity})…"
     ));
     let start = Instant::now();
-    let circuits = Circuits::build(capacity);
+    let circuits = Circuits::build(capacity, chain_id);
     spinner.finish_and_clear();
     let circuits =
         circuits.with_context(|| format!("building the circuits of capacity {capacity}"))?;

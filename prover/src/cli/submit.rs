@@ -34,6 +34,8 @@ pub struct SubmitArgs {
     #[arg(long, default_value_t = 8)]
     pub capacity: usize,
     #[command(flatten)]
+    pub chain: super::ChainIdArg,
+    #[command(flatten)]
     pub connection: SequencerConnection,
 }
 
@@ -46,12 +48,13 @@ pub fn run(args: SubmitArgs) -> anyhow::Result<()> {
         .with_context(|| format!("parsing batch {}", args.batch.display()))?;
     let number = batch.number;
     let mut replica = open_state(&args.state_dir)?;
-    let exec = execute(&replica, &batch, args.capacity).with_context(|| {
-        format!(
-            "batch {number} does not execute on the replica {}; nothing submitted",
-            args.state_dir.display()
-        )
-    })?;
+    let exec =
+        execute(&replica, &batch, args.capacity, args.chain.chain_id).with_context(|| {
+            format!(
+                "batch {number} does not execute on the replica {}; nothing submitted",
+                args.state_dir.display()
+            )
+        })?;
     let submission = BatchSubmission {
         batch,
         expected_old_root: exec.old_root,

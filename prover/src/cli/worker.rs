@@ -59,6 +59,8 @@ pub struct WorkerArgs {
     /// (the keys are for that capacity's circuits).
     #[arg(long, env = "ZKR_CAPACITY", default_value_t = 8)]
     pub capacity: usize,
+    #[command(flatten)]
+    pub chain: super::ChainIdArg,
 }
 
 /// A kind of job on the command line.
@@ -112,7 +114,7 @@ pub fn run(args: WorkerArgs) -> anyhow::Result<()> {
     let (circuits, wrapper) = match &args.wrap_keys {
         Some(dir) => {
             check_capacity(args.capacity)?;
-            let circuits = Arc::new(build_circuits(args.capacity)?);
+            let circuits = Arc::new(build_circuits(args.capacity, args.chain.chain_id)?);
             let wrapper = Arc::new(super::wrap::load(&circuits, dir, true)?);
             (vec![circuits], Some(wrapper))
         }

@@ -31,6 +31,8 @@ pub struct WrapSetupArgs {
     /// Batch circuit capacity (pubdata chunks) whose range proofs the keys wrap.
     #[arg(long, default_value_t = 8)]
     pub capacity: usize,
+    #[command(flatten)]
+    pub chain: super::ChainIdArg,
     /// Directory to write the keys to (created if missing).
     #[arg(long, value_name = "DIR")]
     pub keys: PathBuf,
@@ -48,7 +50,7 @@ pub fn run(args: WrapSetupArgs) -> anyhow::Result<()> {
         "{} already holds wrap keys; pass --force to replace them",
         args.keys.display()
     );
-    let circuits = build_circuits(args.capacity)?;
+    let circuits = build_circuits(args.capacity, args.chain.chain_id)?;
     let wrapper = setup_insecure(&circuits, &dir)?;
     let pk_bytes = std::fs::metadata(args.keys.join(PK_FILE)).map_or(0, |m| m.len());
     println!(

@@ -175,6 +175,8 @@ pub struct Assignment {
 pub struct CoordinatorConfig {
     /// Batch circuit capacity (pubdata chunks).
     pub capacity: usize,
+    /// Rollup chain id transfers and withdrawals are signed for.
+    pub chain_id: zkr_circuits::ops::signing::ChainId,
     /// Lease length and attempts.
     pub queue: QueueConfig,
     /// Accepted batches at which the open range is sealed automatically; 0 never.
@@ -469,7 +471,12 @@ impl Coordinator {
                 actual: digest_hex(&root),
             });
         }
-        let exec = execute(self.store.state(), &s.batch, self.config.capacity)?;
+        let exec = execute(
+            self.store.state(),
+            &s.batch,
+            self.config.capacity,
+            self.config.chain_id,
+        )?;
         if exec.new_root != s.claimed_new_root {
             return Err(SubmitError::NewRootMismatch {
                 batch: number,

@@ -246,6 +246,7 @@ impl SequencerService {
             new_root: root_to_bytes(&r.new_root),
             commitment: r.commitment.to_vec(),
             circuit_capacity: self.coord.config().capacity as u32,
+            chain_id: self.coord.config().chain_id,
             public_input: Vec::new(),
         })
     }
@@ -300,6 +301,7 @@ impl SequencerService {
             new_root: root_to_bytes(&r.values.new_root),
             commitment: r.values.commitment.to_vec(),
             circuit_capacity: self.coord.config().capacity as u32,
+            chain_id: self.coord.config().chain_id,
             public_input: Vec::new(),
         })
     }
@@ -352,6 +354,7 @@ impl SequencerService {
             new_root: root_to_bytes(&r.values.new_root),
             commitment: r.values.commitment.to_vec(),
             circuit_capacity: self.coord.config().capacity as u32,
+            chain_id: self.coord.config().chain_id,
             public_input: public_input_bytes(&public_input_of(&values)).to_vec(),
         })
     }
@@ -630,6 +633,7 @@ impl ProverFleet for FleetService {
                 kind: kind as i32,
                 target: Some(target),
                 circuit_capacity: a.job.capacity as u32,
+                chain_id: self.coord.config().chain_id,
                 lease_id,
                 lease_expires_at_ms: expires,
                 attempt: a.job.attempts,

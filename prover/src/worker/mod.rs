@@ -123,10 +123,11 @@ pub async fn run(
     let heartbeat = Duration::from_millis(reg.heartbeat_interval_ms.max(10));
     tracing::info!(worker = worker_id, name = %config.name, "worker registered");
 
-    let mut circuits: HashMap<usize, Arc<Circuits>> = config
+    // Circuits are built for a capacity and a chain id; jobs name both.
+    let mut circuits: HashMap<(usize, u64), Arc<Circuits>> = config
         .circuits
         .iter()
-        .map(|c| (c.capacity(), c.clone()))
+        .map(|c| ((c.capacity(), c.chain_id()), c.clone()))
         .collect();
     let mut stats = WorkerStats::default();
     while !*shutdown.borrow() {
@@ -153,7 +154,8 @@ pub async fn run(
             }
         };
         let capacity = job.circuit_capacity as usize;
-        let circuit = match circuits.get(&capacity) {
+        let chain_id = job.chain_id;
+        let circuit = match circuits.get(&(capacity, chain_id)) {
             Some(c) => c.clone(),
             None => {
                 let built = tokio::task::spawn_blocking(move || {
@@ -161,14 +163,14 @@ pub async fn run(
                     if capacity < 3 {
                         return Err(format!("capacity {capacity} cannot hold a deposit"));
                     }
-                    Circuits::build(capacity).map_err(|e| e.to_string())
+                    Circuits::build(capacity, chain_id).map_err(|e| e.to_string())
                 })
                 .await
                 .unwrap_or_else(|e| Err(format!("builder thread: {e}")));
                 match built {
                     Ok(c) => {
                         let c = Arc::new(c);
-                        circuits.insert(capacity, c.clone());
+                        circuits.insert((capacity, chain_id), c.clone());
                         c
                     }
                     Err(reason) => {

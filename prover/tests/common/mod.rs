@@ -11,6 +11,7 @@ use std::time::Duration;
 use tokio::sync::{oneshot, watch};
 use zkr_aggregator::wrap::wrapper::Wrapper;
 use zkr_aggregator::Circuits;
+use zkr_circuits::ops::signing::{ChainId, DEFAULT_CHAIN_ID};
 use zkr_circuits::workload::batch_chain;
 use zkr_proto::convert::BatchSubmission;
 use zkr_prover::client::{self, FleetApi, SequencerApi};
@@ -20,6 +21,8 @@ use zkr_prover::store::{JobKind, Store};
 use zkr_prover::worker::{self, WorkerConfig, WorkerStats};
 
 pub const CAPACITY: usize = 8;
+/// The chain id the tests' coordinators and batches use.
+pub const CHAIN: ChainId = DEFAULT_CHAIN_ID;
 pub const SEQ_TOKEN: &str = "sequencer-secret";
 pub const WORKER_TOKEN: &str = "worker-secret";
 pub const MAX_MESSAGE: usize = 4 << 20;
@@ -28,13 +31,13 @@ pub const MAX_MESSAGE: usize = 4 << 20;
 /// the service builds them), built once per test process.
 pub fn circuits() -> Arc<Circuits> {
     static C: OnceLock<Arc<Circuits>> = OnceLock::new();
-    C.get_or_init(|| Arc::new(Circuits::build(CAPACITY).expect("circuits build")))
+    C.get_or_init(|| Arc::new(Circuits::build(CAPACITY, CHAIN).expect("circuits build")))
         .clone()
 }
 
 /// `n` consecutive valid submissions from an empty state (batch 1 = genesis deposits).
 pub fn submissions(n: usize, seed: u64) -> Vec<BatchSubmission> {
-    batch_chain(n, CAPACITY, seed)
+    batch_chain(n, CAPACITY, CHAIN, seed)
         .expect("valid chain")
         .into_iter()
         .map(|c| BatchSubmission {
@@ -51,7 +54,7 @@ pub fn executed_values(subs: &[BatchSubmission]) -> Vec<zkr_circuits::batch::Bat
     let mut state = zkr_circuits::state::MemoryBackend::new();
     subs.iter()
         .map(|s| {
-            let exec = zkr_circuits::executor::apply(&mut state, &s.batch, CAPACITY)
+            let exec = zkr_circuits::executor::apply(&mut state, &s.batch, CAPACITY, CHAIN)
                 .expect("the chain executes");
             zkr_circuits::batch::BatchPublicValues {
                 old_root: exec.old_root,
@@ -150,6 +153,7 @@ pub async fn serve_with(
     };
     let config = CoordinatorConfig {
         capacity: CAPACITY,
+        chain_id: CHAIN,
         queue: QueueConfig {
             lease_ms,
             max_attempts,

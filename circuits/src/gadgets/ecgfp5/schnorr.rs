@@ -70,6 +70,15 @@ pub trait CircuitBuilderSchnorr<F: RichField + Extendable<D>, const D: usize> {
     fn add_virtual_signature_target(&mut self) -> SignatureTarget;
     /// Constrains `sig` to be a valid signature on `msg` under the key encoded as `pk`.
     fn verify_schnorr(&mut self, pk: Gfp5Target, msg: &[Target], sig: &SignatureTarget);
+    /// As [`Self::verify_schnorr`] when `enabled` (a bit) is 1; when 0, only the final
+    /// equation is waived: `pk` must still decode, `s` be below n, the digits be digits.
+    fn verify_schnorr_if(
+        &mut self,
+        enabled: Target,
+        pk: Gfp5Target,
+        msg: &[Target],
+        sig: &SignatureTarget,
+    );
 }
 
 impl<F: RichField + Extendable<D>, const D: usize> CircuitBuilderSchnorr<F, D>
@@ -83,6 +92,17 @@ impl<F: RichField + Extendable<D>, const D: usize> CircuitBuilderSchnorr<F, D>
     }
 
     fn verify_schnorr(&mut self, pk: Gfp5Target, msg: &[Target], sig: &SignatureTarget) {
+        let one = self.one();
+        self.verify_schnorr_if(one, pk, msg, sig);
+    }
+
+    fn verify_schnorr_if(
+        &mut self,
+        enabled: Target,
+        pk: Gfp5Target,
+        msg: &[Target],
+        sig: &SignatureTarget,
+    ) {
         let neg_pk_table = neg_key_table(self, pk);
         let e_digits = challenge_digits(self, pk, msg, sig.r);
         assert_scalar_below_order(self, &sig.s_digits);
@@ -117,7 +137,11 @@ impl<F: RichField + Extendable<D>, const D: usize> CircuitBuilderSchnorr<F, D>
         }
         // enc(acc) = u_den / u_num must be enc(R).
         let lhs = self.mul_gfp5(sig.r, acc.u_num);
-        self.connect_gfp5(lhs, acc.u_den);
+        for (l, d) in lhs.0.into_iter().zip(acc.u_den.0) {
+            let diff = self.sub(l, d);
+            let gated = self.mul(enabled, diff);
+            self.assert_zero(gated);
+        }
     }
 }
 
