@@ -37,18 +37,24 @@ pub struct PreparedBatch {
     pub witness: BatchWitness,
 }
 
-/// A random batch of `capacity` chunks on a state of [`ACCOUNTS`] accounts
-/// (whose genesis is applied natively, not proven), executed and witnessed.
-pub fn prepare_batch(capacity: usize, seed: u64) -> Result<PreparedBatch, SetupError> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+/// The state after the genesis of [`ACCOUNTS`] accounts, applied natively (not proven).
+fn genesis_state(rng: &mut ChaCha8Rng) -> Result<MemoryBackend, SetupError> {
     let mut backend = MemoryBackend::new();
-    let genesis = genesis_batch(ACCOUNTS, TOKENS, &mut rng)?;
+    let genesis = genesis_batch(ACCOUNTS, TOKENS, rng)?;
     apply(
         &mut backend,
         &genesis,
         genesis_chunks(ACCOUNTS),
         DEFAULT_CHAIN_ID,
     )?;
+    Ok(backend)
+}
+
+/// A random batch of `capacity` chunks on a state of [`ACCOUNTS`] accounts
+/// (whose genesis is applied natively, not proven), executed and witnessed.
+pub fn prepare_batch(capacity: usize, seed: u64) -> Result<PreparedBatch, SetupError> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let backend = genesis_state(&mut rng)?;
     let batch = random_batch(&backend, 2, OPERATOR, capacity, DEFAULT_CHAIN_ID, &mut rng)?;
     let exec = execute(&backend, &batch, capacity, DEFAULT_CHAIN_ID)?;
     let witness = witness::generate(&exec)?;
@@ -63,14 +69,7 @@ pub fn prepare_chain(
     seed: u64,
 ) -> Result<Vec<PreparedBatch>, SetupError> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut backend = MemoryBackend::new();
-    let genesis = genesis_batch(ACCOUNTS, TOKENS, &mut rng)?;
-    apply(
-        &mut backend,
-        &genesis,
-        genesis_chunks(ACCOUNTS),
-        DEFAULT_CHAIN_ID,
-    )?;
+    let mut backend = genesis_state(&mut rng)?;
     let mut out = Vec::with_capacity(count);
     for number in 2..2 + count as u64 {
         let batch = random_batch(

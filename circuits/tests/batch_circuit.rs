@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{signed, tampered_transfers, transfer, CHAIN};
+use common::{batch_of, off_curve_key, signed, tampered_transfers, transfer, CHAIN};
 
 use std::sync::OnceLock;
 
@@ -37,11 +37,7 @@ fn deposit(account: u32, amount: u128, priority_index: u64) -> Operation {
 
 /// State after batch 1 (operator 0 and account 1 with 1000 of token 1).
 fn genesis() -> (MemoryBackend, Batch) {
-    let b1 = Batch {
-        number: 1,
-        operator: 0,
-        operations: vec![deposit(0, 0, 0), deposit(1, 1000, 1)],
-    };
+    let b1 = batch_of(1, vec![deposit(0, 0, 0), deposit(1, 1000, 1)]);
     (MemoryBackend::new(), b1)
 }
 
@@ -139,11 +135,7 @@ fn wrong_merkle_path_cannot_be_proven() {
 #[test]
 fn overdraft_cannot_be_proven() {
     let s = state_after_genesis();
-    let b = Batch {
-        number: 2,
-        operator: 0,
-        operations: vec![deposit(2, 5, 2), transfer(1, 2, 1000, 1, 0)],
-    };
+    let b = batch_of(2, vec![deposit(2, 5, 2), transfer(1, 2, 1000, 1, 0)]);
     assert!(
         execute(&s, &b, CAP, CHAIN).is_err(),
         "executor rejects the overdraft"
@@ -154,15 +146,14 @@ fn overdraft_cannot_be_proven() {
 #[test]
 fn nonce_replay_cannot_be_proven() {
     let s = state_after_genesis();
-    let b = Batch {
-        number: 2,
-        operator: 0,
-        operations: vec![
+    let b = batch_of(
+        2,
+        vec![
             deposit(2, 5, 2),
             transfer(1, 2, 10, 0, 0),
             transfer(1, 2, 10, 0, 0),
         ],
-    };
+    );
     assert!(
         execute(&s, &b, CAP, CHAIN).is_err(),
         "executor rejects the replay"
@@ -173,11 +164,7 @@ fn nonce_replay_cannot_be_proven() {
 #[test]
 fn transfer_to_missing_account_cannot_be_proven() {
     let s = state_after_genesis();
-    let b = Batch {
-        number: 2,
-        operator: 0,
-        operations: vec![transfer(1, 9, 10, 0, 0)],
-    };
+    let b = batch_of(2, vec![transfer(1, 9, 10, 0, 0)]);
     assert!(
         execute(&s, &b, CAP, CHAIN).is_err(),
         "executor rejects the unknown recipient"
@@ -192,11 +179,7 @@ fn deposit_with_another_key_cannot_be_proven() {
     if let Operation::Deposit(d) = &mut op {
         d.pubkey = workload_pubkey(98);
     }
-    let b = Batch {
-        number: 2,
-        operator: 0,
-        operations: vec![op],
-    };
+    let b = batch_of(2, vec![op]);
     assert!(
         execute(&s, &b, CAP, CHAIN).is_err(),
         "executor rejects the key change"
@@ -304,11 +287,7 @@ fn print_rows_by_capacity() {
 fn transfers_without_a_valid_signature_cannot_be_proven() {
     let s = state_after_genesis();
     for (what, op) in tampered_transfers() {
-        let b = Batch {
-            number: 2,
-            operator: 0,
-            operations: vec![op],
-        };
+        let b = batch_of(2, vec![op]);
         assert!(
             execute(&s, &b, CAP, CHAIN).is_err(),
             "{what}: expected the executor to reject it"
@@ -320,25 +299,13 @@ fn transfers_without_a_valid_signature_cannot_be_proven() {
 #[test]
 fn a_transfer_from_an_off_curve_key_cannot_be_proven() {
     let mut s = state_after_genesis();
-    let mut limbs = [5u64, 0, 0, 0, 0];
-    while zkr_circuits::ecgfp5::Point::from_limbs(&limbs).is_some() {
-        limbs[0] += 1;
-    }
     let mut dep = deposit(2, 50, 2);
     if let Operation::Deposit(d) = &mut dep {
-        d.pubkey = zkr_circuits::state::PubKey(limbs);
+        d.pubkey = off_curve_key();
     }
-    let b2 = Batch {
-        number: 2,
-        operator: 0,
-        operations: vec![dep],
-    };
+    let b2 = batch_of(2, vec![dep]);
     apply(&mut s, &b2, CAP, CHAIN).expect("a deposit to any canonical key applies");
-    let b3 = Batch {
-        number: 3,
-        operator: 0,
-        operations: vec![transfer(2, 1, 10, 0, 0)],
-    };
+    let b3 = batch_of(3, vec![transfer(2, 1, 10, 0, 0)]);
     assert!(
         execute(&s, &b3, CAP, CHAIN).is_err(),
         "expected the executor to refuse a transfer from an off-curve key"

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{signed, tampered_transfers, transfer, withdraw, CHAIN};
+use common::{batch_of, off_curve_key, signed, tampered_transfers, transfer, withdraw, CHAIN};
 
 use zkr_circuits::executor::{apply, execute, ExecError, OpError, FEE_SLOTS};
 use zkr_circuits::ops::signing;
@@ -25,25 +25,20 @@ fn deposit(account: u32, token: u16, amount: u128, priority_index: u64) -> Opera
 /// State with accounts 0 (operator), 1 and 2; account 1 holds 1000 of token 1.
 fn genesis() -> MemoryBackend {
     let mut s = MemoryBackend::new();
-    let b = Batch {
-        number: 1,
-        operator: 0,
-        operations: vec![
+    let b = batch_of(
+        1,
+        vec![
             deposit(0, 1, 0, 0),
             deposit(1, 1, 1000, 1),
             deposit(2, 1, 5, 2),
         ],
-    };
+    );
     apply(&mut s, &b, CAP, CHAIN).expect("genesis applies");
     s
 }
 
 fn batch(ops: Vec<Operation>) -> Batch {
-    Batch {
-        number: 2,
-        operator: 0,
-        operations: ops,
-    }
+    batch_of(2, ops)
 }
 
 fn op_error(res: Result<impl std::fmt::Debug, ExecError>) -> (usize, OpError) {
@@ -143,17 +138,9 @@ fn overdraft_is_rejected_counting_the_fee() {
 #[test]
 fn balance_overflow_is_rejected() {
     let mut s = genesis();
-    let b = Batch {
-        number: 2,
-        operator: 0,
-        operations: vec![deposit(2, 1, u128::MAX - 5, 3)],
-    };
+    let b = batch_of(2, vec![deposit(2, 1, u128::MAX - 5, 3)]);
     apply(&mut s, &b, CAP, CHAIN).expect("fills account 2 to the top");
-    let b3 = Batch {
-        number: 3,
-        operator: 0,
-        operations: vec![transfer(1, 2, 1, 0, 0)],
-    };
+    let b3 = batch_of(3, vec![transfer(1, 2, 1, 0, 0)]);
     let (_, e) = op_error(execute(&s, &b3, CAP, CHAIN));
     assert!(
         matches!(e, OpError::Overflow { account: 2, .. }),
@@ -367,20 +354,12 @@ fn transfers_not_signed_by_their_sender_over_their_fields_and_chain_are_rejected
 fn an_account_with_an_off_curve_key_cannot_send() {
     let mut s = genesis();
     // Deposits come from L1 and may name any canonical key; such an account can never sign.
-    let mut limbs = [5u64, 0, 0, 0, 0];
-    while zkr_circuits::ecgfp5::Point::from_limbs(&limbs).is_some() {
-        limbs[0] += 1;
-    }
     let mut dep = deposit(3, 1, 50, 3);
     if let Operation::Deposit(d) = &mut dep {
-        d.pubkey = PubKey(limbs);
+        d.pubkey = off_curve_key();
     }
     apply(&mut s, &batch(vec![dep]), CAP, CHAIN).expect("a deposit to any canonical key applies");
-    let b = Batch {
-        number: 3,
-        operator: 0,
-        operations: vec![transfer(3, 1, 10, 0, 0)],
-    };
+    let b = batch_of(3, vec![transfer(3, 1, 10, 0, 0)]);
     let (_, reason) = op_error(execute(&s, &b, CAP, CHAIN));
     assert!(
         matches!(

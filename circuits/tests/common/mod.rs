@@ -4,9 +4,10 @@
 // Each test binary uses its own part of these.
 #![allow(dead_code)]
 
-use zkr_circuits::ecgfp5::Scalar;
+use zkr_circuits::ecgfp5::{Point, Scalar};
 use zkr_circuits::ops::signing::{self, ChainId, DEFAULT_CHAIN_ID};
-use zkr_circuits::ops::{Operation, Signature, Transfer, Withdraw};
+use zkr_circuits::ops::{Batch, Operation, Signature, Transfer, Withdraw};
+use zkr_circuits::state::PubKey;
 use zkr_circuits::workload::workload_key;
 
 /// The chain the tests sign for.
@@ -94,4 +95,22 @@ pub fn tampered_transfers() -> Vec<(&'static str, Operation)> {
         ),
         ("no signature", edit(|t| t.signature = Signature::default())),
     ]
+}
+
+/// A canonical key that is no curve point's encoding (deposits from L1 may name one).
+pub fn off_curve_key() -> PubKey {
+    let mut limbs = [5u64, 0, 0, 0, 0];
+    while Point::from_limbs(&limbs).is_some() {
+        limbs[0] += 1;
+    }
+    PubKey(limbs)
+}
+
+/// Batch `number` of `operations`, fees to account 0.
+pub fn batch_of(number: u64, operations: Vec<Operation>) -> Batch {
+    Batch {
+        number,
+        operator: 0,
+        operations,
+    }
 }

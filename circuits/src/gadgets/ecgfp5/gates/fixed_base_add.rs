@@ -4,27 +4,18 @@ use std::sync::OnceLock;
 
 use anyhow::{anyhow, Result};
 use plonky2::field::extension::Extendable;
-use plonky2::field::packed::PackedField;
 use plonky2::gates::gate::Gate;
-use plonky2::gates::packed_util::PackedEvaluableBase;
-use plonky2::gates::util::StridedConstraintConsumer;
 use plonky2::hash::hash_types::RichField;
-use plonky2::iop::ext_target::ExtensionTarget;
 use plonky2::iop::generator::{GeneratedValues, SimpleGenerator, WitnessGeneratorRef};
 use plonky2::iop::target::Target;
 use plonky2::iop::witness::{PartitionWitness, Witness, WitnessWrite};
-use plonky2::plonk::circuit_builder::CircuitBuilder;
 use plonky2::plonk::circuit_data::CommonCircuitData;
-use plonky2::plonk::vars::{
-    EvaluationTargets, EvaluationVars, EvaluationVarsBase, EvaluationVarsBaseBatch,
-    EvaluationVarsBasePacked,
-};
 use plonky2::util::serialization::{Buffer, IoResult, Read, Write};
 
 use super::formulas::{self, point_at, Elem, PointVals, LIMBS, POINT_LIMBS};
 use crate::ecgfp5::{Point, Scalar};
-use crate::gadgets::sha256::algebra::{Algebra, Native};
-use crate::gadgets::sha256::gates::{eval_base, eval_circuit, eval_extension, AlgebraicGate};
+use crate::gadgets::algebraic::AlgebraicGate;
+use crate::gadgets::algebraic::{Algebra, Native};
 
 /// Bits of the digit selecting the multiple.
 pub const DIGIT_BITS: usize = 4;
@@ -136,11 +127,7 @@ impl AlgebraicGate for FixedBaseAddGate {
         let q = affine_point(alg, wires, Self::WIRE_Q);
         let sum = formulas::add_points(alg, &p, &q);
         let r = point_at(wires, Self::WIRE_R);
-        for (rc, sc) in r.iter().zip(&sum) {
-            for (&ri, &si) in rc.iter().zip(sc) {
-                constraints.push(alg.sub(ri, si));
-            }
-        }
+        formulas::push_point_eq(alg, &mut constraints, &r, &sum);
         constraints
     }
 }
@@ -158,36 +145,7 @@ impl<F: RichField + Extendable<D>, const D: usize> Gate<F, D> for FixedBaseAddGa
         Ok(Self)
     }
 
-    fn eval_unfiltered(&self, vars: EvaluationVars<F, D>) -> Vec<F::Extension> {
-        eval_extension(self, vars)
-    }
-
-    fn eval_unfiltered_base_one(
-        &self,
-        vars: EvaluationVarsBase<F>,
-        yield_constr: StridedConstraintConsumer<F>,
-    ) {
-        eval_base(
-            self,
-            Self::NUM_WIRES,
-            0,
-            vars.local_wires,
-            vars.local_constants,
-            yield_constr,
-        );
-    }
-
-    fn eval_unfiltered_base_batch(&self, vars_base: EvaluationVarsBaseBatch<F>) -> Vec<F> {
-        self.eval_unfiltered_base_batch_packed(vars_base)
-    }
-
-    fn eval_unfiltered_circuit(
-        &self,
-        builder: &mut CircuitBuilder<F, D>,
-        vars: EvaluationTargets<D>,
-    ) -> Vec<ExtensionTarget<D>> {
-        eval_circuit(self, builder, vars)
-    }
+    crate::gadgets::algebraic::algebraic_gate_evals!();
 
     fn generators(&self, row: usize, _local_constants: &[F]) -> Vec<WitnessGeneratorRef<F, D>> {
         vec![WitnessGeneratorRef::new(
@@ -212,22 +170,7 @@ impl<F: RichField + Extendable<D>, const D: usize> Gate<F, D> for FixedBaseAddGa
     }
 }
 
-impl<F: RichField + Extendable<D>, const D: usize> PackedEvaluableBase<F, D> for FixedBaseAddGate {
-    fn eval_unfiltered_base_packed<P: PackedField<Scalar = F>>(
-        &self,
-        vars: EvaluationVarsBasePacked<P>,
-        yield_constr: StridedConstraintConsumer<P>,
-    ) {
-        eval_base(
-            self,
-            Self::NUM_WIRES,
-            0,
-            vars.local_wires,
-            vars.local_constants,
-            yield_constr,
-        );
-    }
-}
+crate::gadgets::algebraic::impl_packed_evaluable_base!(FixedBaseAddGate);
 
 /// Computes the bits, the selected multiple and the sum of one [`FixedBaseAddGate`] row.
 #[derive(Clone, Debug, Default)]

@@ -141,3 +141,17 @@ pub(crate) fn double_point<A: Algebra>(alg: &mut A, p: &PointVals<A::V>) -> Poin
 pub(crate) fn point_at<V: Copy>(values: &[V], start: usize) -> PointVals<V> {
     core::array::from_fn(|c| core::array::from_fn(|i| values[start + LIMBS * c + i]))
 }
+
+/// Appends the 20 constraints `r - want = 0`, coordinate by coordinate.
+pub(crate) fn push_point_eq<A: Algebra>(
+    alg: &mut A,
+    constraints: &mut Vec<A::V>,
+    r: &PointVals<A::V>,
+    want: &PointVals<A::V>,
+) {
+    for (rc, wc) in r.iter().zip(want) {
+        for (&ri, &wi) in rc.iter().zip(wc) {
+            constraints.push(alg.sub(ri, wi));
+        }
+    }
+}

@@ -2,26 +2,17 @@
 
 use anyhow::Result;
 use plonky2::field::extension::Extendable;
-use plonky2::field::packed::PackedField;
 use plonky2::gates::gate::Gate;
-use plonky2::gates::packed_util::PackedEvaluableBase;
-use plonky2::gates::util::StridedConstraintConsumer;
 use plonky2::hash::hash_types::RichField;
-use plonky2::iop::ext_target::ExtensionTarget;
 use plonky2::iop::generator::{GeneratedValues, SimpleGenerator, WitnessGeneratorRef};
 use plonky2::iop::target::Target;
 use plonky2::iop::witness::{PartitionWitness, Witness, WitnessWrite};
-use plonky2::plonk::circuit_builder::CircuitBuilder;
 use plonky2::plonk::circuit_data::CommonCircuitData;
-use plonky2::plonk::vars::{
-    EvaluationTargets, EvaluationVars, EvaluationVarsBase, EvaluationVarsBaseBatch,
-    EvaluationVarsBasePacked,
-};
 use plonky2::util::serialization::{Buffer, IoResult, Read, Write};
 
 use super::formulas::{self, point_at, POINT_LIMBS};
-use crate::gadgets::sha256::algebra::{Algebra, Native};
-use crate::gadgets::sha256::gates::{eval_base, eval_circuit, eval_extension, AlgebraicGate};
+use crate::gadgets::algebraic::AlgebraicGate;
+use crate::gadgets::algebraic::{Algebra, Native};
 
 /// Gate for `r = p + q` on EcGFp5 (complete formulas), one addition per row.
 ///
@@ -52,11 +43,7 @@ impl AlgebraicGate for PointAddGate {
         let r = point_at(wires, Self::WIRE_R);
         let sum = formulas::add_points(alg, &p, &q);
         let mut constraints = Vec::with_capacity(POINT_LIMBS);
-        for (rc, sc) in r.iter().zip(&sum) {
-            for (&ri, &si) in rc.iter().zip(sc) {
-                constraints.push(alg.sub(ri, si));
-            }
-        }
+        formulas::push_point_eq(alg, &mut constraints, &r, &sum);
         constraints
     }
 }
@@ -74,36 +61,7 @@ impl<F: RichField + Extendable<D>, const D: usize> Gate<F, D> for PointAddGate {
         Ok(Self)
     }
 
-    fn eval_unfiltered(&self, vars: EvaluationVars<F, D>) -> Vec<F::Extension> {
-        eval_extension(self, vars)
-    }
-
-    fn eval_unfiltered_base_one(
-        &self,
-        vars: EvaluationVarsBase<F>,
-        yield_constr: StridedConstraintConsumer<F>,
-    ) {
-        eval_base(
-            self,
-            3 * POINT_LIMBS,
-            0,
-            vars.local_wires,
-            vars.local_constants,
-            yield_constr,
-        );
-    }
-
-    fn eval_unfiltered_base_batch(&self, vars_base: EvaluationVarsBaseBatch<F>) -> Vec<F> {
-        self.eval_unfiltered_base_batch_packed(vars_base)
-    }
-
-    fn eval_unfiltered_circuit(
-        &self,
-        builder: &mut CircuitBuilder<F, D>,
-        vars: EvaluationTargets<D>,
-    ) -> Vec<ExtensionTarget<D>> {
-        eval_circuit(self, builder, vars)
-    }
+    crate::gadgets::algebraic::algebraic_gate_evals!();
 
     fn generators(&self, row: usize, _local_constants: &[F]) -> Vec<WitnessGeneratorRef<F, D>> {
         vec![WitnessGeneratorRef::new(
@@ -128,22 +86,7 @@ impl<F: RichField + Extendable<D>, const D: usize> Gate<F, D> for PointAddGate {
     }
 }
 
-impl<F: RichField + Extendable<D>, const D: usize> PackedEvaluableBase<F, D> for PointAddGate {
-    fn eval_unfiltered_base_packed<P: PackedField<Scalar = F>>(
-        &self,
-        vars: EvaluationVarsBasePacked<P>,
-        yield_constr: StridedConstraintConsumer<P>,
-    ) {
-        eval_base(
-            self,
-            3 * POINT_LIMBS,
-            0,
-            vars.local_wires,
-            vars.local_constants,
-            yield_constr,
-        );
-    }
-}
+crate::gadgets::algebraic::impl_packed_evaluable_base!(PointAddGate);
 
 /// Computes the sum of one [`PointAddGate`] row from its operands.
 #[derive(Clone, Debug, Default)]

@@ -2,26 +2,17 @@
 
 use anyhow::Result;
 use plonky2::field::extension::Extendable;
-use plonky2::field::packed::PackedField;
 use plonky2::gates::gate::Gate;
-use plonky2::gates::packed_util::PackedEvaluableBase;
-use plonky2::gates::util::StridedConstraintConsumer;
 use plonky2::hash::hash_types::RichField;
-use plonky2::iop::ext_target::ExtensionTarget;
 use plonky2::iop::generator::{GeneratedValues, SimpleGenerator, WitnessGeneratorRef};
 use plonky2::iop::target::Target;
 use plonky2::iop::witness::{PartitionWitness, Witness, WitnessWrite};
-use plonky2::plonk::circuit_builder::CircuitBuilder;
 use plonky2::plonk::circuit_data::{CircuitConfig, CommonCircuitData};
-use plonky2::plonk::vars::{
-    EvaluationTargets, EvaluationVars, EvaluationVarsBase, EvaluationVarsBaseBatch,
-    EvaluationVarsBasePacked,
-};
 use plonky2::util::serialization::{Buffer, IoError, IoResult, Read, Write};
 
 use super::formulas::{self, point_at, POINT_LIMBS};
-use crate::gadgets::sha256::algebra::{Algebra, Native};
-use crate::gadgets::sha256::gates::{eval_base, eval_circuit, eval_extension, AlgebraicGate};
+use crate::gadgets::algebraic::AlgebraicGate;
+use crate::gadgets::algebraic::{Algebra, Native};
 
 /// Gate for `r = 2^count p` on EcGFp5: `count` doublings chained in one row.
 ///
@@ -82,11 +73,7 @@ impl AlgebraicGate for PointDoubleGate {
             let (input, output) = self.step_wires(j);
             let doubled = formulas::double_point(alg, &point_at(wires, input));
             let r = point_at(wires, output);
-            for (rc, dc) in r.iter().zip(&doubled) {
-                for (&ri, &di) in rc.iter().zip(dc) {
-                    constraints.push(alg.sub(ri, di));
-                }
-            }
+            formulas::push_point_eq(alg, &mut constraints, &r, &doubled);
         }
         constraints
     }
@@ -109,37 +96,7 @@ impl<F: RichField + Extendable<D>, const D: usize> Gate<F, D> for PointDoubleGat
         Ok(Self { count })
     }
 
-    fn eval_unfiltered(&self, vars: EvaluationVars<F, D>) -> Vec<F::Extension> {
-        eval_extension(self, vars)
-    }
-
-    fn eval_unfiltered_base_one(
-        &self,
-        vars: EvaluationVarsBase<F>,
-        yield_constr: StridedConstraintConsumer<F>,
-    ) {
-        let num_wires = Gate::<F, D>::num_wires(self);
-        eval_base(
-            self,
-            num_wires,
-            0,
-            vars.local_wires,
-            vars.local_constants,
-            yield_constr,
-        );
-    }
-
-    fn eval_unfiltered_base_batch(&self, vars_base: EvaluationVarsBaseBatch<F>) -> Vec<F> {
-        self.eval_unfiltered_base_batch_packed(vars_base)
-    }
-
-    fn eval_unfiltered_circuit(
-        &self,
-        builder: &mut CircuitBuilder<F, D>,
-        vars: EvaluationTargets<D>,
-    ) -> Vec<ExtensionTarget<D>> {
-        eval_circuit(self, builder, vars)
-    }
+    crate::gadgets::algebraic::algebraic_gate_evals!();
 
     fn generators(&self, row: usize, _local_constants: &[F]) -> Vec<WitnessGeneratorRef<F, D>> {
         vec![WitnessGeneratorRef::new(
@@ -164,23 +121,7 @@ impl<F: RichField + Extendable<D>, const D: usize> Gate<F, D> for PointDoubleGat
     }
 }
 
-impl<F: RichField + Extendable<D>, const D: usize> PackedEvaluableBase<F, D> for PointDoubleGate {
-    fn eval_unfiltered_base_packed<P: PackedField<Scalar = F>>(
-        &self,
-        vars: EvaluationVarsBasePacked<P>,
-        yield_constr: StridedConstraintConsumer<P>,
-    ) {
-        let num_wires = Gate::<F, D>::num_wires(self);
-        eval_base(
-            self,
-            num_wires,
-            0,
-            vars.local_wires,
-            vars.local_constants,
-            yield_constr,
-        );
-    }
-}
+crate::gadgets::algebraic::impl_packed_evaluable_base!(PointDoubleGate);
 
 /// Computes the intermediate and final points of one [`PointDoubleGate`] row.
 #[derive(Clone, Debug)]

@@ -3,26 +3,16 @@
 
 use anyhow::{anyhow, Result};
 use plonky2::field::extension::Extendable;
-use plonky2::field::packed::PackedField;
 use plonky2::gates::gate::Gate;
-use plonky2::gates::packed_util::PackedEvaluableBase;
-use plonky2::gates::util::StridedConstraintConsumer;
 use plonky2::hash::hash_types::RichField;
-use plonky2::iop::ext_target::ExtensionTarget;
 use plonky2::iop::generator::{GeneratedValues, SimpleGenerator, WitnessGeneratorRef};
 use plonky2::iop::target::Target;
 use plonky2::iop::witness::PartitionWitness;
 use plonky2::plonk::circuit_builder::CircuitBuilder;
 use plonky2::plonk::circuit_data::CommonCircuitData;
-use plonky2::plonk::vars::{
-    EvaluationTargets, EvaluationVars, EvaluationVarsBase, EvaluationVarsBaseBatch,
-    EvaluationVarsBasePacked,
-};
 use plonky2::util::serialization::{Buffer, IoResult, Read, Write};
 
-use super::{
-    carry_bits, eval_base, eval_circuit, eval_extension, read_word, set_wires, AlgebraicGate,
-};
+use super::{carry_bits, read_word, set_wires, AlgebraicGate};
 use crate::gadgets::sha256::algebra::{boolean, ch, le_sum, sigma_bit, word_bits, Algebra};
 use crate::gadgets::sha256::native::{self, bits_le, BIG_SIGMA1, WORD_BITS};
 
@@ -180,36 +170,7 @@ impl<F: RichField + Extendable<D>, const D: usize> Gate<F, D> for Sha256ChoiceGa
         Ok(Self)
     }
 
-    fn eval_unfiltered(&self, vars: EvaluationVars<F, D>) -> Vec<F::Extension> {
-        eval_extension(self, vars)
-    }
-
-    fn eval_unfiltered_base_one(
-        &self,
-        vars: EvaluationVarsBase<F>,
-        yield_constr: StridedConstraintConsumer<F>,
-    ) {
-        eval_base(
-            self,
-            Self::NUM_WIRES,
-            1,
-            vars.local_wires,
-            vars.local_constants,
-            yield_constr,
-        );
-    }
-
-    fn eval_unfiltered_base_batch(&self, vars_base: EvaluationVarsBaseBatch<F>) -> Vec<F> {
-        self.eval_unfiltered_base_batch_packed(vars_base)
-    }
-
-    fn eval_unfiltered_circuit(
-        &self,
-        builder: &mut CircuitBuilder<F, D>,
-        vars: EvaluationTargets<D>,
-    ) -> Vec<ExtensionTarget<D>> {
-        eval_circuit(self, builder, vars)
-    }
+    crate::gadgets::algebraic::algebraic_gate_evals!();
 
     fn generators(&self, row: usize, local_constants: &[F]) -> Vec<WitnessGeneratorRef<F, D>> {
         let generator = ChoiceGenerator {
@@ -237,22 +198,7 @@ impl<F: RichField + Extendable<D>, const D: usize> Gate<F, D> for Sha256ChoiceGa
     }
 }
 
-impl<F: RichField + Extendable<D>, const D: usize> PackedEvaluableBase<F, D> for Sha256ChoiceGate {
-    fn eval_unfiltered_base_packed<P: PackedField<Scalar = F>>(
-        &self,
-        vars: EvaluationVarsBasePacked<P>,
-        yield_constr: StridedConstraintConsumer<P>,
-    ) {
-        eval_base(
-            self,
-            Self::NUM_WIRES,
-            1,
-            vars.local_wires,
-            vars.local_constants,
-            yield_constr,
-        );
-    }
-}
+crate::gadgets::algebraic::impl_packed_evaluable_base!(Sha256ChoiceGate);
 
 /// Fills a [`Sha256ChoiceGate`] row from its input words.
 #[derive(Clone, Debug, Default)]

@@ -12,18 +12,11 @@ pub mod u32_add;
 pub mod u32_bits;
 
 use anyhow::{anyhow, Result};
-use plonky2::field::extension::Extendable;
-use plonky2::field::packed::PackedField;
 use plonky2::field::types::Field;
-use plonky2::gates::util::StridedConstraintConsumer;
 use plonky2::hash::hash_types::RichField;
-use plonky2::iop::ext_target::ExtensionTarget;
 use plonky2::iop::generator::GeneratedValues;
 use plonky2::iop::target::Target;
 use plonky2::iop::witness::{PartitionWitness, Witness, WitnessWrite};
-use plonky2::plonk::circuit_builder::CircuitBuilder;
-use plonky2::plonk::vars::{EvaluationTargets, EvaluationVars};
-use plonky2::util::strided_view::PackedStridedView;
 
 pub use choice::Sha256ChoiceGate;
 pub use majority::Sha256MajorityGate;
@@ -31,64 +24,7 @@ pub use schedule::Sha256ScheduleGate;
 pub use u32_add::U32AddGate;
 pub use u32_bits::{U32BitsGate, U32BitsMode};
 
-use super::algebra::{Algebra, InCircuit, Native};
-
-/// A gate whose constraints are written once, over any [`Algebra`].
-pub(crate) trait AlgebraicGate {
-    /// The gate's constraints, in the order `Gate::eval_unfiltered` returns them.
-    fn constraints<A: Algebra>(&self, alg: &mut A, wires: &[A::V], constants: &[A::V])
-        -> Vec<A::V>;
-}
-
-/// `Gate::eval_unfiltered` for an [`AlgebraicGate`].
-pub(crate) fn eval_extension<F, G, const D: usize>(
-    gate: &G,
-    vars: EvaluationVars<F, D>,
-) -> Vec<F::Extension>
-where
-    F: RichField + Extendable<D>,
-    G: AlgebraicGate,
-{
-    gate.constraints(
-        &mut Native::<F::Extension>::new(),
-        vars.local_wires,
-        vars.local_constants,
-    )
-}
-
-/// Base-field evaluation (packed or one point) for an [`AlgebraicGate`].
-pub(crate) fn eval_base<P, G>(
-    gate: &G,
-    num_wires: usize,
-    num_constants: usize,
-    wires: PackedStridedView<P>,
-    constants: PackedStridedView<P>,
-    mut yield_constr: StridedConstraintConsumer<P>,
-) where
-    P: PackedField,
-    G: AlgebraicGate,
-{
-    let wires: Vec<P> = (0..num_wires).map(|i| wires[i]).collect();
-    let constants: Vec<P> = (0..num_constants).map(|i| constants[i]).collect();
-    yield_constr.many(gate.constraints(&mut Native::<P>::new(), &wires, &constants));
-}
-
-/// `Gate::eval_unfiltered_circuit` for an [`AlgebraicGate`].
-pub(crate) fn eval_circuit<F, G, const D: usize>(
-    gate: &G,
-    builder: &mut CircuitBuilder<F, D>,
-    vars: EvaluationTargets<D>,
-) -> Vec<ExtensionTarget<D>>
-where
-    F: RichField + Extendable<D>,
-    G: AlgebraicGate,
-{
-    gate.constraints(
-        &mut InCircuit { builder },
-        vars.local_wires,
-        vars.local_constants,
-    )
-}
+pub(crate) use crate::gadgets::algebraic::AlgebraicGate;
 
 /// Reads a witness value that must fit in `bits` bits (a word, or a bounded unreduced sum).
 pub(crate) fn read_bounded<F: RichField>(
