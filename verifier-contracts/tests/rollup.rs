@@ -29,9 +29,10 @@ use zkr_aggregator::range_commitment;
 use zkr_aggregator::wrap::public_input::digest_bytes;
 use zkr_circuits::executor::{apply, BatchExecution};
 use zkr_circuits::ops::pubdata::pubdata_len;
+use zkr_circuits::ops::signing;
 use zkr_circuits::ops::{Batch, Deposit, Operation, Signature, Withdraw};
 use zkr_circuits::state::{MemoryBackend, PubKey, StateView};
-use zkr_circuits::workload::random_pubkey;
+use zkr_circuits::workload::{random_pubkey, workload_key, workload_pubkey};
 use zkr_contracts::rollup::{compile_rollup, compile_test_token};
 use zkr_contracts::{deploy, Anvil, Compiled, IRollup, ITestToken};
 
@@ -309,8 +310,9 @@ fn deposit(account: u32, pubkey: PubKey, token: u16, amount: u128, index: u64) -
     })
 }
 
+/// A withdrawal signed by the sender's workload key (the accounts here have those keys).
 fn withdraw(from: u32, token: u16, amount: u128, to: Address) -> Operation {
-    Operation::Withdraw(Withdraw {
+    let mut op = Operation::Withdraw(Withdraw {
         from,
         token,
         amount,
@@ -318,7 +320,9 @@ fn withdraw(from: u32, token: u16, amount: u128, to: Address) -> Operation {
         nonce: 0,
         to_l1: to.0 .0,
         signature: Signature::default(),
-    })
+    });
+    signing::sign(&mut op, &workload_key(from), DEFAULT_CHAIN_ID).expect("a withdrawal signs");
+    op
 }
 
 fn root(digest_of: &BatchExecution) -> (B256, B256, B256) {
@@ -452,8 +456,7 @@ async fn eth_and_token_deposits_reach_the_rollup_state_and_withdrawals_are_claim
     let erc20 = ITestToken::new(token, chain.provider.clone());
     let user = chain.accounts[1];
     let mut backend = MemoryBackend::new();
-    let mut rng = ChaCha20Rng::seed_from_u64(3);
-    let (key0, key1) = (random_pubkey(&mut rng), random_pubkey(&mut rng));
+    let (key0, key1) = (workload_pubkey(0), workload_pubkey(1));
 
     // L1: one ether deposit into account 0, one token deposit into account 1.
     let deposit_eth_gas = chain
