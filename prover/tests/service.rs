@@ -9,6 +9,7 @@ use common::*;
 use tonic::Code;
 use zkr_circuits::batch::BatchProof;
 use zkr_circuits::state::StateView;
+use zkr_circuits::workload::workload_key;
 use zkr_proto::convert::root_to_bytes;
 use zkr_proto::v1;
 
@@ -87,22 +88,40 @@ async fn bad_submissions_are_refused_and_leave_the_store_unchanged() {
         "wrong post-root",
     );
 
-    let mut invalid = subs[1].clone();
-    if let Some(zkr_circuits::ops::Operation::Transfer(t)) = invalid
+    use zkr_circuits::ops::{signing, Operation};
+    let transfer_at = subs[1]
         .batch
         .operations
-        .iter_mut()
-        .find(|o| matches!(o, zkr_circuits::ops::Operation::Transfer(_)))
-    {
+        .iter()
+        .position(|o| matches!(o, Operation::Transfer(_)))
+        .expect("workload batch 2 has a transfer");
+    // A nonce ahead of the account's, signed by its key: the nonce rule refuses it.
+    let mut invalid = subs[1].clone();
+    let op = &mut invalid.batch.operations[transfer_at];
+    if let Operation::Transfer(t) = op {
         t.nonce += 7;
-    } else {
-        panic!("workload batch 2 has a transfer");
     }
+    let from = match op {
+        Operation::Transfer(t) => t.from,
+        _ => unreachable!("found as a transfer"),
+    };
+    signing::sign(op, &workload_key(from), CHAIN).expect("a transfer signs");
     refused(
         seq.submit_batch(request(&invalid)).await,
         Code::InvalidArgument,
         "nonce",
         "invalid op",
+    );
+
+    // The same transfer signed by another key.
+    let mut forged = subs[1].clone();
+    let op = &mut forged.batch.operations[transfer_at];
+    signing::sign(op, &workload_key(from + 1), CHAIN).expect("a transfer signs");
+    refused(
+        seq.submit_batch(request(&forged)).await,
+        Code::InvalidArgument,
+        "signature not valid",
+        "forged signature",
     );
 
     let mut oversized = request(&subs[1]);
