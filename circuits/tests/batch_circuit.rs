@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{batch_of, off_curve_key, signed, tampered_transfers, transfer, CHAIN};
+use common::{batch_of, off_curve_key, signed, tampered_signed_ops, transfer, CHAIN};
 
 use std::sync::OnceLock;
 
@@ -286,7 +286,7 @@ fn print_rows_by_capacity() {
 #[test]
 fn transfers_without_a_valid_signature_cannot_be_proven() {
     let s = state_after_genesis();
-    for (what, op) in tampered_transfers() {
+    for (what, op) in tampered_signed_ops() {
         let b = batch_of(2, vec![op]);
         assert!(
             execute(&s, &b, CAP, CHAIN).is_err(),

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{batch_of, off_curve_key, signed, tampered_transfers, transfer, withdraw, CHAIN};
+use common::{batch_of, off_curve_key, signed, tampered_signed_ops, transfer, withdraw, CHAIN};
 
 use zkr_circuits::executor::{apply, execute, ExecError, OpError, FEE_SLOTS};
 use zkr_circuits::ops::signing;
@@ -325,7 +325,7 @@ fn nonce_overflow_is_rejected() {
 #[test]
 fn transfers_not_signed_by_their_sender_over_their_fields_and_chain_are_rejected() {
     let s = genesis();
-    for (what, op) in tampered_transfers() {
+    for (what, op) in tampered_signed_ops() {
         let (index, reason) = op_error(execute(&s, &batch(vec![op]), CAP, CHAIN));
         assert!(
             index == 0 && matches!(reason, OpError::Signature(1, _)),

@@ -50,8 +50,8 @@ pub fn withdraw(from: u32, amount: u128, fee: u128, nonce: u32) -> Operation {
     }))
 }
 
-/// A signed transfer from 1 to 2 with one field changed after signing, or signed otherwise.
-pub fn tampered_transfers() -> Vec<(&'static str, Operation)> {
+/// A signed transfer from 1 to 2 (or a withdrawal from 1) with one field changed after signing, or signed otherwise.
+pub fn tampered_signed_ops() -> Vec<(&'static str, Operation)> {
     let edit = |f: fn(&mut Transfer)| {
         let mut op = transfer(1, 2, 10, 1, 0);
         if let Operation::Transfer(t) = &mut op {
@@ -94,6 +94,13 @@ pub fn tampered_transfers() -> Vec<(&'static str, Operation)> {
             }),
         ),
         ("no signature", edit(|t| t.signature = Signature::default())),
+        ("withdrawal's L1 address changed", {
+            let mut op = withdraw(1, 10, 1, 0);
+            if let Operation::Withdraw(w) = &mut op {
+                w.to_l1 = [0xcd; 20];
+            }
+            op
+        }),
     ]
 }
 
