@@ -8,14 +8,10 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode};
 use zkr_aggregator::{Child, Circuits};
-use zkr_benches::prepare_chain;
+use zkr_benches::{prepare_chain, quick_mode};
 use zkr_circuits::ops::signing::DEFAULT_CHAIN_ID;
 
 const CAPACITY: usize = 8;
-
-fn env_flag(name: &str) -> bool {
-    std::env::var(name).is_ok_and(|v| v == "1")
-}
 
 fn aggregate(c: &mut Criterion) {
     let circuits = match Circuits::build(CAPACITY, DEFAULT_CHAIN_ID) {
@@ -42,7 +38,7 @@ fn aggregate(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("aggregate");
     group.sampling_mode(SamplingMode::Flat).sample_size(10);
-    if env_flag("ZKR_BENCH_QUICK") {
+    if quick_mode() {
         group
             .warm_up_time(Duration::from_secs(1))
             .measurement_time(Duration::from_secs(1));

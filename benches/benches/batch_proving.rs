@@ -7,13 +7,9 @@
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode};
-use zkr_benches::prepare_batch;
+use zkr_benches::{env_flag, prepare_batch, quick_mode};
 use zkr_circuits::batch::BatchCircuit;
 use zkr_circuits::ops::signing::DEFAULT_CHAIN_ID;
-
-fn env_flag(name: &str) -> bool {
-    std::env::var(name).is_ok_and(|v| v == "1")
-}
 
 fn capacities() -> Vec<usize> {
     if env_flag("ZKR_BENCH_FULL") {
@@ -27,7 +23,7 @@ fn batch_prove(c: &mut Criterion) {
     let mut group = c.benchmark_group("batch prove");
     // Seconds per iteration: one iteration per sample, no extrapolation.
     group.sampling_mode(SamplingMode::Flat).sample_size(10);
-    if env_flag("ZKR_BENCH_QUICK") {
+    if quick_mode() {
         group
             .warm_up_time(Duration::from_secs(1))
             .measurement_time(Duration::from_secs(1));

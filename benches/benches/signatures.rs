@@ -18,6 +18,7 @@ use plonky2::plonk::circuit_data::CircuitConfig;
 use plonky2::plonk::config::PoseidonGoldilocksConfig;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
+use zkr_benches::quick_mode;
 use zkr_circuits::ecgfp5::{Point, Scalar, SecretKey};
 use zkr_circuits::gadgets::ecgfp5::{
     CircuitBuilderGfp5, CircuitBuilderSchnorr, WitnessWriteGfp5, WitnessWriteSignature,
@@ -26,10 +27,6 @@ use zkr_circuits::ops::signing;
 use zkr_circuits::ops::{Operation, Signature, Transfer};
 
 const CHAIN: signing::ChainId = 1;
-
-fn quick() -> bool {
-    std::env::var("ZKR_BENCH_QUICK").is_ok_and(|v| !v.is_empty() && v != "0")
-}
 
 fn bench_signatures(c: &mut Criterion) {
     let mut rng = ChaCha20Rng::seed_from_u64(1);
@@ -49,7 +46,7 @@ fn bench_signatures(c: &mut Criterion) {
     let point = Point::mulgen(&Scalar::random(&mut rng));
 
     let mut group = c.benchmark_group("schnorr_native");
-    if quick() {
+    if quick_mode() {
         group
             .warm_up_time(Duration::from_millis(500))
             .measurement_time(Duration::from_secs(1));
@@ -107,7 +104,7 @@ fn bench_signature_circuit(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("schnorr_circuit");
     group.sample_size(10);
-    if quick() {
+    if quick_mode() {
         group
             .warm_up_time(Duration::from_millis(500))
             .measurement_time(Duration::from_secs(2));

@@ -1,6 +1,7 @@
 //! The BN254 wrap of one range proof (two batches, capacity 8): the shrink
-//! proof, the wrap circuit's witness (synthesis), the Groth16 proof, and
-//! verification of the wrapped proof.
+//! proof, the wrap circuit's witness (synthesis), the Groth16 proof by zkr's
+//! prover and by arkworks' on the same key and witness, and verification of
+//! the wrapped proof.
 //!
 //! Keys (insecure dev setup) and the range proof are made outside the timed
 //! loop. A Groth16 proof takes about a minute on 2 cores, so this bench takes
@@ -9,8 +10,10 @@
 
 use std::time::Duration;
 
-use ark_bn254::Fr;
+use ark_bn254::{Bn254, Fr};
+use ark_groth16::Groth16;
 use ark_relations::r1cs::{ConstraintSynthesizer, ConstraintSystem};
+use ark_snark::SNARK;
 use ark_std::rand::SeedableRng;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode};
 use rand_chacha::ChaCha20Rng;
@@ -20,6 +23,7 @@ use zkr_aggregator::wrap::wrapper::Wrapper;
 use zkr_aggregator::{Child, Circuits};
 use zkr_benches::prepare_chain;
 use zkr_circuits::ops::signing::DEFAULT_CHAIN_ID;
+use zkr_cuda::CpuBackend;
 
 const CAPACITY: usize = 8;
 
@@ -73,11 +77,24 @@ fn wrap(c: &mut Criterion) {
             cs.num_constraints()
         })
     });
-    group.bench_function(BenchmarkId::new("groth16 prove", "wrap circuit"), |b| {
+    // zkr's prover (CPU backend) against arkworks' on the same key and witness.
+    group.bench_function(BenchmarkId::new("groth16 prove", "zkr"), |b| {
         b.iter(|| {
             let circuit = WrapCircuit::new(wrapper.shrink(), Some(&shrunk))
                 .unwrap_or_else(|e| panic!("wrap circuit: {e}"));
-            groth16::prove(pk, circuit, &mut rng).unwrap_or_else(|e| panic!("prove: {e}"))
+            groth16::prove_with(&CpuBackend, pk, circuit, &mut rng)
+                .unwrap_or_else(|e| panic!("prove: {e}"))
+        })
+    });
+    group.bench_function(BenchmarkId::new("groth16 prove", "arkworks"), |b| {
+        b.iter(|| {
+            let circuit = WrapCircuit::new(wrapper.shrink(), Some(&shrunk))
+                .unwrap_or_else(|e| panic!("wrap circuit: {e}"));
+            // Synthesis with no tracing subscriber, as zkr's prover does it.
+            tracing::subscriber::with_default(tracing::subscriber::NoSubscriber::default(), || {
+                Groth16::<Bn254>::prove(pk, circuit, &mut rng)
+            })
+            .unwrap_or_else(|e| panic!("prove: {e}"))
         })
     });
     group.bench_function(BenchmarkId::new("verify", "wrapped proof"), |b| {

@@ -87,6 +87,16 @@ pub fn prepare_chain(
     Ok(out)
 }
 
+/// Whether the environment variable `name` is set to something other than empty or `0`.
+pub fn env_flag(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+/// Whether `ZKR_BENCH_QUICK` asks for CI's short warm-up and measurement.
+pub fn quick_mode() -> bool {
+    env_flag("ZKR_BENCH_QUICK")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

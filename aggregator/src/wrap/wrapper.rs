@@ -2,11 +2,13 @@
 //! Groth16 proof of the wrap circuit, and its verification from the range's
 //! public values alone (what L1 does).
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use ark_bn254::Fr;
 use ark_std::rand::{CryptoRng, RngCore};
 use zkr_circuits::batch::BatchPublicValues;
+use zkr_cuda::{Backend, CpuBackend};
 
 use super::circuit::{WrapCircuit, WrapError};
 use super::groth16::{self, Groth16Error, PreparedKey, Proof, ProvingKey, VerifyingKey};
@@ -52,6 +54,8 @@ pub struct Wrapper {
     circuit_id: String,
     pk: Option<ProvingKey>,
     vk: PreparedKey,
+    /// Where the Groth16 prover's MSMs and NTTs run.
+    backend: Arc<dyn Backend>,
 }
 
 impl std::fmt::Debug for Wrapper {
@@ -60,6 +64,7 @@ impl std::fmt::Debug for Wrapper {
         f.debug_struct("Wrapper")
             .field("circuit_id", &self.circuit_id)
             .field("proving_key", &self.pk.is_some())
+            .field("backend", &self.backend.name())
             .finish_non_exhaustive()
     }
 }
@@ -80,6 +85,7 @@ impl Wrapper {
             pk: Some(pk),
             circuit_id: circuit_id(&shrink),
             shrink,
+            backend: Arc::new(CpuBackend),
         })
     }
 
@@ -95,6 +101,7 @@ impl Wrapper {
             vk: PreparedKey::new(vk)?,
             circuit_id: circuit_id(&shrink),
             shrink,
+            backend: Arc::new(CpuBackend),
         })
     }
 
@@ -121,7 +128,19 @@ impl Wrapper {
             vk: PreparedKey::new(&vk)?,
             circuit_id: id,
             shrink,
+            backend: Arc::new(CpuBackend),
         })
+    }
+
+    /// This wrapper, proving with `backend` (the CPU backend unless set).
+    pub fn with_backend(mut self, backend: Arc<dyn Backend>) -> Self {
+        self.backend = backend;
+        self
+    }
+
+    /// The backend the Groth16 prover runs on.
+    pub fn backend(&self) -> &dyn Backend {
+        self.backend.as_ref()
     }
 
     /// Writes this wrapper's keys (the proving key too, if held) to `dir`.
@@ -164,8 +183,8 @@ impl Wrapper {
         let values = ShrinkCircuit::public_values(&shrunk)?;
         let circuit = WrapCircuit::new(&self.shrink, Some(&shrunk))?;
         let start = Instant::now();
-        let proof = groth16::prove(pk, circuit, rng)?;
-        tracing::info!(elapsed = ?start.elapsed(), "wrap proven");
+        let proof = groth16::prove_with(self.backend.as_ref(), pk, circuit, rng)?;
+        tracing::info!(elapsed = ?start.elapsed(), backend = self.backend.name(), "wrap proven");
         let wrapped = WrappedProof {
             proof,
             public_input: public_input_of(&values),

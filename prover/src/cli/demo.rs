@@ -56,6 +56,8 @@ pub struct DemoArgs {
     pub capacity: usize,
     #[command(flatten)]
     pub chain: super::ChainIdArg,
+    #[command(flatten)]
+    pub backend: super::BackendArg,
     /// Batches to submit, prove and aggregate into one range, the genesis
     /// batch included when the state is empty (5: a tree that is not a power
     /// of two).
@@ -150,9 +152,11 @@ async fn run_service(args: DemoArgs) -> anyhow::Result<()> {
         };
         let c = circuits.clone();
         let keys = dir.clone();
+        let backend = args.backend.select()?;
         let w =
             tokio::task::spawn_blocking(move || super::wrap::dev_keys(&c, &keys, replace_stale))
-                .await??;
+                .await??
+                .with_backend(backend);
         (Some(Arc::new(w)), Some(dir))
     };
     let config = CoordinatorConfig {

@@ -110,6 +110,25 @@ pub struct ChainIdArg {
     pub chain_id: zkr_circuits::ops::signing::ChainId,
 }
 
+/// Where the Groth16 wrap's MSMs and NTTs run.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct BackendArg {
+    /// MSM/NTT backend of the Groth16 wrap prover: cpu, cuda (fails unless the
+    /// CUDA kernel library loads and a device answers; ZKR_CUDA_LIBRARY names
+    /// the library), or auto (CUDA when available, else cpu; the log says which).
+    #[arg(long = "backend", env = "ZKR_BACKEND", value_name = "cpu|cuda|auto", default_value_t = zkr_cuda::BackendChoice::Cpu)]
+    pub backend: zkr_cuda::BackendChoice,
+}
+
+impl BackendArg {
+    /// Resolves the choice to a backend (logging which, and why).
+    pub fn select(&self) -> anyhow::Result<std::sync::Arc<dyn zkr_cuda::Backend>> {
+        let selected = zkr_cuda::select(self.backend)
+            .with_context(|| format!("--backend {}", self.backend))?;
+        Ok(selected.backend)
+    }
+}
+
 /// Smallest batch circuit capacity, in pubdata chunks, the CLI builds.
 const MIN_CAPACITY: usize = 3;
 

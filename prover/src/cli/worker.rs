@@ -61,6 +61,8 @@ pub struct WorkerArgs {
     pub capacity: usize,
     #[command(flatten)]
     pub chain: super::ChainIdArg,
+    #[command(flatten)]
+    pub backend: super::BackendArg,
 }
 
 /// A kind of job on the command line.
@@ -114,8 +116,10 @@ pub fn run(args: WorkerArgs) -> anyhow::Result<()> {
     let (circuits, wrapper) = match &args.wrap_keys {
         Some(dir) => {
             check_capacity(args.capacity)?;
+            // Before the circuits: a backend that is not there fails at once.
+            let backend = args.backend.select()?;
             let circuits = Arc::new(build_circuits(args.capacity, args.chain.chain_id)?);
-            let wrapper = Arc::new(super::wrap::load(&circuits, dir, true)?);
+            let wrapper = Arc::new(super::wrap::load(&circuits, dir, true)?.with_backend(backend));
             (vec![circuits], Some(wrapper))
         }
         // Built when the first job says which capacity it needs.

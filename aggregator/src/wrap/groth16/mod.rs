@@ -1,6 +1,11 @@
 //! Groth16 over BN254 for the wrap circuit: setup (development only), proving,
 //! verification, byte formats and the EVM encoding.
 //!
+//! Proving is zkr's own ([`prove_with`]; the QAP reduction in [`qap`]):
+//! arkworks' algorithm and proofs, with the MSMs and NTTs on a pluggable
+//! [`zkr_cuda::Backend`]; [`prove`] uses the CPU backend. Setup and
+//! verification are arkworks'.
+//!
 //! # Keys
 //!
 //! Production keys come from the ceremony (`zkr-ceremony`). [`setup_insecure_dev`]
@@ -41,6 +46,11 @@
 //! * Verifying key, [`vk_to_evm`]: [`EvmVerifyingKey`], every word a `0x`-prefixed
 //!   64-digit hex string in JSON, for the contract generator.
 
+mod prover;
+pub mod qap;
+
+pub use prover::{prove_with, prove_with_randomness};
+
 use std::fmt;
 use std::time::Instant;
 
@@ -53,6 +63,7 @@ use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate
 use ark_snark::SNARK;
 use ark_std::rand::{CryptoRng, RngCore};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use zkr_cuda::{BackendError, CpuBackend};
 
 /// A Groth16 proof over BN254.
 pub type Proof = ark_groth16::Proof<Bn254>;
@@ -91,6 +102,35 @@ pub enum Groth16Error {
     Rejected {
         /// The public input, as a `0x` hex `uint256`.
         public_input: String,
+    },
+    /// The witness does not satisfy the circuit: there is nothing to prove.
+    #[error("witness does not satisfy constraint {index} of {num_constraints}")]
+    Unsatisfied {
+        /// The first unsatisfied constraint.
+        index: usize,
+        /// Constraints in the circuit.
+        num_constraints: usize,
+    },
+    /// The proving key is not one of this circuit: a query has the wrong length.
+    #[error(
+        "proving key does not fit the circuit: its {query} has {got} points, needs {expected}"
+    )]
+    QueryLength {
+        /// `a_query`, `b_g1_query`, `b_g2_query`, `l_query` or `h_query`.
+        query: &'static str,
+        /// Points the circuit needs.
+        expected: usize,
+        /// Points the key has.
+        got: usize,
+    },
+    /// The MSM/NTT backend failed.
+    #[error("Groth16 proving on the {backend} backend failed: {source}")]
+    Backend {
+        /// The backend's name.
+        backend: &'static str,
+        /// Its error.
+        #[source]
+        source: BackendError,
     },
     /// Bytes that do not decode to the named object.
     #[error("malformed {what}: {reason}")]
@@ -143,18 +183,13 @@ where
     Ok(keys)
 }
 
-/// Proves `circuit` (with its witness assigned) under `pk`.
+/// Proves `circuit` (with its witness assigned) under `pk` on the CPU backend.
 pub fn prove<C, R>(pk: &ProvingKey, circuit: C, rng: &mut R) -> Result<Proof, Groth16Error>
 where
     C: ConstraintSynthesizer<Fr>,
     R: RngCore + CryptoRng,
 {
-    without_span_traces(|| Groth16::<Bn254>::prove(pk, circuit, rng)).map_err(|source| {
-        Groth16Error::Synthesis {
-            phase: "proving",
-            source,
-        }
-    })
+    prove_with(&CpuBackend, pk, circuit, rng)
 }
 
 /// Runs circuit synthesis with no `tracing` subscriber on this thread.

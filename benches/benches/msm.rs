@@ -1,0 +1,72 @@
+//! Multi-scalar multiplication over BN254: zkr's CPU backend against
+//! arkworks' `VariableBaseMSM`, on the same random points and scalars, in
+//! one run so that the ratio is fair.
+//!
+//! G1 at 2^16, 2^18 and 2^20 points; G2 at 2^16.
+//! `cargo bench -p zkr-benches --bench msm` (`ZKR_BENCH_QUICK=1`: CI's short run).
+
+use std::time::Duration;
+
+use ark_bn254::{Fr, G1Projective, G2Projective};
+use ark_ec::{CurveGroup, PrimeGroup, ScalarMul, VariableBaseMSM};
+use ark_ff::UniformRand;
+use ark_std::rand::SeedableRng;
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode};
+use rand_chacha::ChaCha20Rng;
+use zkr_benches::quick_mode;
+use zkr_cuda::{CpuBackend, MsmBackend};
+
+/// Random points (independent multiples of the generator) and scalars.
+fn inputs<G: CurveGroup<ScalarField = Fr> + PrimeGroup + ScalarMul<MulBase = G::Affine>>(
+    n: usize,
+    seed: u64,
+) -> (Vec<G::Affine>, Vec<Fr>) {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let exponents: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+    let points = G::generator().batch_mul(&exponents);
+    let scalars = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+    (points, scalars)
+}
+
+fn configure(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
+    group.sampling_mode(SamplingMode::Flat).sample_size(10);
+    if quick_mode() {
+        group
+            .warm_up_time(Duration::from_secs(1))
+            .measurement_time(Duration::from_secs(1));
+    } else {
+        group
+            .warm_up_time(Duration::from_secs(2))
+            .measurement_time(Duration::from_secs(20));
+    }
+}
+
+fn msm(c: &mut Criterion) {
+    let mut group = c.benchmark_group("msm G1");
+    configure(&mut group);
+    for log in [16, 18, 20] {
+        let (points, scalars) = inputs::<G1Projective>(1 << log, log);
+        let size = format!("2^{log}");
+        group.bench_function(BenchmarkId::new("zkr", &size), |b| {
+            b.iter(|| CpuBackend.msm_g1(&points, &scalars))
+        });
+        group.bench_function(BenchmarkId::new("arkworks", &size), |b| {
+            b.iter(|| G1Projective::msm_unchecked(&points, &scalars))
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("msm G2");
+    configure(&mut group);
+    let (points, scalars) = inputs::<G2Projective>(1 << 16, 2);
+    group.bench_function(BenchmarkId::new("zkr", "2^16"), |b| {
+        b.iter(|| CpuBackend.msm_g2(&points, &scalars))
+    });
+    group.bench_function(BenchmarkId::new("arkworks", "2^16"), |b| {
+        b.iter(|| G2Projective::msm_unchecked(&points, &scalars))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, msm);
+criterion_main!(benches);
