@@ -5,6 +5,7 @@
 use std::sync::OnceLock;
 
 use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{AdditiveGroup, One, UniformRand, Zero};
 use ark_groth16::r1cs_to_qap::{LibsnarkReduction, R1CSToQAP};
 use ark_groth16::Groth16;
@@ -221,6 +222,34 @@ fn proof_for_another_public_input_is_rejected() {
     match verify(&f.vk, wrong, &proof) {
         Err(Groth16Error::Rejected { .. }) => {}
         other => panic!("expected Err(Rejected), got {other:?}"),
+    }
+}
+
+#[test]
+fn proof_of_another_circuit_or_with_an_altered_point_is_rejected() {
+    let f = one_input();
+    let input = f.circuit.public_inputs()[0];
+    // The same circuit shape with its own setup: a proof under its key is not one under f's.
+    let other = Fixture::new(33, false);
+    let foreign = prove(&other.pk, f.circuit.clone(), &mut StdRng::seed_from_u64(4))
+        .unwrap_or_else(|e| panic!("prove under the other key: {e}"));
+    match verify(&f.vk, input, &foreign) {
+        Err(Groth16Error::Rejected { .. }) => {}
+        other => panic!("proof under another circuit's key: expected Err(Rejected), got {other:?}"),
+    }
+    let proof = prove(&f.pk, f.circuit.clone(), &mut StdRng::seed_from_u64(5))
+        .unwrap_or_else(|e| panic!("prove: {e}"));
+    let mut altered = proof.clone();
+    altered.a = (-altered.a.into_group()).into_affine();
+    assert!(
+        !f.arkworks_verifies(&[input], &altered),
+        "expected arkworks to reject a proof with A negated, got acceptance"
+    );
+    let mut altered = proof;
+    altered.c = (altered.c.into_group() + G1Affine::generator()).into_affine();
+    match verify(&f.vk, input, &altered) {
+        Err(Groth16Error::Rejected { .. }) => {}
+        other => panic!("proof with C moved: expected Err(Rejected), got {other:?}"),
     }
 }
 

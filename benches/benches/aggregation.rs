@@ -6,9 +6,9 @@
 
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use zkr_aggregator::{Child, Circuits};
-use zkr_benches::{prepare_chain, quick_mode};
+use zkr_benches::{configure, prepare_chain};
 use zkr_circuits::ops::signing::DEFAULT_CHAIN_ID;
 
 const CAPACITY: usize = 8;
@@ -37,16 +37,7 @@ fn aggregate(c: &mut Criterion) {
     let right = step(Child::Batch(&proofs[2]), Some(Child::Batch(&proofs[3])));
 
     let mut group = c.benchmark_group("aggregate");
-    group.sampling_mode(SamplingMode::Flat).sample_size(10);
-    if quick_mode() {
-        group
-            .warm_up_time(Duration::from_secs(1))
-            .measurement_time(Duration::from_secs(1));
-    } else {
-        group
-            .warm_up_time(Duration::from_secs(3))
-            .measurement_time(Duration::from_secs(40));
-    }
+    configure(&mut group, Duration::from_secs(3), Duration::from_secs(40));
     group.bench_function(BenchmarkId::new("2-to-1 step", "two batch proofs"), |b| {
         b.iter(|| step(Child::Batch(&proofs[0]), Some(Child::Batch(&proofs[1]))))
     });

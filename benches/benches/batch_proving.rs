@@ -6,8 +6,8 @@
 
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode};
-use zkr_benches::{env_flag, prepare_batch, quick_mode};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use zkr_benches::{configure, env_flag, prepare_batch};
 use zkr_circuits::batch::BatchCircuit;
 use zkr_circuits::ops::signing::DEFAULT_CHAIN_ID;
 
@@ -22,16 +22,7 @@ fn capacities() -> Vec<usize> {
 fn batch_prove(c: &mut Criterion) {
     let mut group = c.benchmark_group("batch prove");
     // Seconds per iteration: one iteration per sample, no extrapolation.
-    group.sampling_mode(SamplingMode::Flat).sample_size(10);
-    if quick_mode() {
-        group
-            .warm_up_time(Duration::from_secs(1))
-            .measurement_time(Duration::from_secs(1));
-    } else {
-        group
-            .warm_up_time(Duration::from_secs(3))
-            .measurement_time(Duration::from_secs(30));
-    }
+    configure(&mut group, Duration::from_secs(3), Duration::from_secs(30));
     for capacity in capacities() {
         let circuit = BatchCircuit::build(capacity, DEFAULT_CHAIN_ID);
         let prepared = match prepare_batch(capacity, capacity as u64) {

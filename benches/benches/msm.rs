@@ -11,9 +11,9 @@ use ark_bn254::{Fr, G1Projective, G2Projective};
 use ark_ec::{CurveGroup, PrimeGroup, ScalarMul, VariableBaseMSM};
 use ark_ff::UniformRand;
 use ark_std::rand::SeedableRng;
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use rand_chacha::ChaCha20Rng;
-use zkr_benches::quick_mode;
+use zkr_benches::configure;
 use zkr_cuda::{CpuBackend, MsmBackend};
 
 /// Random points (independent multiples of the generator) and scalars.
@@ -28,22 +28,9 @@ fn inputs<G: CurveGroup<ScalarField = Fr> + PrimeGroup + ScalarMul<MulBase = G::
     (points, scalars)
 }
 
-fn configure(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
-    group.sampling_mode(SamplingMode::Flat).sample_size(10);
-    if quick_mode() {
-        group
-            .warm_up_time(Duration::from_secs(1))
-            .measurement_time(Duration::from_secs(1));
-    } else {
-        group
-            .warm_up_time(Duration::from_secs(2))
-            .measurement_time(Duration::from_secs(20));
-    }
-}
-
 fn msm(c: &mut Criterion) {
     let mut group = c.benchmark_group("msm G1");
-    configure(&mut group);
+    configure(&mut group, Duration::from_secs(2), Duration::from_secs(20));
     for log in [16, 18, 20] {
         let (points, scalars) = inputs::<G1Projective>(1 << log, log);
         let size = format!("2^{log}");
@@ -57,7 +44,7 @@ fn msm(c: &mut Criterion) {
     group.finish();
 
     let mut group = c.benchmark_group("msm G2");
-    configure(&mut group);
+    configure(&mut group, Duration::from_secs(2), Duration::from_secs(20));
     let (points, scalars) = inputs::<G2Projective>(1 << 16, 2);
     group.bench_function(BenchmarkId::new("zkr", "2^16"), |b| {
         b.iter(|| CpuBackend.msm_g2(&points, &scalars))

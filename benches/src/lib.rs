@@ -97,6 +97,28 @@ pub fn quick_mode() -> bool {
     env_flag("ZKR_BENCH_QUICK")
 }
 
+/// Ten flat samples (one iteration each: these take seconds), with `warm_up`
+/// and `measurement` times, or 1 s each in [`quick_mode`].
+pub fn configure(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    warm_up: std::time::Duration,
+    measurement: std::time::Duration,
+) {
+    let (warm_up, measurement) = if quick_mode() {
+        (
+            std::time::Duration::from_secs(1),
+            std::time::Duration::from_secs(1),
+        )
+    } else {
+        (warm_up, measurement)
+    };
+    group
+        .sampling_mode(criterion::SamplingMode::Flat)
+        .sample_size(10)
+        .warm_up_time(warm_up)
+        .measurement_time(measurement);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

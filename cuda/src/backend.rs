@@ -34,3 +34,30 @@ pub trait Backend: MsmBackend + NttBackend + Send + Sync {
     /// Short name for logs and `--backend` (`cpu`, `cuda`).
     fn name(&self) -> &'static str;
 }
+
+/// Refuses an MSM with different numbers of points and scalars (every backend's first check).
+pub fn check_lengths(
+    what: &'static str,
+    points: usize,
+    scalars: usize,
+) -> Result<(), BackendError> {
+    if points == scalars {
+        Ok(())
+    } else {
+        Err(BackendError::LengthMismatch {
+            what,
+            points,
+            scalars,
+        })
+    }
+}
+
+/// Refuses an NTT length that is not a power of two within Fr's two-adicity.
+pub fn check_ntt_size(len: usize) -> Result<(), BackendError> {
+    let max_log = <Fr as ark_ff::FftField>::TWO_ADICITY;
+    if len.is_power_of_two() && len.trailing_zeros() <= max_log {
+        Ok(())
+    } else {
+        Err(BackendError::NttSize { len, max_log })
+    }
+}

@@ -27,7 +27,7 @@ use ark_bn254::{Fq, Fq2, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ff::{BigInt, PrimeField, Zero};
 use libloading::Library;
 
-use crate::backend::{Backend, MsmBackend, NttBackend};
+use crate::backend::{check_lengths, check_ntt_size, Backend, MsmBackend, NttBackend};
 use crate::error::BackendError;
 
 /// The ABI version this crate speaks.
@@ -243,7 +243,7 @@ fn fq2(limbs: &[u64]) -> Fq2 {
 
 impl MsmBackend for CudaBackend {
     fn msm_g1(&self, bases: &[G1Affine], scalars: &[Fr]) -> Result<G1Projective, BackendError> {
-        crate::cpu::check_lengths("G1", bases.len(), scalars.len())?;
+        check_lengths("G1", bases.len(), scalars.len())?;
         let mut points = Vec::with_capacity(8 * bases.len());
         for p in bases {
             if p.infinity {
@@ -274,7 +274,7 @@ impl MsmBackend for CudaBackend {
     }
 
     fn msm_g2(&self, bases: &[G2Affine], scalars: &[Fr]) -> Result<G2Projective, BackendError> {
-        crate::cpu::check_lengths("G2", bases.len(), scalars.len())?;
+        check_lengths("G2", bases.len(), scalars.len())?;
         let mut points = Vec::with_capacity(16 * bases.len());
         for p in bases {
             if p.infinity {
@@ -314,7 +314,7 @@ impl CudaBackend {
         coset: Option<Fr>,
     ) -> Result<(), BackendError> {
         let len = values.len();
-        crate::cpu::ntt::check_size(len)?;
+        check_ntt_size(len)?;
         if coset.is_some_and(|c| c.is_zero()) {
             return Err(BackendError::ZeroCosetOffset);
         }

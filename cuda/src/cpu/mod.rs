@@ -6,7 +6,7 @@ pub mod ntt;
 
 use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 
-use crate::backend::{Backend, MsmBackend, NttBackend};
+use crate::backend::{check_lengths, Backend, MsmBackend, NttBackend};
 use crate::error::BackendError;
 
 /// The CPU backend; uses rayon's global thread pool.
@@ -22,23 +22,6 @@ impl MsmBackend for CpuBackend {
     fn msm_g2(&self, bases: &[G2Affine], scalars: &[Fr]) -> Result<G2Projective, BackendError> {
         check_lengths("G2", bases.len(), scalars.len())?;
         Ok(msm::msm_g2(bases, scalars))
-    }
-}
-
-/// Refuses an MSM with different numbers of points and scalars.
-pub(crate) fn check_lengths(
-    what: &'static str,
-    points: usize,
-    scalars: usize,
-) -> Result<(), BackendError> {
-    if points == scalars {
-        Ok(())
-    } else {
-        Err(BackendError::LengthMismatch {
-            what,
-            points,
-            scalars,
-        })
     }
 }
 

@@ -4,6 +4,7 @@ use ark_bn254::Fr;
 use ark_ff::{FftField, Zero};
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
 
+use crate::backend::check_ntt_size;
 use crate::error::BackendError;
 
 /// Which way a transform goes.
@@ -22,7 +23,7 @@ pub fn transform(
     offset: Option<Fr>,
 ) -> Result<(), BackendError> {
     let len = values.len();
-    check_size(len)?;
+    check_ntt_size(len)?;
     let size_error = || BackendError::NttSize {
         len,
         max_log: Fr::TWO_ADICITY,
@@ -42,14 +43,4 @@ pub fn transform(
     }
     values.copy_from_slice(&buffer[..len]);
     Ok(())
-}
-
-/// Refuses a length that is not a power of two within Fr's two-adicity.
-pub fn check_size(len: usize) -> Result<(), BackendError> {
-    let max_log = Fr::TWO_ADICITY;
-    if len.is_power_of_two() && len.trailing_zeros() <= max_log {
-        Ok(())
-    } else {
-        Err(BackendError::NttSize { len, max_log })
-    }
 }

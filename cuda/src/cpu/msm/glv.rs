@@ -10,7 +10,7 @@
 
 use std::sync::OnceLock;
 
-use ark_bn254::{Fq, Fr, G1Affine, G1Projective};
+use ark_bn254::{Fq, Fr, G1Affine};
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{BigInteger, Field, PrimeField};
 use num_bigint::{BigInt, BigUint, Sign};
@@ -237,27 +237,28 @@ impl U256 {
     }
 }
 
-/// `k·P` through the endomorphism, for tests: `k1·P + k2·φ(P)`.
-pub fn mul_via_endomorphism(p: &G1Affine, k: &Fr) -> G1Projective {
-    let glv = glv();
-    let ((m1, n1), (m2, n2)) = glv.decompose(&k.into_bigint().0);
-    let signed = |m: u128, n: bool| {
-        let x = Fr::from(m);
-        if n {
-            -x
-        } else {
-            x
-        }
-    };
-    *p * signed(m1, n1) + glv.endomorphism(p) * signed(m2, n2)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ark_bn254::G1Projective;
     use ark_ff::{One, UniformRand, Zero};
     use rand::SeedableRng;
     use rand_chacha::ChaCha20Rng;
+
+    /// `k·P` through the endomorphism: `k1·P + k2·φ(P)`.
+    fn mul_via_endomorphism(p: &G1Affine, k: &Fr) -> G1Projective {
+        let glv = glv();
+        let ((m1, n1), (m2, n2)) = glv.decompose(&k.into_bigint().0);
+        let signed = |m: u128, n: bool| {
+            let x = Fr::from(m);
+            if n {
+                -x
+            } else {
+                x
+            }
+        };
+        *p * signed(m1, n1) + glv.endomorphism(p) * signed(m2, n2)
+    }
 
     #[test]
     fn beta_and_lambda_are_cube_roots_of_unity_matching_on_the_generator() {
