@@ -8,8 +8,10 @@
 //! their points are gathered into contiguous runs, so that every round reads
 //! and writes memory in order.
 
-use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
-use ark_ff::{AdditiveGroup, Field, Zero};
+use ark_ec::short_weierstrass::{Affine, Projective};
+use ark_ff::Zero;
+
+use super::coord::{BucketCurve, Coord};
 
 /// An affine point; `y = 0` marks the point at infinity (the prime-order
 /// groups have odd order, so no point of them has `y = 0`).
@@ -21,7 +23,7 @@ pub struct Pt<F> {
     pub y: F,
 }
 
-impl<F: Field> Pt<F> {
+impl<F: Coord> Pt<F> {
     /// The point at infinity.
     pub fn infinity() -> Self {
         Pt {
@@ -36,20 +38,23 @@ impl<F: Field> Pt<F> {
     }
 
     /// From arkworks' affine form.
-    pub fn from_affine<P: SWCurveConfig<BaseField = F>>(p: &Affine<P>) -> Self {
+    pub fn from_affine<P: BucketCurve<Coord = F>>(p: &Affine<P>) -> Self {
         if p.infinity {
             Self::infinity()
         } else {
-            Pt { x: p.x, y: p.y }
+            Pt {
+                x: P::coord(&p.x),
+                y: P::coord(&p.y),
+            }
         }
     }
 
     /// To arkworks' affine form.
-    pub fn to_affine<P: SWCurveConfig<BaseField = F>>(&self) -> Affine<P> {
+    pub fn to_affine<P: BucketCurve<Coord = F>>(&self) -> Affine<P> {
         if self.is_infinity() {
             Affine::identity()
         } else {
-            Affine::new_unchecked(self.x, self.y)
+            Affine::new_unchecked(P::base(&self.x), P::base(&self.y))
         }
     }
 
@@ -82,17 +87,17 @@ const PREFETCH_DISTANCE: usize = 16;
 /// cache-sized block of buckets at a time, the block's points are gathered
 /// into one contiguous array (a run per bucket, after the bucket's sum so
 /// far) and summed by pairwise rounds.
-pub fn accumulate<P: SWCurveConfig>(
-    points: &[Pt<P::BaseField>],
+pub fn accumulate<P: BucketCurve>(
+    points: &[Pt<P::Coord>],
     digit: impl Fn(usize) -> i32,
     buckets: usize,
-) -> Vec<Pt<P::BaseField>> {
+) -> Vec<Pt<P::Coord>> {
     assert!(
         points.len() <= NEGATE as usize,
         "point indices must fit 31 bits"
     );
     let mut acc = vec![Pt::infinity(); buckets];
-    let block = (BLOCK_BYTES / std::mem::size_of::<Pt<P::BaseField>>()).max(2);
+    let block = (BLOCK_BYTES / std::mem::size_of::<Pt<P::Coord>>()).max(2);
     let mut counts = vec![0u32; buckets];
     let mut cursor = vec![0u32; buckets];
     let mut order: Vec<u32> = Vec::new();
@@ -173,7 +178,7 @@ fn prefetch<T>(p: &T) {
 }
 
 /// `Σ_b (b+1)·acc[b]`, by running sums from the top bucket down.
-pub fn weighted_sum<P: SWCurveConfig>(acc: &[Pt<P::BaseField>]) -> Projective<P> {
+pub fn weighted_sum<P: BucketCurve>(acc: &[Pt<P::Coord>]) -> Projective<P> {
     let mut running = Projective::<P>::zero();
     let mut total = Projective::<P>::zero();
     for p in acc.iter().rev() {
@@ -214,13 +219,13 @@ impl<F> Default for Reducer<F> {
     }
 }
 
-impl<F: Field> Reducer<F> {
+impl<F: Coord> Reducer<F> {
     /// Sums the runs `active` of `current` into `acc[run.bucket]`.
     ///
     /// A round reads `current` and writes `next`, so that it can go backwards:
     /// the batch inversion's backward pass then yields each inverse just when
     /// its addition needs it.
-    fn reduce_block<P: SWCurveConfig<BaseField = F>>(&mut self, acc: &mut [Pt<F>]) {
+    fn reduce_block<P: BucketCurve<Coord = F>>(&mut self, acc: &mut [Pt<F>]) {
         self.next.clear();
         self.next.resize(self.current.len(), Pt::infinity());
         for run in &self.active {
@@ -238,7 +243,7 @@ impl<F: Field> Reducer<F> {
                 for j in 0..(run.len / 2) as usize {
                     let d = denominator(&self.current[s + 2 * j], &self.current[s + 2 * j + 1]);
                     self.prefix.push(product);
-                    product *= d;
+                    product = product * d;
                     self.denominators.push(d);
                 }
             }
@@ -255,7 +260,7 @@ impl<F: Field> Reducer<F> {
                 for j in (0..half).rev() {
                     k -= 1;
                     let pair_inverse = inverse * self.prefix[k];
-                    inverse *= self.denominators[k];
+                    inverse = inverse * self.denominators[k];
                     self.next[s + j] = add::<P>(
                         &self.current[s + 2 * j],
                         &self.current[s + 2 * j + 1],
@@ -275,7 +280,7 @@ impl<F: Field> Reducer<F> {
 
 /// What `p + q` divides by: `x_q − x_p`, `2y` to double, 1 when no division is needed.
 #[inline(always)]
-fn denominator<F: Field>(p: &Pt<F>, q: &Pt<F>) -> F {
+fn denominator<F: Coord>(p: &Pt<F>, q: &Pt<F>) -> F {
     if p.is_infinity() || q.is_infinity() {
         F::one()
     } else if p.x == q.x {
@@ -291,11 +296,7 @@ fn denominator<F: Field>(p: &Pt<F>, q: &Pt<F>) -> F {
 
 /// `p + q`, given the inverse of [`denominator`]`(p, q)`.
 #[inline(always)]
-fn add<P: SWCurveConfig>(
-    p: &Pt<P::BaseField>,
-    q: &Pt<P::BaseField>,
-    inverse: &P::BaseField,
-) -> Pt<P::BaseField> {
+fn add<P: BucketCurve>(p: &Pt<P::Coord>, q: &Pt<P::Coord>, inverse: &P::Coord) -> Pt<P::Coord> {
     if p.is_infinity() {
         return *q;
     }
@@ -307,9 +308,13 @@ fn add<P: SWCurveConfig>(
             return Pt::infinity();
         }
         let xx = p.x.square();
-        (xx.double() + xx + P::COEFF_A) * inverse
+        let mut numerator = xx.double() + xx;
+        if !P::COEFF_A.is_zero() {
+            numerator = numerator + P::coord(&P::COEFF_A);
+        }
+        numerator * *inverse
     } else {
-        (q.y - p.y) * inverse
+        (q.y - p.y) * *inverse
     };
     let x = lambda.square() - p.x - q.x;
     let y = lambda * (p.x - x) - p.y;

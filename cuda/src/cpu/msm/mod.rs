@@ -6,9 +6,14 @@
 //! ([`glv`]), which halves the scalars to 127 bits at the price of twice the
 //! points. Scalars 0 and 1, most of a circuit's witness, skip the buckets: 0
 //! is dropped and the points of 1 are summed in one batched-affine tree.
-//! Windows (and, on many cores, slices of the points) run in parallel.
+//! Windows (and, on many cores, slices of the points) run in parallel. The
+//! bucket additions run on zkr's own inlined BN254 `Fq` and `Fq2` ([`fq`],
+//! [`fq2`], behind [`coord`]), in arkworks' representation.
 
 pub mod buckets;
+pub mod coord;
+pub mod fq;
+pub mod fq2;
 pub mod glv;
 pub mod window;
 
@@ -18,6 +23,8 @@ use ark_ff::{AdditiveGroup, BigInteger, PrimeField, Zero};
 use rayon::prelude::*;
 
 use buckets::Pt;
+use coord::BucketCurve;
+use fq::Fq;
 use window::Plan;
 
 /// How the scalars split: indices of scalar 1, and of the others (neither 0 nor 1).
@@ -47,7 +54,7 @@ fn split<P: SWCurveConfig>(bases: &[Affine<P>], scalars: &[Fr]) -> Split {
 }
 
 /// `Σ points`, by one bucket.
-fn sum_points<P: SWCurveConfig>(bases: &[Affine<P>], indices: &[usize]) -> Projective<P> {
+fn sum_points<P: BucketCurve>(bases: &[Affine<P>], indices: &[usize]) -> Projective<P> {
     if indices.is_empty() {
         return Projective::zero();
     }
@@ -58,7 +65,7 @@ fn sum_points<P: SWCurveConfig>(bases: &[Affine<P>], indices: &[usize]) -> Proje
     indices
         .par_chunks(size)
         .map(|chunk| {
-            let points: Vec<Pt<P::BaseField>> =
+            let points: Vec<Pt<P::Coord>> =
                 chunk.iter().map(|&i| Pt::from_affine(&bases[i])).collect();
             let acc = buckets::accumulate::<P>(&points, |_| 1, 1);
             Projective::from(acc[0].to_affine::<P>())
@@ -110,8 +117,8 @@ fn decode(stored: i16) -> i32 {
 }
 
 /// Pippenger over prepared points and scalar-major digits (`plan.windows` per point).
-fn pippenger<P: SWCurveConfig>(
-    points: &[Pt<P::BaseField>],
+fn pippenger<P: BucketCurve>(
+    points: &[Pt<P::Coord>],
     digits: &[i16],
     plan: &Plan,
 ) -> Projective<P> {
@@ -169,14 +176,15 @@ pub fn msm_g1(bases: &[G1Affine], scalars: &[Fr]) -> G1Projective {
         .reduce(|| 0, |a, b| a | b);
     let bits = 128 - bits.leading_zeros();
     let plan = Plan::choose(2 * split.general.len(), bits, rayon::current_num_threads());
-    let points: Vec<Pt<ark_bn254::Fq>> = split
+    let beta = Fq::from_ark(&glv.beta);
+    let points: Vec<Pt<Fq>> = split
         .general
         .par_iter()
         .zip(halves.par_iter())
         .flat_map_iter(|(&i, [(_, n1), (_, n2)])| {
             let p = Pt::from_affine(&bases[i]);
             let phi = Pt {
-                x: p.x * glv.beta,
+                x: p.x * beta,
                 y: p.y,
             };
             [
@@ -204,7 +212,7 @@ pub fn msm_g2(bases: &[G2Affine], scalars: &[Fr]) -> G2Projective {
 }
 
 /// Pippenger without an endomorphism, for any short Weierstrass group over Fr.
-fn msm_plain<P: SWCurveConfig<ScalarField = Fr>>(
+fn msm_plain<P: BucketCurve<ScalarField = Fr>>(
     bases: &[Affine<P>],
     scalars: &[Fr],
 ) -> Projective<P> {
@@ -220,7 +228,7 @@ fn msm_plain<P: SWCurveConfig<ScalarField = Fr>>(
         .max()
         .unwrap_or(0);
     let plan = Plan::choose(split.general.len(), bits, rayon::current_num_threads());
-    let points: Vec<Pt<P::BaseField>> = split
+    let points: Vec<Pt<P::Coord>> = split
         .general
         .par_iter()
         .map(|&i| Pt::from_affine(&bases[i]))
