@@ -13,9 +13,10 @@ step() {
 # ---------------------------------------------------------------------------
 # 1. Tools the tests need, installed by the project itself.
 #    Each folder listed here is set up with `npm ci` once it has a
-#    package-lock.json (verifier-contracts/ brings solc and anvil).
+#    package-lock.json (verifier-contracts/ brings solc and anvil;
+#    ceremony/tests/snarkjs/ brings snarkjs, the .ptau reference).
 # ---------------------------------------------------------------------------
-NPM_PROJECTS=(verifier-contracts)
+NPM_PROJECTS=(verifier-contracts ceremony/tests/snarkjs)
 
 for project in "${NPM_PROJECTS[@]}"; do
     if [[ -f "$project/package-lock.json" ]]; then
