@@ -9,7 +9,10 @@
 
 use tracing::debug;
 use zkr_circuits::batch::{BatchCircuit, BatchProof};
-use zkr_circuits::ops::signing::ChainId;
+
+/// The chain id [`Circuits::build`] takes, and zkr's default, for crates that
+/// build the circuits without depending on `zkr-circuits` (the ceremony).
+pub use zkr_circuits::ops::signing::{ChainId, DEFAULT_CHAIN_ID};
 
 use crate::circuit::{AggregationCircuit, AggregationError, Checks, Child};
 use crate::proof::RangeProof;

@@ -6,19 +6,29 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 
+use zkr_aggregator::shape::{ChainId, DEFAULT_CHAIN_ID};
+use zkr_aggregator::wrap::circuit::WrapCircuit;
+use zkr_aggregator::wrap::shrink::ShrinkCircuit;
+use zkr_aggregator::Circuits;
+
 use crate::hash::format_hash;
+use crate::progress;
 use crate::ptau::contribute::{beacon, contribute, Contributed};
 use crate::ptau::format::{ContributionKind, PtauFile};
 use crate::ptau::new::new_accumulator;
+use crate::ptau::prepare::prepare;
 use crate::ptau::verify::verify;
+use crate::r1cs::R1cs;
 use crate::transcript::{Entry, Transcript};
 
 /// zkr's trusted-setup ceremony (Groth16 over BN254).
 ///
 /// Phase 1 is a powers-of-tau ceremony in snarkjs's .ptau format: files
 /// made here can be contributed to and verified with snarkjs and the other
-/// way round. Every command appends a line to a human-readable transcript
-/// (by default <output>.transcript, continuing the input's transcript).
+/// way round. Every ptau command appends a line to a human-readable
+/// transcript (by default <output>.transcript, continuing the input's
+/// transcript). Phase 2 starts from the circuit: `r1cs export` writes zkr's
+/// wrap circuit in circom's .r1cs format.
 #[derive(Debug, Parser)]
 #[command(name = "zkr-ceremony", version, about, long_about)]
 pub struct Cli {
@@ -45,7 +55,64 @@ enum Command {
     /// Phase 1: powers of tau.
     #[command(subcommand)]
     Ptau(Ptau),
+    /// Phase 2: a circuit's Groth16 keys in snarkjs's .zkey format.
+    #[command(subcommand)]
+    Zkey(Zkey),
+    /// Circuits in circom's .r1cs format (the input of phase 2).
+    #[command(subcommand)]
+    R1cs(R1csCommand),
 }
+
+#[derive(Debug, Subcommand)]
+enum R1csCommand {
+    /// Exports zkr's Groth16 wrap circuit to a .r1cs file.
+    ///
+    /// The constraints are those zkr's Groth16 prover builds. Wire 0 is the
+    /// constant one, wires 1..n the public inputs (one), then the witness:
+    /// wire i holds value i of arkworks' assignment (instance, then
+    /// witness). Building and synthesizing the circuit takes minutes and
+    /// several GB of memory.
+    Export {
+        /// Batch circuit capacity (pubdata chunks) of the range proofs the
+        /// circuit wraps; the prover's keys must be made for the same one.
+        #[arg(long, default_value_t = 8)]
+        capacity: usize,
+        /// Rollup chain id that transfers and withdrawals are signed for; part
+        /// of the batch circuit, so it must match the coordinator's.
+        #[arg(long = "chain-id", env = "ZKR_CHAIN_ID", value_name = "ID",
+              default_value_t = DEFAULT_CHAIN_ID)]
+        chain_id: ChainId,
+        /// The file to write.
+        output: PathBuf,
+    },
+    /// Checks a .r1cs file (zkr's or circom's, over BN254) and prints its
+    /// sizes and the smallest powers-of-tau power that can set it up.
+    Info {
+        /// The file to read.
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum Zkey {
+    /// Starts phase 2 for a circuit: its initial keys (snarkjs's `zkey new`,
+    /// `groth16 setup`), byte for byte as snarkjs writes them.
+    ///
+    /// Reads the circuit's .r1cs and the prepared final file of phase 1;
+    /// prints the circuit hash every contribution builds on.
+    New {
+        /// The circuit (`zkr-ceremony r1cs export`, or circom's).
+        r1cs: PathBuf,
+        /// The final, prepared powers-of-tau file (`ptau prepare`).
+        ptau: PathBuf,
+        /// The .zkey file to write.
+        output: PathBuf,
+    },
+}
+
+/// Smallest batch circuit capacity zkr builds, as the `zkr` CLI checks it:
+/// the circuit must hold a deposit, which takes 3 pubdata chunks.
+const MIN_CAPACITY: usize = 3;
 
 #[derive(Debug, Subcommand)]
 enum Ptau {
@@ -91,7 +158,21 @@ enum Ptau {
         #[arg(long)]
         name: Option<String>,
     },
-    /// Verifies every contribution of a file and its powers.
+    /// Prepares the final file of phase 1 for phase 2 (snarkjs's
+    /// `powersoftau prepare phase2`).
+    ///
+    /// Adds the accumulator in the Lagrange basis (sections 12-15) for every
+    /// power up to the file's, which phase 2 (`groth16 setup`) reads. Run it
+    /// once, on the file that ends the ceremony (after the beacon); the
+    /// output is the same, byte for byte, as snarkjs's.
+    Prepare {
+        /// The last file of the ceremony.
+        input: PathBuf,
+        /// The file to write.
+        output: PathBuf,
+    },
+    /// Verifies every contribution of a file and its powers (and its phase 2
+    /// sections, when prepared).
     Verify {
         /// The file to verify.
         file: PathBuf,
@@ -163,6 +244,27 @@ pub fn run(cli: Cli) -> Result<()> {
                 tr.append(&entry)?;
             }
         }
+        Command::Ptau(Ptau::Prepare { input, output }) => {
+            let file = PtauFile::open(&input)?;
+            let started = std::time::Instant::now();
+            prepare(&file, &output)?;
+            let power = file.header.power;
+            println!(
+                "Phase 2 sections (Lagrange basis, powers 0..={power}) written to {} in {:.1} s",
+                output.display(),
+                started.elapsed().as_secs_f64()
+            );
+            if let Some(tr) = output_transcript(t, Some(&input), &output)? {
+                let mut entry = Entry::now("prepare")
+                    .field("power", power)
+                    .field("contributions", file.contributions.len());
+                if let Some(last) = file.contributions.last() {
+                    entry = entry.field("last-challenge", hex::encode(last.next_challenge));
+                }
+                tr.append(&entry.text("file", &path_text(&output)))?;
+            }
+        }
+        Command::Zkey(Zkey::New { r1cs, ptau, output }) => zkey_new(t, &r1cs, &ptau, &output)?,
         Command::Ptau(Ptau::Verify { file: path }) => {
             let file = PtauFile::open(&path)?;
             let report = verify(&file)?;
@@ -193,8 +295,8 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             if report.has_phase2 {
                 println!(
-                    "Phase 2 sections (12-15) present but NOT verified by this version: \
-                     run `snarkjs powersoftau verify` on them, or prepare them again"
+                    "Phase 2 sections (12-15) OK: the Lagrange basis of every power 0..={}",
+                    file.header.power
                 );
             }
             if report.truncated {
@@ -234,6 +336,104 @@ pub fn run(cli: Cli) -> Result<()> {
                 report.contributions.len()
             );
         }
+        Command::R1cs(R1csCommand::Export {
+            capacity,
+            chain_id,
+            output,
+        }) => export_wrap(capacity, chain_id, &output)?,
+        Command::R1cs(R1csCommand::Info { file }) => {
+            let r1cs = R1cs::read(&file)?;
+            println!("{}: a valid .r1cs file over BN254 (bn-128)", file.display());
+            print_figures(&r1cs);
+        }
+    }
+    Ok(())
+}
+
+/// `r1cs export`: builds the circuits of `capacity`, then the shrink and wrap
+/// circuits over them, and writes the wrap circuit's R1CS to `output`.
+fn export_wrap(capacity: usize, chain_id: ChainId, output: &Path) -> Result<()> {
+    if capacity < MIN_CAPACITY {
+        bail!("capacity {capacity} is too small: a deposit takes {MIN_CAPACITY} chunks");
+    }
+    let started = std::time::Instant::now();
+    let circuits = step(
+        &format!("building the batch and aggregation circuits (capacity {capacity})"),
+        || Circuits::build(capacity, chain_id),
+    )
+    .with_context(|| format!("building the circuits of capacity {capacity}"))?;
+    let shrink = step("building the shrink circuit", || {
+        ShrinkCircuit::build(circuits.aggregation())
+    });
+    // The wrap circuit needs only the shrink circuit: free the plonky2
+    // circuits' prover data before the synthesis, the step that peaks.
+    drop(circuits);
+    let wrap = WrapCircuit::new(&shrink, None).context("building the wrap circuit")?;
+    let r1cs = step("synthesizing the wrap circuit's constraints", || {
+        crate::r1cs::export::from_circuit(wrap)
+    })
+    .context("exporting the wrap circuit")?;
+    step(&format!("writing {}", output.display()), || {
+        r1cs.write(output)
+    })?;
+    let size = std::fs::metadata(output).map_or(0, |m| m.len());
+    println!(
+        "Wrap circuit (capacity {capacity}, chain id {chain_id}) written to {} ({:.1} MB) in {:.1} s",
+        output.display(),
+        size as f64 / 1e6,
+        started.elapsed().as_secs_f64()
+    );
+    print_figures(&r1cs);
+    Ok(())
+}
+
+/// Runs a long step under a spinner and logs its duration.
+fn step<T>(what: &str, f: impl FnOnce() -> T) -> T {
+    let spinner = progress::spinner(what);
+    let started = std::time::Instant::now();
+    let out = f();
+    spinner.finish_and_clear();
+    tracing::info!("{what}: {:.1} s", started.elapsed().as_secs_f64());
+    out
+}
+
+/// The figures `snarkjs r1cs info` prints, and the ptau power phase 2 needs.
+fn print_figures(r1cs: &R1cs) {
+    println!("Wires:            {}", r1cs.n_wires);
+    println!("Constraints:      {}", r1cs.constraints.len());
+    println!("Public inputs:    {}", r1cs.n_pub_in);
+    println!("Public outputs:   {}", r1cs.n_pub_out);
+    println!("Private inputs:   {}", r1cs.n_prv_in);
+    println!("Labels:           {}", r1cs.n_labels);
+    println!("Terms (A, B, C):  {}", r1cs.num_terms());
+    let power = r1cs.min_ptau_power();
+    println!("Smallest ptau:    power {power} (snarkjs's rule: a .ptau of this power or more)");
+}
+
+/// Runs `zkey new`.
+fn zkey_new(t: &TranscriptArgs, r1cs: &Path, ptau: &Path, output: &Path) -> Result<()> {
+    let circuit = R1cs::read(r1cs)?;
+    let file = PtauFile::open(ptau)?;
+    let started = std::time::Instant::now();
+    let hash = crate::zkey::new::new_zkey(&circuit, &file, output)
+        .with_context(|| format!("writing {}", output.display()))?;
+    println!(
+        "Initial keys of {} ({} constraints, domain 2^{}) written to {} in {:.1} s",
+        r1cs.display(),
+        circuit.constraints.len(),
+        crate::zkey::new::domain_power(&circuit),
+        output.display(),
+        started.elapsed().as_secs_f64()
+    );
+    println!("{}", format_hash(&hash, Some("Circuit Hash:")));
+    if let Some(tr) = output_transcript(t, None, output)? {
+        tr.append(
+            &Entry::now("zkey-new")
+                .text("r1cs", &path_text(r1cs))
+                .text("ptau", &path_text(ptau))
+                .field("circuit-hash", hex::encode(hash))
+                .text("file", &path_text(output)),
+        )?;
     }
     Ok(())
 }

@@ -6,6 +6,7 @@
 //! 2025-01-31T12:05:00Z contribute number=1 name="alice" contribution-hash=3a1f... next-challenge=c0de... file="pot_0001.ptau"
 //! 2025-01-31T12:09:00Z beacon number=2 name="final" contribution-hash=... next-challenge=... beacon=0102... iterations-exp=10 file="pot_0002.ptau"
 //! 2025-01-31T12:10:00Z verify contributions=2 final-challenge=... file="pot_0002.ptau" result=ok
+//! 2025-01-31T12:20:00Z prepare power=12 contributions=2 last-challenge=... file="pot_final.ptau"
 //! ```
 //!
 //! Times are UTC; hashes are the 64-byte BLAKE2b values in hex (the
@@ -60,7 +61,7 @@ pub enum TranscriptError {
 pub struct Entry {
     /// UTC time, RFC 3339.
     pub time: String,
-    /// new, contribute, beacon or verify.
+    /// new, contribute, beacon, prepare or verify.
     pub action: String,
     /// key=value fields in line order (quoted values keep their quotes).
     pub fields: Vec<(String, String)>,

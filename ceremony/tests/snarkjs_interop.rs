@@ -8,48 +8,18 @@ mod common;
 use common::*;
 use zkr_ceremony::ptau::format::{PtauFile, Section};
 
-const BEACON: &str = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20";
-
 #[test]
 fn snarkjs_verifies_zkr_new_contribute_and_beacon() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    zkr_ok(d, &["ptau", "new", "--power", "5", "p0.ptau"]);
-    zkr_ok(
+    ptau_chain(
         d,
+        5,
+        false,
         &[
-            "ptau",
-            "contribute",
-            "p0.ptau",
-            "p1.ptau",
-            "--name",
-            "zkr one",
-            "-e",
-            "first entropy",
-        ],
-    );
-    zkr_ok(
-        d,
-        &[
-            "ptau",
-            "contribute",
-            "p1.ptau",
-            "p2.ptau",
-            "--name",
-            "zkr two",
-        ],
-    );
-    zkr_ok(
-        d,
-        &[
-            "ptau",
-            "beacon",
-            "p2.ptau",
-            "p3.ptau",
-            BEACON,
-            "10",
-            "--name",
-            "zkr beacon",
+            By::Zkr("zkr one"),
+            By::Zkr("zkr two"),
+            By::ZkrBeacon("zkr beacon"),
         ],
     );
     let out = snarkjs_ok(d, &["powersoftau", "verify", "p3.ptau"]);
@@ -82,39 +52,14 @@ fn zkr_new_is_byte_identical_to_snarkjs_new() {
 fn zkr_verifies_snarkjs_new_contribute_and_beacon() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    snarkjs_ok(d, &["powersoftau", "new", "bn128", "5", "p0.ptau"]);
-    snarkjs_ok(
+    ptau_chain(
         d,
+        5,
+        true,
         &[
-            "powersoftau",
-            "contribute",
-            "p0.ptau",
-            "p1.ptau",
-            "--name=snarkjs one",
-            "-e=some text",
-        ],
-    );
-    snarkjs_ok(
-        d,
-        &[
-            "powersoftau",
-            "contribute",
-            "p1.ptau",
-            "p2.ptau",
-            "--name=snarkjs two",
-            "-e=other text",
-        ],
-    );
-    snarkjs_ok(
-        d,
-        &[
-            "powersoftau",
-            "beacon",
-            "p2.ptau",
-            "p3.ptau",
-            BEACON,
-            "10",
-            "-n=snarkjs beacon",
+            By::Snarkjs("snarkjs one"),
+            By::Snarkjs("snarkjs two"),
+            By::SnarkjsBeacon("snarkjs beacon"),
         ],
     );
     let out = zkr_ok(d, &["ptau", "verify", "p3.ptau"]);
@@ -131,66 +76,19 @@ fn zkr_verifies_snarkjs_new_contribute_and_beacon() {
 fn chain_alternating_zkr_and_snarkjs_verifies_in_both() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    zkr_ok(d, &["ptau", "new", "--power", "4", "c0.ptau"]);
-    snarkjs_ok(
+    ptau_chain(
         d,
+        4,
+        false,
         &[
-            "powersoftau",
-            "contribute",
-            "c0.ptau",
-            "c1.ptau",
-            "--name=snarkjs A",
-            "-e=a",
+            By::Snarkjs("snarkjs A"),
+            By::Zkr("zkr B"),
+            By::Snarkjs("snarkjs C"),
+            By::Zkr("zkr D"),
+            By::SnarkjsBeacon("snarkjs beacon"),
         ],
     );
-    zkr_ok(
-        d,
-        &[
-            "ptau",
-            "contribute",
-            "c1.ptau",
-            "c2.ptau",
-            "--name",
-            "zkr B",
-            "--no-transcript",
-        ],
-    );
-    snarkjs_ok(
-        d,
-        &[
-            "powersoftau",
-            "contribute",
-            "c2.ptau",
-            "c3.ptau",
-            "--name=snarkjs C",
-            "-e=c",
-        ],
-    );
-    zkr_ok(
-        d,
-        &[
-            "ptau",
-            "contribute",
-            "c3.ptau",
-            "c4.ptau",
-            "--name",
-            "zkr D",
-            "--no-transcript",
-        ],
-    );
-    snarkjs_ok(
-        d,
-        &[
-            "powersoftau",
-            "beacon",
-            "c4.ptau",
-            "c5.ptau",
-            BEACON,
-            "10",
-            "-n=snarkjs beacon",
-        ],
-    );
-    for file in ["c2.ptau", "c4.ptau", "c5.ptau"] {
+    for file in ["p2.ptau", "p4.ptau", "p5.ptau"] {
         snarkjs_ok(d, &["powersoftau", "verify", file]);
         let out = zkr_ok(d, &["ptau", "verify", file, "--no-transcript"]);
         assert_mentions(&out, &["Powers of tau file OK"]);
@@ -200,7 +98,7 @@ fn chain_alternating_zkr_and_snarkjs_verifies_in_both() {
         &[
             "ptau",
             "beacon",
-            "c4.ptau",
+            "p4.ptau",
             "z5.ptau",
             BEACON,
             "10",
@@ -219,18 +117,7 @@ fn zkr_beacon_reproduces_snarkjs_beacon_points_and_hashes() {
     // point sampling) and every encoding against snarkjs.
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    snarkjs_ok(d, &["powersoftau", "new", "bn128", "4", "p0.ptau"]);
-    snarkjs_ok(
-        d,
-        &[
-            "powersoftau",
-            "contribute",
-            "p0.ptau",
-            "p1.ptau",
-            "--name=alice",
-            "-e=text",
-        ],
-    );
+    ptau_chain(d, 4, true, &[By::Snarkjs("alice")]);
     snarkjs_ok(
         d,
         &[
@@ -275,5 +162,72 @@ fn zkr_beacon_reproduces_snarkjs_beacon_points_and_hashes() {
         hex::encode(a.next_challenge),
         hex::encode(b.next_challenge),
         "next challenge hash"
+    );
+}
+
+/// [`first_difference`] for `.ptau` files.
+fn ptau_difference(ours: &std::path::Path, theirs: &std::path::Path) -> Option<String> {
+    first_difference(ours, theirs, b"ptau", |id| {
+        Section::from_id(id).map_or(format!("section {id}"), |s| s.to_string())
+    })
+}
+
+#[test]
+fn zkr_prepare_is_byte_identical_to_snarkjs_prepare_phase2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    ptau_chain(d, 5, true, &[By::Snarkjs("alice")]);
+    snarkjs_ok(
+        d,
+        &[
+            "powersoftau",
+            "prepare",
+            "phase2",
+            "p1.ptau",
+            "snarkjs.ptau",
+        ],
+    );
+    zkr_ok(
+        d,
+        &["ptau", "prepare", "p1.ptau", "zkr.ptau", "--no-transcript"],
+    );
+    if let Some(diff) = ptau_difference(&d.join("zkr.ptau"), &d.join("snarkjs.ptau")) {
+        panic!("prepared files expected byte-identical, got {diff}");
+    }
+}
+
+#[test]
+fn each_verifies_the_others_prepared_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    ptau_chain(
+        d,
+        4,
+        false,
+        &[By::Zkr("zkr one"), By::ZkrBeacon("zkr beacon")],
+    );
+    let out = zkr_ok(d, &["ptau", "prepare", "p2.ptau", "zkr.ptau"]);
+    assert_mentions(&out, &["powers 0..=4"]);
+    let out = snarkjs_ok(d, &["powersoftau", "verify", "zkr.ptau"]);
+    assert_mentions(&out, &["Powers of Tau Ok!"]);
+    assert!(
+        !out.contains("does not contain phase2"),
+        "snarkjs expected to verify zkr's phase 2 sections, got:\n{out}"
+    );
+
+    snarkjs_ok(
+        d,
+        &[
+            "powersoftau",
+            "prepare",
+            "phase2",
+            "p2.ptau",
+            "snarkjs.ptau",
+        ],
+    );
+    let out = zkr_ok(d, &["ptau", "verify", "snarkjs.ptau", "--no-transcript"]);
+    assert_mentions(
+        &out,
+        &["Phase 2 sections (12-15) OK", "2 contribution(s) verified"],
     );
 }

@@ -12,36 +12,14 @@ use common::*;
 use zkr_ceremony::ptau::encoding::{PtauGroup, G1_SIZE, G2_SIZE};
 use zkr_ceremony::ptau::format::{Contribution, Section};
 
-/// A three-contribution ceremony at power 4: alice, bob, carol.
+/// A three-contribution ceremony at power 4: alice, bob, carol (`p3.ptau`).
 fn ceremony(d: &Path) {
-    zkr_ok(d, &["ptau", "new", "--power", "4", "p0.ptau"]);
-    zkr_ok(
+    ptau_chain(
         d,
-        &[
-            "ptau",
-            "contribute",
-            "p0.ptau",
-            "p1.ptau",
-            "--name",
-            "alice",
-        ],
+        4,
+        false,
+        &[By::Zkr("alice"), By::Zkr("bob"), By::Zkr("carol")],
     );
-    zkr_ok(
-        d,
-        &["ptau", "contribute", "p1.ptau", "p2.ptau", "--name", "bob"],
-    );
-    zkr_ok(
-        d,
-        &[
-            "ptau",
-            "contribute",
-            "p2.ptau",
-            "p3.ptau",
-            "--name",
-            "carol",
-        ],
-    );
-    zkr_ok(d, &["ptau", "verify", "p3.ptau"]);
 }
 
 /// Replaces point `index` of a section's raw bytes by itself plus the generator.
@@ -286,4 +264,51 @@ fn truncated_or_foreign_files_are_refused_with_the_reason() {
         &verify_error(&d.join("prime.ptau")),
         &["header (section 1)", "prime expected"],
     );
+}
+
+#[test]
+fn altered_lagrange_point_fails_naming_section_and_power() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    ceremony(d);
+    zkr_ok(d, &["ptau", "prepare", "p3.ptau", "prep.ptau"]);
+    zkr_ok(d, &["ptau", "verify", "prep.ptau"]);
+    let good = std::fs::read(d.join("prep.ptau")).expect("read prepared file");
+    let file = zkr_ceremony::ptau::format::PtauFile::open(&d.join("prep.ptau"))
+        .expect("open prepared file");
+    for section in [
+        Section::LagrangeTauG1,
+        Section::LagrangeTauG2,
+        Section::LagrangeAlphaTauG1,
+        Section::LagrangeBetaTauG1,
+    ] {
+        // Point 2 of power 3: index 2^3 - 1 + 2 of the section.
+        let range = file.section_range(section).expect("prepared section");
+        let mut bytes = good.clone();
+        shift_point(
+            section,
+            &mut bytes[range.start as usize..range.end as usize],
+            7 + 2,
+        );
+        let bad = d.join(format!("bad-lagrange-{}.ptau", section.id()));
+        std::fs::write(&bad, &bytes).expect("write tampered file");
+        let err = verify_error(&bad);
+        assert_mentions(&err, &[&section.to_string(), "power 3"]);
+    }
+}
+
+#[test]
+fn prepare_onto_its_own_input_is_refused_and_the_input_kept() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    ceremony(d);
+    let before = std::fs::read(d.join("p3.ptau")).expect("read input");
+    let err = zkr_err(d, &["ptau", "prepare", "p3.ptau", "./p3.ptau"]);
+    assert_mentions(&err, &["output must be another file than the input"]);
+    let after = std::fs::read(d.join("p3.ptau")).expect("read input again");
+    assert!(
+        before == after,
+        "the input expected unchanged after the refusal"
+    );
+    zkr_ok(d, &["ptau", "verify", "p3.ptau"]);
 }

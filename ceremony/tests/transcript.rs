@@ -5,30 +5,13 @@ mod common;
 
 use common::*;
 
+/// alice, bob and a beacon (`p3.ptau`), each with its transcript.
 fn ceremony(d: &std::path::Path) {
-    zkr_ok(d, &["ptau", "new", "--power", "4", "p0.ptau"]);
-    zkr_ok(
+    ptau_chain(
         d,
-        &[
-            "ptau",
-            "contribute",
-            "p0.ptau",
-            "p1.ptau",
-            "--name",
-            "alice",
-            "-e",
-            "x",
-        ],
-    );
-    zkr_ok(
-        d,
-        &["ptau", "contribute", "p1.ptau", "p2.ptau", "--name", "bob"],
-    );
-    zkr_ok(
-        d,
-        &[
-            "ptau", "beacon", "p2.ptau", "p3.ptau", "00ff", "10", "--name", "beacon",
-        ],
+        4,
+        false,
+        &[By::Zkr("alice"), By::Zkr("bob"), By::ZkrBeacon("beacon")],
     );
 }
 
@@ -59,7 +42,7 @@ fn transcript_records_every_command_and_verify_checks_it() {
         &[
             "name=\"alice\"",
             "name=\"bob\"",
-            "beacon=00ff iterations-exp=10",
+            "beacon=0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20 iterations-exp=10",
         ],
     );
     // The contribution hash printed for the participant is the one recorded.

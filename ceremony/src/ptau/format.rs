@@ -14,7 +14,7 @@
 //! | 5 | betaTauG1 | N G1 points beta * tau^i * G1 |
 //! | 6 | betaG2 | 1 G2 point beta * G2 |
 //! | 7 | contributions | count (u32), then each contribution (see [`Contribution`]) |
-//! | 12..15 | phase 2 | tauG1, tauG2, alphaTauG1, betaTauG1 in the Lagrange basis, for each power 0..=p |
+//! | 12..15 | phase 2 | tauG1, tauG2, alphaTauG1, betaTauG1 in the Lagrange basis, for each power 0..=p (tauG1 also p + 1); see [`super::prepare`] |
 //!
 //! Points are in the Montgomery little-endian form of [`super::encoding`].
 
@@ -686,6 +686,32 @@ impl PtauFile {
     /// Whether the file has a section (phase 2 sections are optional).
     pub fn has_section(&self, section: Section) -> bool {
         self.sections.contains_key(&section.id())
+    }
+
+    /// The size in bytes of a section, if the file has it.
+    pub fn section_size(&self, section: Section) -> Option<u64> {
+        self.sections.get(&section.id()).map(|pos| pos.size)
+    }
+
+    /// The byte range of a section's body in the file, if the file has it.
+    pub fn section_range(&self, section: Section) -> Option<std::ops::Range<u64>> {
+        self.sections
+            .get(&section.id())
+            .map(|pos| pos.offset..pos.offset + pos.size)
+    }
+
+    /// The whole body of a section, as raw bytes.
+    pub fn read_section(&self, section: Section) -> Result<Vec<u8>, FormatError> {
+        let pos = self
+            .sections
+            .get(&section.id())
+            .copied()
+            .ok_or(FormatError::Missing { section })?;
+        let mut buf = vec![0u8; pos.size as usize];
+        self.file
+            .read_exact_at(&mut buf, pos.offset)
+            .map_err(io(&self.path))?;
+        Ok(buf)
     }
 
     /// The raw bytes of points `start..start + count` of a point section.

@@ -17,6 +17,8 @@
 //! * The hash chain: every key is bound to the previous next-challenge hash;
 //!   the last next-challenge hash must equal the hash of the response and
 //!   the points in the file.
+//! * The phase-2 sections 12 to 15 when present (see [`super::prepare`]):
+//!   every power checked against the phase-1 section it comes from.
 
 use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::{
@@ -31,6 +33,7 @@ use super::challenge::{first_challenge, uncompressed_all};
 use super::contribute::beacon_key;
 use super::encoding::PtauGroup;
 use super::format::{Contribution, ContributionKind, FormatError, PtauFile, Section};
+use super::prepare::verify_prepared;
 use super::CHUNK;
 use crate::error::CeremonyError;
 use crate::hash::{Blake2b, Hash};
@@ -65,6 +68,16 @@ pub enum VerifyError {
         /// The rule broken.
         what: String,
     },
+    /// A power of a phase-2 (Lagrange basis) section does not verify.
+    #[error("{section}, power {power}: {what}")]
+    Lagrange {
+        /// The section (12 to 15).
+        section: Section,
+        /// The power k whose 2^k points fail.
+        power: u32,
+        /// The rule broken.
+        what: String,
+    },
 }
 
 /// One verified contribution, as `verify` reports it.
@@ -91,8 +104,7 @@ pub struct Report {
     pub final_challenge: Hash,
     /// Whether the file is truncated (its power below the ceremony's).
     pub truncated: bool,
-    /// Whether the file carries phase 2 (Lagrange basis) sections, which
-    /// this version does not check.
+    /// Whether the file carries phase 2 (Lagrange basis) sections (verified).
     pub has_phase2: bool,
 }
 
@@ -166,14 +178,7 @@ pub fn verify(file: &PtauFile) -> Result<Report, CeremonyError> {
         )
         .into());
     }
-    let has_phase2 = [
-        Section::LagrangeTauG1,
-        Section::LagrangeTauG2,
-        Section::LagrangeAlphaTauG1,
-        Section::LagrangeBetaTauG1,
-    ]
-    .into_iter()
-    .any(|s| file.has_section(s));
+    let has_phase2 = verify_prepared(file)?;
     Ok(Report {
         contributions: verified,
         final_challenge,

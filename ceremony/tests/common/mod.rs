@@ -1,7 +1,10 @@
 //! Helpers shared by the ceremony's integration tests: running the
-//! `zkr-ceremony` binary and the reference snarkjs, and rewriting files.
+//! `zkr-ceremony` binary and the reference snarkjs (and reading what it
+//! prints), and rewriting files.
 
 #![allow(dead_code)]
+
+pub mod circuit;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -47,6 +50,35 @@ pub fn snarkjs_ok(dir: &Path, args: &[&str]) -> String {
         out.status
     );
     text
+}
+
+/// Runs snarkjs's `r1cs info` on `file` in `dir`; returns its counts by
+/// name (`Wires`, `Constraints`, `Public Inputs`, ...), from its
+/// `# of <name>: <count>` lines.
+pub fn snarkjs_r1cs_info(dir: &Path, file: &str) -> std::collections::BTreeMap<String, u64> {
+    let text = snarkjs_ok(dir, &["r1cs", "info", file]);
+    text.lines()
+        .filter_map(|line| {
+            let (_, rest) = line.split_once("# of ")?;
+            let (name, count) = rest.split_once(':')?;
+            Some((name.trim().to_string(), count.trim().parse().ok()?))
+        })
+        .collect()
+}
+
+/// Runs snarkjs's `r1cs export json` on `file` in `dir` and parses its output.
+pub fn snarkjs_r1cs_json(dir: &Path, file: &str) -> serde_json::Value {
+    let json = format!("{file}.json");
+    snarkjs_ok(dir, &["r1cs", "export", "json", file, &json]);
+    let text = std::fs::read_to_string(dir.join(&json)).expect("read snarkjs's JSON");
+    serde_json::from_str(&text).expect("snarkjs's JSON parses")
+}
+
+/// Copies `from` to `to` with `patch` applied to its bytes.
+pub fn patch_bytes(from: &Path, to: &Path, patch: impl FnOnce(&mut Vec<u8>)) {
+    let mut bytes = std::fs::read(from).expect("read source file");
+    patch(&mut bytes);
+    std::fs::write(to, bytes).expect("write patched file");
 }
 
 /// Runs the `zkr-ceremony` binary with `args` in `dir`.
@@ -133,4 +165,111 @@ pub fn assert_mentions(text: &str, needles: &[&str]) {
             "error expected to mention {n:?}, got: {text}"
         );
     }
+}
+
+/// The public beacon value the tests use.
+pub const BEACON: &str = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20";
+
+/// One step of a test ceremony: which tool makes it and the name it signs.
+#[derive(Clone, Copy, Debug)]
+pub enum By<'a> {
+    /// `zkr-ceremony ptau contribute` (OS entropy only).
+    Zkr(&'a str),
+    /// `snarkjs powersoftau contribute` (typed entropy, so it never prompts).
+    Snarkjs(&'a str),
+    /// `zkr-ceremony ptau beacon` with [`BEACON`], 2^10 iterations.
+    ZkrBeacon(&'a str),
+    /// `snarkjs powersoftau beacon` with [`BEACON`], 2^10 iterations.
+    SnarkjsBeacon(&'a str),
+}
+
+/// Runs a ceremony in `d`: `p0.ptau` from `new` at `power` (snarkjs's when
+/// `snarkjs_new`, else zkr's), then `p{i}.ptau` from step `i`. zkr keeps a
+/// transcript while every file so far is zkr's (snarkjs writes none).
+pub fn ptau_chain(d: &Path, power: u32, snarkjs_new: bool, steps: &[By]) {
+    let power = power.to_string();
+    if snarkjs_new {
+        snarkjs_ok(d, &["powersoftau", "new", "bn128", &power, "p0.ptau"]);
+    } else {
+        zkr_ok(d, &["ptau", "new", "--power", &power, "p0.ptau"]);
+    }
+    let mut transcript = !snarkjs_new;
+    for (i, step) in steps.iter().enumerate() {
+        let (input, output) = (format!("p{i}.ptau"), format!("p{}.ptau", i + 1));
+        let zkr_step = |args: &[&str]| {
+            let mut all = args.to_vec();
+            if !transcript {
+                all.push("--no-transcript");
+            }
+            zkr_ok(d, &all);
+        };
+        match *step {
+            By::Zkr(name) => zkr_step(&["ptau", "contribute", &input, &output, "--name", name]),
+            By::ZkrBeacon(name) => zkr_step(&[
+                "ptau", "beacon", &input, &output, BEACON, "10", "--name", name,
+            ]),
+            By::Snarkjs(name) => {
+                transcript = false;
+                let (name, entropy) = (format!("--name={name}"), format!("-e={name} entropy"));
+                snarkjs_ok(
+                    d,
+                    &[
+                        "powersoftau",
+                        "contribute",
+                        &input,
+                        &output,
+                        &name,
+                        &entropy,
+                    ],
+                );
+            }
+            By::SnarkjsBeacon(name) => {
+                transcript = false;
+                let name = format!("-n={name}");
+                snarkjs_ok(
+                    d,
+                    &[
+                        "powersoftau",
+                        "beacon",
+                        &input,
+                        &output,
+                        BEACON,
+                        "10",
+                        &name,
+                    ],
+                );
+            }
+        }
+    }
+}
+
+/// The first byte at which two iden3 containers with `magic` differ, named
+/// by the section holding it (`name` names a section id).
+pub fn first_difference(
+    ours: &Path,
+    theirs: &Path,
+    magic: &[u8; 4],
+    name: impl Fn(u32) -> String,
+) -> Option<String> {
+    let a = std::fs::read(ours).expect("read zkr file");
+    let b = std::fs::read(theirs).expect("read snarkjs file");
+    if a == b {
+        return None;
+    }
+    let at = a
+        .iter()
+        .zip(&b)
+        .position(|(x, y)| x != y)
+        .unwrap_or(a.len().min(b.len())) as u64;
+    let file = zkr_ceremony::binfile::BinFile::open(theirs, magic).expect("open snarkjs file");
+    let section = file
+        .order()
+        .iter()
+        .find(|id| file.range(**id).is_some_and(|r| r.contains(&at)))
+        .map_or("the container".to_string(), |id| name(*id));
+    Some(format!(
+        "first difference at byte {at} (in {section}); sizes {} and {}",
+        a.len(),
+        b.len()
+    ))
 }

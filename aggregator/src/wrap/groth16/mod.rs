@@ -198,8 +198,9 @@ where
 /// at that moment (its gadgets open one per call, at INFO level), and those
 /// traces keep the spans alive: under an application's INFO subscriber the
 /// wrap circuit's setup grew past 24 GB. Synthesis runs on the calling thread,
-/// so hiding the subscriber there leaves only empty traces.
-fn without_span_traces<T>(f: impl FnOnce() -> T) -> T {
+/// so hiding the subscriber there leaves only empty traces. Public for every
+/// other synthesis of the wrap circuit (the ceremony's `.r1cs` export).
+pub fn without_span_traces<T>(f: impl FnOnce() -> T) -> T {
     tracing::subscriber::with_default(tracing::subscriber::NoSubscriber::default(), f)
 }
 

@@ -12,6 +12,7 @@ use ark_ec::short_weierstrass::{Affine, Projective};
 use ark_ff::Zero;
 
 use super::coord::{BucketCurve, Coord};
+use super::jacobian::Jac;
 
 /// An affine point; `y = 0` marks the point at infinity (the prime-order
 /// groups have odd order, so no point of them has `y = 0`).
@@ -179,15 +180,13 @@ fn prefetch<T>(p: &T) {
 
 /// `Σ_b (b+1)·acc[b]`, by running sums from the top bucket down.
 pub fn weighted_sum<P: BucketCurve>(acc: &[Pt<P::Coord>]) -> Projective<P> {
-    let mut running = Projective::<P>::zero();
-    let mut total = Projective::<P>::zero();
+    let mut running = Jac::infinity();
+    let mut total = Jac::infinity();
     for p in acc.iter().rev() {
-        if !p.is_infinity() {
-            running += &p.to_affine::<P>();
-        }
-        total += &running;
+        running = running.add_affine(p);
+        total = total.add(&running);
     }
-    total
+    total.to_projective::<P>()
 }
 
 /// A bucket's points: `scratch[start..start+len]`.

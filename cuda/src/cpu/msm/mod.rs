@@ -15,6 +15,7 @@ pub mod coord;
 pub mod fq;
 pub mod fq2;
 pub mod glv;
+pub mod jacobian;
 pub mod window;
 
 use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};

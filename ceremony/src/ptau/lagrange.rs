@@ -1,0 +1,493 @@
+//! The Lagrange basis of the powers of tau: an inverse discrete Fourier
+//! transform whose "coefficients" are curve points.
+//!
+//! For a domain of size n = 2^k with generator w (BN254's Fr root of unity
+//! of order n: `Fr::get_root_of_unity(n)`, 5^((r-1)/n), the root snarkjs
+//! uses too), the Lagrange polynomials satisfy X^i = sum_j w^(ij) L_j(X), so
+//! from the points P_i = tau^i * G (i < n):
+//!
+//! ```text
+//! L_j(tau) * G = (1/n) * sum_i w^(-ij) * P_i
+//! ```
+//!
+//! computed here as a radix-2 decimation-in-time FFT over the group in
+//! Jacobian coordinates: n/2 * log2(n) butterflies, each costing one
+//! multiplication by a twiddle w^(-j). Those multiplications are the whole
+//! cost, so each twiddle is split once by the curve's GLV endomorphism
+//! (k = k1 + k2 * lambda, |k1|, |k2| about 2^127) and multiplied with
+//! width-5 signed digits sharing one doubling chain, the tables of odd
+//! multiples made affine in batches (one inversion each) so that the
+//! additions are mixed: about 128 doublings and 50 mixed additions, where
+//! arkworks' `glv_mul` does 128 doublings and 96 full additions. Each stage
+//! runs its multiplications in parallel batches, then its additions; the
+//! 1/n factor is folded into the last stage's twiddles.
+
+use std::marker::PhantomData;
+
+use ark_bn254::Fr;
+use ark_ec::{
+    scalar_mul::glv::GLVConfig,
+    short_weierstrass::{Affine, Projective},
+    CurveGroup,
+};
+use ark_ff::{FftField, Field, PrimeField, Zero};
+use rayon::prelude::*;
+use zkr_cuda::cpu::msm::{
+    buckets::Pt,
+    coord::{BucketCurve, Coord},
+    jacobian::{normalize_batch, Jac},
+};
+
+/// The largest domain the transform supports: 2^28, BN254's Fr 2-adicity.
+pub const MAX_LOG_SIZE: u32 = 28;
+
+/// The root of unity of order 2^`log_n` that snarkjs's transforms use.
+pub fn root_of_unity(log_n: u32) -> Fr {
+    // `get_root_of_unity` only fails above the 2-adicity, refused by callers.
+    Fr::get_root_of_unity(1u64 << log_n.min(MAX_LOG_SIZE)).unwrap_or(Fr::ONE)
+}
+
+/// A scalar split by the GLV endomorphism: (-1)^neg1 * k1 + (-1)^neg2 * k2 * lambda.
+#[derive(Debug, Clone, Copy)]
+struct Split {
+    k1: u128,
+    neg1: bool,
+    k2: u128,
+    neg2: bool,
+}
+
+/// Halves below this bound keep the signed-digit recoding inside a `u128`.
+const SPLIT_BOUND: u128 = 1 << 127;
+
+impl Split {
+    fn new<P: GLVConfig<ScalarField = Fr> + BucketCurve>(k: Fr) -> Option<Split> {
+        let ((pos1, k1), (pos2, k2)) = P::scalar_decomposition(k);
+        let small = |x: Fr| {
+            let limbs = x.into_bigint().0;
+            if limbs[2] != 0 || limbs[3] != 0 {
+                return None;
+            }
+            let v = (u128::from(limbs[1]) << 64) | u128::from(limbs[0]);
+            (v < SPLIT_BOUND).then_some(v)
+        };
+        Some(Split {
+            k1: small(k1)?,
+            neg1: !pos1,
+            k2: small(k2)?,
+            neg2: !pos2,
+        })
+    }
+}
+
+/// A scalar ready for repeated multiplications: GLV-split when the split is
+/// short (always, for BN254), else kept whole.
+#[derive(Debug, Clone, Copy)]
+struct Scalar {
+    whole: Fr,
+    split: Option<Split>,
+}
+
+impl Scalar {
+    fn new<P: GLVConfig<ScalarField = Fr> + BucketCurve>(k: Fr) -> Self {
+        Scalar {
+            whole: k,
+            split: Split::new::<P>(k),
+        }
+    }
+}
+
+/// Width of the signed digits: odd digits in -15..=15.
+const WINDOW: u32 = 5;
+/// Odd multiples p, 3p, ..., 15p in a table.
+const TABLE: usize = 1 << (WINDOW - 2);
+
+/// Width-5 non-adjacent form of `k` (< 2^127), least significant digit
+/// first: odd digits in -15..=15, at most one nonzero digit in any five.
+fn wnaf(mut k: u128, out: &mut [i8; 130]) -> usize {
+    let full: i16 = 1 << WINDOW;
+    let mut len = 0;
+    while k != 0 {
+        let digit = if k & 1 == 1 {
+            let d = (k % full as u128) as i16;
+            let d = if d >= full / 2 { d - full } else { d };
+            if d > 0 {
+                k -= d as u128;
+            } else {
+                k += u128::from(d.unsigned_abs());
+            }
+            d as i8
+        } else {
+            0
+        };
+        out[len] = digit;
+        len += 1;
+        k >>= 1;
+    }
+    len
+}
+
+#[inline(always)]
+fn add_digit<C: Coord>(acc: &mut Jac<C>, digit: i8, odd: &[Pt<C>], neg: bool) {
+    if digit != 0 {
+        let q = &odd[usize::from(digit.unsigned_abs() / 2)];
+        // One call site for the addition keeps the ladder's code small.
+        let q = if (digit < 0) != neg { q.neg() } else { *q };
+        *acc = acc.add_affine(&q);
+    }
+}
+
+/// k * p from the affine odd multiples of p and the split of k: one
+/// doubling chain for both halves, mixed additions.
+fn ladder<C: Coord>(odd: &[Pt<C>], beta: C, s: &Split) -> Jac<C> {
+    // The endomorphism of both BN254 groups: (x, y) -> (beta * x, y).
+    let mut endo = [Pt::infinity(); TABLE];
+    for (e, q) in endo.iter_mut().zip(odd) {
+        *e = Pt {
+            x: q.x * beta,
+            y: q.y,
+        };
+    }
+    let (mut d1, mut d2) = ([0i8; 130], [0i8; 130]);
+    let len1 = wnaf(s.k1, &mut d1);
+    let len2 = wnaf(s.k2, &mut d2);
+    let mut acc = Jac::infinity();
+    for i in (0..len1.max(len2)).rev() {
+        acc = acc.double();
+        add_digit(&mut acc, d1[i], odd, s.neg1);
+        add_digit(&mut acc, d2[i], &endo, s.neg2);
+    }
+    acc
+}
+
+/// out[i] = k_i * p_i for the pairs (p_i, k_i) of `items` (`None`: times
+/// one). The tables of odd multiples of the whole batch are made affine
+/// with one shared inversion, so the ladders' additions are mixed ones.
+/// The arithmetic is zkr-cuda's inlined field and Jacobian formulas.
+fn mul_batch<P: GLVConfig<ScalarField = Fr> + BucketCurve>(
+    items: &[(Projective<P>, Option<&Scalar>)],
+    out: &mut [Projective<P>],
+) {
+    let mut tables = Vec::with_capacity(items.len() * TABLE);
+    for (p, k) in items {
+        if matches!(k, Some(Scalar { split: Some(_), .. })) {
+            let p = Jac::from_projective(p);
+            let twice = p.double();
+            let mut q = p;
+            tables.push(q);
+            for _ in 1..TABLE {
+                q = q.add(&twice);
+                tables.push(q);
+            }
+        }
+    }
+    let tables = normalize_batch(&tables);
+    let mut tables = tables.chunks_exact(TABLE);
+    let beta = P::coord(&P::ENDO_COEFFS[0]);
+    for ((p, k), o) in items.iter().zip(out.iter_mut()) {
+        *o = match k {
+            None => *p,
+            Some(Scalar { split: None, whole }) => *p * whole,
+            Some(Scalar {
+                split: Some(split), ..
+            }) => match tables.next() {
+                Some(odd) => ladder(odd, beta, split).to_projective::<P>(),
+                None => *p * k.map_or(Fr::ONE, |k| k.whole),
+            },
+        };
+    }
+}
+
+/// `k * p` (a batch of one).
+#[cfg(test)]
+fn mul<P: GLVConfig<ScalarField = Fr> + BucketCurve>(
+    p: &Projective<P>,
+    k: &Scalar,
+) -> Projective<P> {
+    let mut out = [Projective::<P>::zero()];
+    mul_batch(&[(*p, Some(k))], &mut out);
+    out[0]
+}
+
+/// The twiddles w^(-j), j < 2^(log_n - 1), of the inverse transforms of
+/// every size up to 2^`log_n` (a size-2^k transform takes every
+/// 2^(log_n - k)-th one), split for curve `P`.
+pub struct Twiddles<P> {
+    log_n: u32,
+    values: Vec<Fr>,
+    scalars: Vec<Scalar>,
+    curve: PhantomData<P>,
+}
+
+impl<P: GLVConfig<ScalarField = Fr> + BucketCurve> Twiddles<P> {
+    /// Twiddles for transforms of size up to 2^`log_n` (at most 2^28).
+    pub fn new(log_n: u32) -> Self {
+        let log_n = log_n.min(MAX_LOG_SIZE);
+        let half = (1usize << log_n) / 2;
+        let w_inv = root_of_unity(log_n).inverse().unwrap_or(Fr::ONE);
+        let mut values = Vec::with_capacity(half);
+        let mut cur = Fr::ONE;
+        for _ in 0..half {
+            values.push(cur);
+            cur *= w_inv;
+        }
+        let scalars = values.par_iter().map(|w| Scalar::new::<P>(*w)).collect();
+        Twiddles {
+            log_n,
+            values,
+            scalars,
+            curve: PhantomData,
+        }
+    }
+
+    /// The largest log2 size these twiddles serve.
+    pub fn log_n(&self) -> u32 {
+        self.log_n
+    }
+}
+
+/// Multiplications per batch (one shared inversion for their tables).
+const BATCH: usize = 256;
+
+/// Replaces `x` (length n = 2^k, k <= `twiddles.log_n()`) by its inverse
+/// transform: x_j <- (1/n) * sum_i w^(-ij) x_i.
+pub fn inverse_dft<P: GLVConfig<ScalarField = Fr> + BucketCurve>(
+    x: &mut [Projective<P>],
+    twiddles: &Twiddles<P>,
+) {
+    let n = x.len();
+    assert!(
+        n.is_power_of_two() && n.trailing_zeros() <= twiddles.log_n,
+        "inverse_dft: size {n} is not a power of two up to 2^{}",
+        twiddles.log_n
+    );
+    if n == 1 {
+        return;
+    }
+    bit_reverse(x);
+    let full = 1usize << twiddles.log_n;
+    let inv_n = Scalar::new::<P>(Fr::from(n as u64).inverse().unwrap_or(Fr::ONE));
+    let mut products = vec![Projective::<P>::zero(); n / 2];
+    let mut scaled = Vec::new();
+    let mut half = 1;
+    while half < n {
+        let block = 2 * half;
+        let stride = full / block;
+        let last = block == n;
+        // The last stage multiplies both halves by 1/n (its twiddles scaled).
+        let last_scalars: Vec<Scalar> = if last {
+            (0..half)
+                .into_par_iter()
+                .map(|j| Scalar::new::<P>(twiddles.values[j * stride] * inv_n.whole))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        // Butterfly i (i < n/2) joins x[a] and x[a + half], a = (i / half) * block + i % half.
+        let x_ref = &*x;
+        let twiddle = |j: usize| -> Option<&Scalar> {
+            if last {
+                Some(&last_scalars[j])
+            } else if j == 0 {
+                None
+            } else {
+                Some(&twiddles.scalars[j * stride])
+            }
+        };
+        products
+            .par_chunks_mut(BATCH)
+            .enumerate()
+            .for_each(|(c, out)| {
+                let items: Vec<_> = (c * BATCH..c * BATCH + out.len())
+                    .map(|i| {
+                        let (b, j) = (i / half, i % half);
+                        (x_ref[b * block + half + j], twiddle(j))
+                    })
+                    .collect();
+                mul_batch(&items, out);
+            });
+        if last {
+            scaled.resize(n / 2, Projective::<P>::zero());
+            scaled
+                .par_chunks_mut(BATCH)
+                .enumerate()
+                .for_each(|(c, out)| {
+                    let items: Vec<_> = (c * BATCH..c * BATCH + out.len())
+                        .map(|j| (x_ref[j], Some(&inv_n)))
+                        .collect();
+                    mul_batch(&items, out);
+                });
+        }
+        let (products, scaled) = (&products, &scaled);
+        x.par_chunks_mut(block).enumerate().for_each(|(b, chunk)| {
+            let (lo, hi) = chunk.split_at_mut(half);
+            let t = &products[b * half..(b + 1) * half];
+            lo.par_iter_mut()
+                .zip(hi.par_iter_mut())
+                .zip(t.par_iter())
+                .enumerate()
+                .with_min_len(1024)
+                .for_each(|(j, ((a, hi), t))| {
+                    let a0 = if last { scaled[j] } else { *a };
+                    *a = a0 + t;
+                    *hi = a0 - t;
+                });
+        });
+        half = block;
+    }
+}
+
+fn bit_reverse<T>(x: &mut [T]) {
+    let n = x.len();
+    let bits = n.trailing_zeros();
+    if bits == 0 {
+        return;
+    }
+    for i in 0..n {
+        let j = i.reverse_bits() >> (usize::BITS - bits);
+        if i < j {
+            x.swap(i, j);
+        }
+    }
+}
+
+/// The Lagrange-basis points of the first n = 2^k points of `powers` (a
+/// run tau^i * G), in affine form; when `powers` holds only n - 1 points the
+/// last one is taken as the point at infinity (snarkjs's tauG1 at power p + 1).
+pub fn lagrange_points<P: GLVConfig<ScalarField = Fr> + BucketCurve>(
+    powers: &[Affine<P>],
+    log_n: u32,
+    twiddles: &Twiddles<P>,
+) -> Vec<Affine<P>> {
+    let n = 1usize << log_n;
+    let mut x: Vec<Projective<P>> = powers
+        .par_iter()
+        .take(n)
+        .map(|p| Projective::<P>::from(*p))
+        .collect();
+    x.resize(n, Projective::zero());
+    inverse_dft(&mut x, twiddles);
+    Projective::normalize_batch(&x)
+}
+
+/// The forward transform over Fr: c_j = sum_i w^(ij) r_i, for `r` of length
+/// 2^k (k <= 28), with the same roots as [`inverse_dft`].
+pub fn dft_fr(r: &mut [Fr]) {
+    let n = r.len();
+    assert!(
+        n.is_power_of_two() && n.trailing_zeros() <= MAX_LOG_SIZE,
+        "dft_fr: size {n} is not a power of two up to 2^{MAX_LOG_SIZE}"
+    );
+    bit_reverse(r);
+    let mut half = 1;
+    while half < n {
+        let block = 2 * half;
+        let w = root_of_unity(block.trailing_zeros());
+        let mut powers = Vec::with_capacity(half);
+        let mut cur = Fr::ONE;
+        for _ in 0..half {
+            powers.push(cur);
+            cur *= w;
+        }
+        r.par_chunks_mut(block).for_each(|chunk| {
+            let (lo, hi) = chunk.split_at_mut(half);
+            for ((a, b), w) in lo.iter_mut().zip(hi.iter_mut()).zip(&powers) {
+                let t = *b * w;
+                *b = *a - t;
+                *a += t;
+            }
+        });
+        half = block;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_bn254::{g1::Config as G1Config, g2::Config as G2Config, G1Projective, G2Projective};
+    use ark_ec::{AffineRepr, PrimeGroup};
+    use ark_ff::UniformRand;
+
+    #[test]
+    fn split_multiplication_equals_plain_multiplication() {
+        let mut rng = ark_std::test_rng();
+        for _ in 0..32 {
+            let k = Fr::rand(&mut rng);
+            let p = G1Projective::generator() * Fr::rand(&mut rng);
+            let s = Scalar::new::<G1Config>(k);
+            assert!(s.split.is_some(), "BN254 G1 split expected short for {k}");
+            assert_eq!(mul(&p, &s), p * k, "G1: k * p for k = {k}");
+            let q = G2Projective::generator() * Fr::rand(&mut rng);
+            let s = Scalar::new::<G2Config>(k);
+            assert!(s.split.is_some(), "BN254 G2 split expected short for {k}");
+            assert_eq!(mul(&q, &s), q * k, "G2: k * q for k = {k}");
+        }
+        let s = Scalar::new::<G1Config>(Fr::ONE);
+        let g = G1Projective::generator();
+        assert_eq!(mul(&g, &s), g);
+        let s = Scalar::new::<G1Config>(-Fr::ONE);
+        assert_eq!(mul(&g, &s), -g);
+    }
+
+    #[test]
+    fn inverse_dft_matches_the_definition_at_every_small_size() {
+        let mut rng = ark_std::test_rng();
+        let twiddles = Twiddles::<G1Config>::new(5);
+        for log_n in 0..=5u32 {
+            let n = 1usize << log_n;
+            let x: Vec<G1Projective> = (0..n)
+                .map(|_| G1Projective::generator() * Fr::rand(&mut rng))
+                .collect();
+            let mut got = x.clone();
+            inverse_dft(&mut got, &twiddles);
+            let w_inv = root_of_unity(log_n).inverse().expect("root is nonzero");
+            let inv_n = Fr::from(n as u64).inverse().expect("n is nonzero");
+            for (j, got_j) in got.iter().enumerate() {
+                let expected: G1Projective = x
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| *p * (w_inv.pow([(i * j) as u64]) * inv_n))
+                    .sum();
+                assert_eq!(*got_j, expected, "size {n}: output {j}");
+            }
+        }
+    }
+
+    #[test]
+    fn lagrange_points_of_powers_are_lagrange_polynomials_at_tau() {
+        let mut rng = ark_std::test_rng();
+        let tau = Fr::rand(&mut rng);
+        let log_n = 4;
+        let n = 1usize << log_n;
+        let g = ark_bn254::G1Affine::generator();
+        let powers: Vec<_> = (0..n)
+            .map(|i| (g * tau.pow([i as u64])).into_affine())
+            .collect();
+        let got = lagrange_points(&powers, log_n, &Twiddles::<G1Config>::new(log_n));
+        // L_j(tau) = w^j / n * (tau^n - 1) / (tau - w^j).
+        let w = root_of_unity(log_n);
+        let n_fr = Fr::from(n as u64);
+        for (j, got_j) in got.iter().enumerate() {
+            let wj = w.pow([j as u64]);
+            let l = wj / n_fr * (tau.pow([n as u64]) - Fr::ONE) / (tau - wj);
+            assert_eq!(*got_j, (g * l).into_affine(), "L_{j}(tau) * G");
+        }
+    }
+
+    #[test]
+    fn dft_fr_is_the_transpose_relation_of_the_inverse_dft() {
+        // sum_i r_i P_i = sum_j c_j L_j with c = dft_fr(r), L = inverse_dft(P).
+        let mut rng = ark_std::test_rng();
+        let n = 8;
+        let p: Vec<G1Projective> = (0..n)
+            .map(|_| G1Projective::generator() * Fr::rand(&mut rng))
+            .collect();
+        let r: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+        let mut l = p.clone();
+        inverse_dft(&mut l, &Twiddles::new(3));
+        let mut c = r.clone();
+        dft_fr(&mut c);
+        let lhs: G1Projective = p.iter().zip(&r).map(|(p, r)| *p * r).sum();
+        let rhs: G1Projective = l.iter().zip(&c).map(|(l, c)| *l * c).sum();
+        assert_eq!(lhs, rhs);
+    }
+}

@@ -1,0 +1,286 @@
+//! snarkjs's `.zkey` for Groth16: sections, header and their encodings.
+//!
+//! Sections: 1 protocol (u32, 1 = Groth16); 2 header (n8q, q, n8r, r,
+//! nVars, nPublic, domainSize, alpha1, beta1, beta2, gamma2, delta1,
+//! delta2); 3 IC; 4 the A and B coefficients; 5 A; 6 B1 (G1); 7 B2 (G2);
+//! 8 C (the private wires' β·A + α·B + C, over δ); 9 H (over δ); 10 the
+//! circuit hash and the contributions. Points are affine, little-endian
+//! Montgomery, as in `.ptau`.
+
+use ark_bn254::{Fq, Fr, G1Affine, G2Affine};
+use ark_ff::PrimeField;
+
+use crate::binfile::{le_u32, BinFile, BinFileError};
+use crate::ptau::encoding::{PtauGroup, G1_SIZE, G2_SIZE};
+
+/// The file's magic.
+pub const MAGIC: &[u8; 4] = b"zkey";
+/// snarkjs's protocol id of Groth16.
+pub const GROTH16: u32 = 1;
+
+/// Section ids.
+pub mod section {
+    /// Protocol id.
+    pub const PROTOCOL: u32 = 1;
+    /// Groth16 header.
+    pub const HEADER: u32 = 2;
+    /// The public wires' verifying-key points.
+    pub const IC: u32 = 3;
+    /// Coefficients of A and B.
+    pub const COEFS: u32 = 4;
+    /// A(τ) per wire.
+    pub const A: u32 = 5;
+    /// B(τ) per wire in G1.
+    pub const B1: u32 = 6;
+    /// B(τ) per wire in G2.
+    pub const B2: u32 = 7;
+    /// The private wires' (β·A + α·B + C)(τ)/δ.
+    pub const C: u32 = 8;
+    /// The quotient's points, over δ.
+    pub const H: u32 = 9;
+    /// Circuit hash and contributions.
+    pub const CONTRIBUTIONS: u32 = 10;
+
+    /// A section's name for messages.
+    pub fn name(id: u32) -> &'static str {
+        match id {
+            PROTOCOL => "protocol",
+            HEADER => "Groth16 header",
+            IC => "IC",
+            COEFS => "coefficients",
+            A => "A",
+            B1 => "B1",
+            B2 => "B2",
+            C => "C",
+            H => "H",
+            CONTRIBUTIONS => "contributions",
+            _ => "unknown",
+        }
+    }
+}
+
+/// Bytes of one encoded coefficient record: matrix, constraint, wire, value.
+pub const COEF_SIZE: usize = 12 + 32;
+
+/// The Groth16 header (section 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// Wires, the constant one included.
+    pub n_vars: u32,
+    /// Public values (not counting the constant one).
+    pub n_public: u32,
+    /// The QAP's evaluation domain size (a power of two).
+    pub domain_size: u32,
+    /// α·G1.
+    pub alpha_g1: G1Affine,
+    /// β·G1.
+    pub beta_g1: G1Affine,
+    /// β·G2.
+    pub beta_g2: G2Affine,
+    /// γ·G2 (snarkjs keeps γ = 1).
+    pub gamma_g2: G2Affine,
+    /// δ·G1.
+    pub delta_g1: G1Affine,
+    /// δ·G2.
+    pub delta_g2: G2Affine,
+}
+
+/// What is wrong with a `.zkey`.
+#[derive(Debug, thiserror::Error)]
+pub enum ZkeyError {
+    /// The container is unreadable.
+    #[error(transparent)]
+    BinFile(#[from] BinFileError),
+    /// The protocol is not Groth16.
+    #[error("protocol (section 1): expected 1 (Groth16), got {0}")]
+    Protocol(u32),
+    /// The header breaks a rule.
+    #[error("Groth16 header (section 2): {0}")]
+    Header(String),
+    /// A section's size disagrees with the header.
+    #[error("{name} (section {id}): size expected {expected} bytes, got {got}")]
+    SectionSize {
+        /// Section id.
+        id: u32,
+        /// Section name.
+        name: &'static str,
+        /// Size implied by the header.
+        expected: u64,
+        /// Size found.
+        got: u64,
+    },
+}
+
+/// `q` and `r` as snarkjs writes them: 32 bytes little-endian each.
+fn modulus_bytes<F: PrimeField>() -> Vec<u8> {
+    F::MODULUS
+        .as_ref()
+        .iter()
+        .flat_map(|l| l.to_le_bytes())
+        .collect()
+}
+
+impl Header {
+    /// The section's body.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(4 * 5 + 64 + 3 * G1_SIZE + 3 * G2_SIZE);
+        out.extend_from_slice(&32u32.to_le_bytes());
+        out.extend_from_slice(&modulus_bytes::<Fq>());
+        out.extend_from_slice(&32u32.to_le_bytes());
+        out.extend_from_slice(&modulus_bytes::<Fr>());
+        for v in [self.n_vars, self.n_public, self.domain_size] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        self.put_points(&mut out, false);
+        out
+    }
+
+    /// The six points as snarkjs hashes them (uncompressed, big-endian),
+    /// the start of the circuit hash.
+    pub fn points_uncompressed(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(3 * G1_SIZE + 3 * G2_SIZE);
+        self.put_points(&mut out, true);
+        out
+    }
+
+    /// Appends alpha1, beta1, beta2, gamma2, delta1, delta2 in file order.
+    fn put_points(&self, out: &mut Vec<u8>, uncompressed: bool) {
+        fn put<P: PtauGroup, const N: usize>(out: &mut Vec<u8>, p: &P, uncompressed: bool) {
+            let mut b = [0u8; N];
+            if uncompressed {
+                p.write_uncompressed(&mut b);
+            } else {
+                p.write_lem(&mut b);
+            }
+            out.extend_from_slice(&b);
+        }
+        put::<_, G1_SIZE>(out, &self.alpha_g1, uncompressed);
+        put::<_, G1_SIZE>(out, &self.beta_g1, uncompressed);
+        put::<_, G2_SIZE>(out, &self.beta_g2, uncompressed);
+        put::<_, G2_SIZE>(out, &self.gamma_g2, uncompressed);
+        put::<_, G1_SIZE>(out, &self.delta_g1, uncompressed);
+        put::<_, G2_SIZE>(out, &self.delta_g2, uncompressed);
+    }
+
+    /// Parses and checks the section's body.
+    pub fn decode(bytes: &[u8]) -> Result<Self, ZkeyError> {
+        let err = |what: String| ZkeyError::Header(what);
+        let expected = 4 + 32 + 4 + 32 + 12 + 3 * G1_SIZE + 3 * G2_SIZE;
+        if bytes.len() != expected {
+            return Err(err(format!(
+                "size expected {expected} bytes (BN254), got {}",
+                bytes.len()
+            )));
+        }
+        if le_u32(&bytes[0..4]) != 32 || bytes[4..36] != modulus_bytes::<Fq>()[..] {
+            return Err(err("base field expected BN254's q".into()));
+        }
+        if le_u32(&bytes[36..40]) != 32 || bytes[40..72] != modulus_bytes::<Fr>()[..] {
+            return Err(err("scalar field expected BN254's r".into()));
+        }
+        let (n_vars, n_public, domain_size) = (
+            le_u32(&bytes[72..76]),
+            le_u32(&bytes[76..80]),
+            le_u32(&bytes[80..84]),
+        );
+        if !domain_size.is_power_of_two() {
+            return Err(err(format!(
+                "domain size expected a power of two, got {domain_size}"
+            )));
+        }
+        if n_public >= n_vars {
+            return Err(err(format!(
+                "public values ({n_public}) expected fewer than the wires ({n_vars})"
+            )));
+        }
+        let mut at = 84;
+        let mut next = |size: usize| {
+            let slice = &bytes[at..at + size];
+            at += size;
+            slice
+        };
+        let g1 = |what: &str, b: &[u8]| {
+            G1Affine::read_lem(b).map_err(|e| ZkeyError::Header(format!("{what}: {e}")))
+        };
+        let g2 = |what: &str, b: &[u8]| {
+            G2Affine::read_lem(b).map_err(|e| ZkeyError::Header(format!("{what}: {e}")))
+        };
+        let alpha_g1 = g1("alpha1", next(G1_SIZE))?;
+        let beta_g1 = g1("beta1", next(G1_SIZE))?;
+        let beta_g2 = g2("beta2", next(G2_SIZE))?;
+        let gamma_g2 = g2("gamma2", next(G2_SIZE))?;
+        let delta_g1 = g1("delta1", next(G1_SIZE))?;
+        let delta_g2 = g2("delta2", next(G2_SIZE))?;
+        Ok(Header {
+            n_vars,
+            n_public,
+            domain_size,
+            alpha_g1,
+            beta_g1,
+            beta_g2,
+            gamma_g2,
+            delta_g1,
+            delta_g2,
+        })
+    }
+
+    /// The size each point section must have.
+    pub fn section_size(&self, id: u32) -> Option<u64> {
+        let (vars, public, n) = (
+            u64::from(self.n_vars),
+            u64::from(self.n_public),
+            u64::from(self.domain_size),
+        );
+        let (g1, g2) = (G1_SIZE as u64, G2_SIZE as u64);
+        match id {
+            section::IC => Some((public + 1) * g1),
+            section::A | section::B1 => Some(vars * g1),
+            section::B2 => Some(vars * g2),
+            section::C => Some((vars - public - 1) * g1),
+            section::H => Some(n * g1),
+            _ => None,
+        }
+    }
+}
+
+/// An open `.zkey`: its header, with the sections read on demand.
+#[derive(Debug)]
+pub struct ZkeyFile {
+    /// The container.
+    pub bin: BinFile,
+    /// The Groth16 header.
+    pub header: Header,
+}
+
+impl ZkeyFile {
+    /// Opens a `.zkey` and checks its protocol, header and section sizes.
+    pub fn open(path: &std::path::Path) -> Result<Self, ZkeyError> {
+        let bin = BinFile::open(path, MAGIC)?;
+        let protocol = bin.read(section::PROTOCOL, "protocol", 0, 4, "protocol id")?;
+        let protocol = le_u32(&protocol);
+        if protocol != GROTH16 {
+            return Err(ZkeyError::Protocol(protocol));
+        }
+        let header = Header::decode(&bin.read_section(section::HEADER, "Groth16 header")?)?;
+        for id in [
+            section::IC,
+            section::A,
+            section::B1,
+            section::B2,
+            section::C,
+            section::H,
+        ] {
+            let got = bin.size(id, section::name(id))?;
+            let expected = header.section_size(id).unwrap_or(0);
+            if got != expected {
+                return Err(ZkeyError::SectionSize {
+                    id,
+                    name: section::name(id),
+                    expected,
+                    got,
+                });
+            }
+        }
+        Ok(ZkeyFile { bin, header })
+    }
+}
