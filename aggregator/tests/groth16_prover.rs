@@ -389,7 +389,7 @@ fn synthesize(circuit: ChainCircuit) -> (ConstraintMatrices<Fr>, Vec<Fr>) {
 fn qap_quotient_equals_arkworks_libsnark_witness_map() {
     for (name, f) in fixtures() {
         let (matrices, z) = synthesize(f.circuit.clone());
-        let ours = qap::quotient(&CpuBackend, &matrices, &z)
+        let ours = qap::quotient(&CpuBackend, &matrices, &z, qap::QuotientForm::Coefficients)
             .unwrap_or_else(|e| panic!("{name}: zkr quotient: {e}"));
         let theirs =
             LibsnarkReduction::witness_map_from_matrices::<Fr, GeneralEvaluationDomain<Fr>>(

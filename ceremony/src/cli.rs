@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 use zkr_aggregator::shape::{ChainId, DEFAULT_CHAIN_ID};
 use zkr_aggregator::wrap::circuit::WrapCircuit;
+use zkr_aggregator::wrap::keys::{circuit_id, KeysDir, Origin};
 use zkr_aggregator::wrap::shrink::ShrinkCircuit;
 use zkr_aggregator::Circuits;
 
@@ -20,6 +21,8 @@ use crate::ptau::prepare::prepare;
 use crate::ptau::verify::verify;
 use crate::r1cs::R1cs;
 use crate::transcript::{Entry, Transcript};
+use crate::zkey::contribute::ZkeyContributed;
+use crate::zkey::format::ZkeyFile;
 
 /// zkr's trusted-setup ceremony (Groth16 over BN254).
 ///
@@ -107,6 +110,80 @@ enum Zkey {
         ptau: PathBuf,
         /// The .zkey file to write.
         output: PathBuf,
+    },
+    /// Adds your secret contribution to the circuit's keys. Prints the
+    /// contribution hash to publish.
+    ///
+    /// The secret comes from the operating system's generator mixed with
+    /// optional text you type; it is dropped when the file is written.
+    Contribute {
+        /// The last .zkey of the ceremony.
+        input: PathBuf,
+        /// The .zkey file to write.
+        output: PathBuf,
+        /// Your name, recorded in the file (at most 64 characters kept).
+        #[arg(long)]
+        name: Option<String>,
+        /// Extra entropy text mixed into the OS randomness; "-" reads it from stdin.
+        #[arg(long, short = 'e', value_name = "TEXT")]
+        entropy: Option<String>,
+    },
+    /// Adds the final, public contribution from a random beacon (as snarkjs's
+    /// `zkey beacon`).
+    Beacon {
+        /// The last .zkey of the ceremony.
+        input: PathBuf,
+        /// The .zkey file to write.
+        output: PathBuf,
+        /// The beacon value in hex (1 to 255 bytes).
+        beacon_hash: String,
+        /// log2 of the number of SHA-256 iterations (10 to 63).
+        iterations_exp: u8,
+        /// Name recorded for the beacon contribution.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Writes the verifying key as snarkjs's verification_key.json.
+    ExportVerificationkey {
+        /// The .zkey.
+        zkey: PathBuf,
+        /// The JSON file to write.
+        output: PathBuf,
+    },
+    /// Writes the final .zkey of the wrap circuit as the keys directory the
+    /// zkr prover and coordinator load (`--keys DIR`).
+    ///
+    /// The keys are named after the wrap circuit of the given capacity and
+    /// chain id, whose circuits are built (minutes). Verify the .zkey against
+    /// the circuit's .r1cs (`zkey verify`) first: this command checks only
+    /// that it has one public input; a .zkey of another circuit fails at
+    /// proving time.
+    ExportKeys {
+        /// The final .zkey (after the beacon).
+        zkey: PathBuf,
+        /// The keys directory to write.
+        #[arg(long, value_name = "DIR")]
+        keys: PathBuf,
+        /// Batch circuit capacity (pubdata chunks) the wrap circuit is for.
+        #[arg(long, default_value_t = 8)]
+        capacity: usize,
+        /// Rollup chain id the circuits are built for.
+        #[arg(long = "chain-id", env = "ZKR_CHAIN_ID", value_name = "ID",
+              default_value_t = DEFAULT_CHAIN_ID)]
+        chain_id: ChainId,
+        /// Replace keys already in the directory.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Verifies a .zkey against its circuit and the final powers of tau:
+    /// the keys are the circuit's, and every contribution is sound.
+    Verify {
+        /// The circuit.
+        r1cs: PathBuf,
+        /// The final, prepared powers-of-tau file.
+        ptau: PathBuf,
+        /// The .zkey to verify.
+        zkey: PathBuf,
     },
 }
 
@@ -206,17 +283,7 @@ pub fn run(cli: Cli) -> Result<()> {
             name,
             entropy,
         }) => {
-            let entropy = match entropy.as_deref() {
-                Some("-") => {
-                    let mut text = Vec::new();
-                    std::io::stdin()
-                        .read_to_end(&mut text)
-                        .context("reading entropy from stdin")?;
-                    text
-                }
-                Some(text) => text.as_bytes().to_vec(),
-                None => Vec::new(),
-            };
+            let entropy = read_entropy(entropy.as_deref())?;
             let file = PtauFile::open(&input)?;
             let done = contribute(&file, &output, name.clone(), &entropy)?;
             print_contributed(&done, name.as_deref(), &output);
@@ -265,6 +332,93 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Zkey(Zkey::New { r1cs, ptau, output }) => zkey_new(t, &r1cs, &ptau, &output)?,
+        Command::Zkey(Zkey::Contribute {
+            input,
+            output,
+            name,
+            entropy,
+        }) => {
+            let entropy = read_entropy(entropy.as_deref())?;
+            let file = ZkeyFile::open(&input)?;
+            let done = crate::zkey::contribute::contribute(&file, &output, name.clone(), &entropy)?;
+            print_written(done.number, &done.hash, name.as_deref(), &output);
+            if let Some(tr) = output_transcript(t, Some(&input), &output)? {
+                tr.append(&zkey_entry(
+                    "zkey-contribute",
+                    &done,
+                    name.as_deref(),
+                    &output,
+                ))?;
+            }
+        }
+        Command::Zkey(Zkey::Beacon {
+            input,
+            output,
+            beacon_hash,
+            iterations_exp,
+            name,
+        }) => {
+            let bytes = hex::decode(beacon_hash.trim_start_matches("0x"))
+                .with_context(|| format!("beacon hash {beacon_hash:?} is not hex"))?;
+            let file = ZkeyFile::open(&input)?;
+            let done = crate::zkey::contribute::beacon(
+                &file,
+                &output,
+                name.clone(),
+                &bytes,
+                iterations_exp,
+            )?;
+            print_written(done.number, &done.hash, name.as_deref(), &output);
+            if let Some(tr) = output_transcript(t, Some(&input), &output)? {
+                let entry = zkey_entry("zkey-beacon", &done, name.as_deref(), &output)
+                    .field("beacon", hex::encode(&bytes))
+                    .field("iterations-exp", iterations_exp);
+                tr.append(&entry)?;
+            }
+        }
+        Command::Zkey(Zkey::ExportVerificationkey { zkey, output }) => {
+            let file = ZkeyFile::open(&zkey)?;
+            let pk = crate::zkey::export::proving_key(&file)?;
+            let json = crate::zkey::export::verification_key_json(&pk.vk);
+            std::fs::write(&output, format!("{json:#}\n"))
+                .with_context(|| format!("writing {}", output.display()))?;
+            println!("Verifying key written to {}", output.display());
+        }
+        Command::Zkey(Zkey::ExportKeys {
+            zkey,
+            keys,
+            capacity,
+            chain_id,
+            force,
+        }) => export_keys(&zkey, &keys, capacity, chain_id, force)?,
+        Command::Zkey(Zkey::Verify { r1cs, ptau, zkey }) => {
+            let report = crate::zkey::verify::verify_files(&r1cs, &ptau, &zkey)?;
+            println!("{}", format_hash(&report.cs_hash, Some("Circuit Hash:")));
+            for c in &report.contributions {
+                match &c.name {
+                    Some(n) => println!("Contribution #{}: {n}", c.number),
+                    None => println!("Contribution #{}", c.number),
+                }
+                if let ContributionKind::Beacon {
+                    hash,
+                    iterations_exp,
+                } = &c.kind
+                {
+                    println!(
+                        "\tBeacon {} with 2^{iterations_exp} iterations",
+                        hex::encode(hash)
+                    );
+                }
+                println!("{}", format_hash(&c.hash, Some("\tContribution Hash:")));
+            }
+            println!(
+                "ZKey OK: {} matches {} and {}, {} contribution(s) verified",
+                zkey.display(),
+                r1cs.display(),
+                ptau.display(),
+                report.contributions.len()
+            );
+        }
         Command::Ptau(Ptau::Verify { file: path }) => {
             let file = PtauFile::open(&path)?;
             let report = verify(&file)?;
@@ -357,17 +511,7 @@ fn export_wrap(capacity: usize, chain_id: ChainId, output: &Path) -> Result<()> 
         bail!("capacity {capacity} is too small: a deposit takes {MIN_CAPACITY} chunks");
     }
     let started = std::time::Instant::now();
-    let circuits = step(
-        &format!("building the batch and aggregation circuits (capacity {capacity})"),
-        || Circuits::build(capacity, chain_id),
-    )
-    .with_context(|| format!("building the circuits of capacity {capacity}"))?;
-    let shrink = step("building the shrink circuit", || {
-        ShrinkCircuit::build(circuits.aggregation())
-    });
-    // The wrap circuit needs only the shrink circuit: free the plonky2
-    // circuits' prover data before the synthesis, the step that peaks.
-    drop(circuits);
+    let shrink = build_shrink(capacity, chain_id)?;
     let wrap = WrapCircuit::new(&shrink, None).context("building the wrap circuit")?;
     let r1cs = step("synthesizing the wrap circuit's constraints", || {
         crate::r1cs::export::from_circuit(wrap)
@@ -384,6 +528,76 @@ fn export_wrap(capacity: usize, chain_id: ChainId, output: &Path) -> Result<()> 
         started.elapsed().as_secs_f64()
     );
     print_figures(&r1cs);
+    Ok(())
+}
+
+/// The shrink circuit over the aggregation circuit of `capacity`: what the
+/// wrap circuit verifies, and what names its keys.
+fn build_shrink(capacity: usize, chain_id: ChainId) -> Result<ShrinkCircuit> {
+    if capacity < MIN_CAPACITY {
+        bail!("capacity {capacity} is too small: a deposit takes {MIN_CAPACITY} chunks");
+    }
+    let circuits = step(
+        &format!("building the batch and aggregation circuits (capacity {capacity})"),
+        || Circuits::build(capacity, chain_id),
+    )
+    .with_context(|| format!("building the circuits of capacity {capacity}"))?;
+    // Only the shrink circuit is needed from here: the plonky2 circuits'
+    // prover data is freed on return.
+    Ok(step("building the shrink circuit", || {
+        ShrinkCircuit::build(circuits.aggregation())
+    }))
+}
+
+/// `zkey export-keys`: the final `.zkey` of the wrap circuit as the keys
+/// directory zkr's prover and coordinator load.
+fn export_keys(
+    zkey: &Path,
+    keys: &Path,
+    capacity: usize,
+    chain_id: ChainId,
+    force: bool,
+) -> Result<()> {
+    let dir = KeysDir::new(keys);
+    if dir.exists() && !force {
+        bail!(
+            "{} already holds wrap keys; pass --force to replace them",
+            keys.display()
+        );
+    }
+    let file = ZkeyFile::open(zkey)?;
+    if file.header.n_public != 1 {
+        bail!(
+            "{}: {} public inputs, the wrap circuit has 1: not the wrap circuit's keys",
+            zkey.display(),
+            file.header.n_public
+        );
+    }
+    if file.mpc.contributions.is_empty() {
+        tracing::warn!(
+            "{} has no contributions: its toxic waste is public (δ = 1), for tests only",
+            zkey.display()
+        );
+    }
+    let shrink = build_shrink(capacity, chain_id)?;
+    let pk = step("reading the proving key", || {
+        crate::zkey::export::proving_key(&file)
+    })?;
+    let id = circuit_id(&shrink);
+    step(&format!("writing {}", keys.display()), || {
+        dir.write(&id, Origin::Ceremony, Some(&pk), &pk.vk)
+    })
+    .with_context(|| format!("writing the keys to {}", keys.display()))?;
+    println!(
+        "Keys of {} ({} contribution(s)) written to {} for the wrap of capacity {capacity} (circuit {id})",
+        zkey.display(),
+        file.mpc.contributions.len(),
+        keys.display()
+    );
+    println!(
+        "Check them against the circuit first: zkr-ceremony zkey verify wrap.r1cs final.ptau {}",
+        zkey.display()
+    );
     Ok(())
 }
 
@@ -438,6 +652,59 @@ fn zkey_new(t: &TranscriptArgs, r1cs: &Path, ptau: &Path, output: &Path) -> Resu
     Ok(())
 }
 
+fn read_entropy(entropy: Option<&str>) -> Result<Vec<u8>> {
+    Ok(match entropy {
+        Some("-") => {
+            let mut text = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut text)
+                .context("reading entropy from stdin")?;
+            text
+        }
+        Some(text) => text.as_bytes().to_vec(),
+        None => Vec::new(),
+    })
+}
+
+fn zkey_entry(action: &str, done: &ZkeyContributed, name: Option<&str>, output: &Path) -> Entry {
+    contributed_entry(action, done.number, &done.hash, name, output)
+        .field("circuit-hash", hex::encode(done.cs_hash))
+}
+
+/// A transcript line for contribution `number` with hash `hash`.
+fn contributed_entry(
+    action: &str,
+    number: usize,
+    hash: &crate::hash::Hash,
+    name: Option<&str>,
+    output: &Path,
+) -> Entry {
+    let mut e = Entry::now(action).field("number", number);
+    if let Some(name) = name {
+        e = e.text(
+            "name",
+            &crate::ptau::format::Contribution::truncate_name(name),
+        );
+    }
+    e.field("contribution-hash", hex::encode(hash))
+        .text("file", &path_text(output))
+}
+
+/// Prints where contribution `number` went and the hash to publish.
+fn print_written(number: usize, hash: &crate::hash::Hash, name: Option<&str>, output: &Path) {
+    match name {
+        Some(n) => println!(
+            "Contribution #{number} ({n}) written to {}",
+            output.display()
+        ),
+        None => println!("Contribution #{number} written to {}", output.display()),
+    }
+    println!(
+        "{}",
+        format_hash(hash, Some("Contribution Hash (publish it):"))
+    );
+}
+
 fn path_text(p: &Path) -> String {
     p.display().to_string()
 }
@@ -448,35 +715,12 @@ fn contribution_entry(
     name: Option<&str>,
     output: &Path,
 ) -> Entry {
-    let mut e = Entry::now(action).field("number", done.number);
-    if let Some(name) = name {
-        e = e.text(
-            "name",
-            &crate::ptau::format::Contribution::truncate_name(name),
-        );
-    }
-    e.field("contribution-hash", hex::encode(done.response_hash))
+    contributed_entry(action, done.number, &done.response_hash, name, output)
         .field("next-challenge", hex::encode(done.next_challenge))
-        .text("file", &path_text(output))
 }
 
 fn print_contributed(done: &Contributed, name: Option<&str>, output: &Path) {
-    match name {
-        Some(n) => println!(
-            "Contribution #{} ({n}) written to {}",
-            done.number,
-            output.display()
-        ),
-        None => println!(
-            "Contribution #{} written to {}",
-            done.number,
-            output.display()
-        ),
-    }
-    println!(
-        "{}",
-        format_hash(&done.response_hash, Some("Contribution Hash (publish it):"))
-    );
+    print_written(done.number, &done.response_hash, name, output);
     println!(
         "{}",
         format_hash(&done.next_challenge, Some("Next Challenge Hash:"))

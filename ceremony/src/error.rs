@@ -7,6 +7,7 @@ use crate::r1cs::export::ExportError;
 use crate::r1cs::R1csError;
 use crate::transcript::TranscriptError;
 use crate::zkey::format::ZkeyError;
+use crate::zkey::verify::ZkeyVerifyError;
 
 /// Why a ceremony command failed.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +33,9 @@ pub enum CeremonyError {
     /// A `.zkey` is malformed.
     #[error(transparent)]
     Zkey(#[from] ZkeyError),
+    /// A `.zkey` is well-formed but does not verify.
+    #[error(transparent)]
+    ZkeyVerify(#[from] ZkeyVerifyError),
     /// The command cannot run on this input (reason, with values).
     #[error("{0}")]
     Refused(String),

@@ -76,12 +76,7 @@ pub fn contribute(
     entropy: &[u8],
 ) -> Result<Contributed, CeremonyError> {
     check_can_contribute(input)?;
-    let mut seed_hasher = Blake2b::new();
-    let mut os = [0u8; 64];
-    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut os);
-    seed_hasher.update(&os);
-    seed_hasher.update(entropy);
-    let mut rng = ChaCha::from_hash(&seed_hasher.finalize());
+    let mut rng = entropy_rng(entropy);
     let challenge = last_challenge(input);
     let (private, public) = create_key(&mut rng, &challenge);
     apply_key(
@@ -94,10 +89,21 @@ pub fn contribute(
     )
 }
 
-/// The key of a beacon contribution: SHA-256 iterated 2^`iterations_exp`
-/// times on the beacon value keys the generator (as snarkjs's
-/// `rngFromBeaconParams`).
-pub fn beacon_key(challenge: &Hash, beacon: &[u8], iterations_exp: u8) -> (PrivateKey, PublicKey) {
+/// The generator a secret contribution draws from (snarkjs's
+/// `getRandomRng`): ChaCha keyed by BLAKE2b(64 bytes from the OS generator
+/// || `entropy`).
+pub fn entropy_rng(entropy: &[u8]) -> ChaCha {
+    let mut seed_hasher = Blake2b::new();
+    let mut os = [0u8; 64];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut os);
+    seed_hasher.update(&os);
+    seed_hasher.update(entropy);
+    ChaCha::from_hash(&seed_hasher.finalize())
+}
+
+/// The generator of a beacon contribution (snarkjs's `rngFromBeaconParams`):
+/// ChaCha keyed by SHA-256 iterated 2^`iterations_exp` times on the beacon.
+pub fn beacon_rng(beacon: &[u8], iterations_exp: u8) -> ChaCha {
     let mut cur: [u8; 32] = Sha256::digest(beacon).into();
     let total: u128 = 1u128 << iterations_exp;
     let bar = progress::bar(
@@ -114,19 +120,16 @@ pub fn beacon_key(challenge: &Hash, beacon: &[u8], iterations_exp: u8) -> (Priva
         }
     }
     bar.finish_and_clear();
-    let mut rng = ChaCha::from_hash(&cur);
-    create_key(&mut rng, challenge)
+    ChaCha::from_hash(&cur)
 }
 
-/// Contributes a public beacon (the last step of a ceremony).
-pub fn beacon(
-    input: &PtauFile,
-    output: &Path,
-    name: Option<String>,
-    beacon_hash: &[u8],
-    iterations_exp: u8,
-) -> Result<Contributed, CeremonyError> {
-    check_can_contribute(input)?;
+/// The key of a beacon contribution, drawn from [`beacon_rng`].
+pub fn beacon_key(challenge: &Hash, beacon: &[u8], iterations_exp: u8) -> (PrivateKey, PublicKey) {
+    create_key(&mut beacon_rng(beacon, iterations_exp), challenge)
+}
+
+/// Refuses beacon values and exponents snarkjs would refuse.
+pub fn check_beacon(beacon_hash: &[u8], iterations_exp: u8) -> Result<(), CeremonyError> {
     if beacon_hash.is_empty() || beacon_hash.len() > 255 {
         return Err(CeremonyError::Refused(format!(
             "beacon hash must be 1 to 255 bytes, got {}",
@@ -140,6 +143,19 @@ pub fn beacon(
             BEACON_EXP_RANGE.end()
         )));
     }
+    Ok(())
+}
+
+/// Contributes a public beacon (the last step of a ceremony).
+pub fn beacon(
+    input: &PtauFile,
+    output: &Path,
+    name: Option<String>,
+    beacon_hash: &[u8],
+    iterations_exp: u8,
+) -> Result<Contributed, CeremonyError> {
+    check_can_contribute(input)?;
+    check_beacon(beacon_hash, iterations_exp)?;
     let challenge = last_challenge(input);
     let (private, public) = beacon_key(&challenge, beacon_hash, iterations_exp);
     let kind = ContributionKind::Beacon {

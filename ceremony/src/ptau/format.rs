@@ -352,24 +352,7 @@ impl Contribution {
             ContributionKind::Beacon { .. } => 1,
         };
         out.extend_from_slice(&kind.to_le_bytes());
-        let mut params = Vec::new();
-        if let Some(name) = &self.name {
-            let name = Self::truncate_name(name);
-            params.push(PARAM_NAME);
-            params.push(name.len() as u8);
-            params.extend_from_slice(name.as_bytes());
-        }
-        if let ContributionKind::Beacon {
-            hash,
-            iterations_exp,
-        } = &self.kind
-        {
-            params.push(PARAM_ITERATIONS_EXP);
-            params.push(*iterations_exp);
-            params.push(PARAM_BEACON_HASH);
-            params.push(hash.len() as u8);
-            params.extend_from_slice(hash);
-        }
+        let params = encode_params(self.name.as_deref(), &self.kind);
         out.extend_from_slice(&(params.len() as u32).to_le_bytes());
         out.extend_from_slice(&params);
     }
@@ -395,56 +378,8 @@ impl Contribution {
         next_challenge.copy_from_slice(r.take(HASH_LEN).map_err(&err)?);
         let kind_tag = r.u32().map_err(&err)?;
         let params_len = r.u32().map_err(&err)? as usize;
-        let mut params = Cursor::new(r.take(params_len).map_err(&err)?);
-        let (mut name, mut exp, mut beacon) = (None, None, None);
-        let mut last_tag = 0u8;
-        while !params.is_empty() {
-            let tag = params.u8().map_err(&err)?;
-            if tag <= last_tag {
-                return Err(err(format!(
-                    "parameters must be sorted by tag: tag {tag} after {last_tag}"
-                )));
-            }
-            last_tag = tag;
-            match tag {
-                PARAM_NAME => {
-                    let len = params.u8().map_err(&err)? as usize;
-                    let bytes = params.take(len).map_err(&err)?;
-                    let text = std::str::from_utf8(bytes)
-                        .map_err(|e| err(format!("name is not UTF-8: {e}")))?;
-                    name = Some(text.to_string());
-                }
-                PARAM_ITERATIONS_EXP => exp = Some(params.u8().map_err(&err)?),
-                PARAM_BEACON_HASH => {
-                    let len = params.u8().map_err(&err)? as usize;
-                    beacon = Some(params.take(len).map_err(&err)?.to_vec());
-                }
-                other => {
-                    return Err(err(format!(
-                    "unknown parameter tag {other} (known: 1 name, 2 iterations, 3 beacon hash)"
-                )))
-                }
-            }
-        }
-        let kind = match kind_tag {
-            0 => ContributionKind::Random,
-            1 => match (beacon, exp) {
-                (Some(hash), Some(iterations_exp)) => ContributionKind::Beacon {
-                    hash,
-                    iterations_exp,
-                },
-                _ => {
-                    return Err(err(
-                        "beacon contribution without beacon hash or iterations exponent".into(),
-                    ))
-                }
-            },
-            other => {
-                return Err(err(format!(
-                    "type expected 0 (random) or 1 (beacon), got {other}"
-                )))
-            }
-        };
+        let (name, kind) =
+            decode_params(kind_tag, r.take(params_len).map_err(&err)?).map_err(err)?;
         Ok(Contribution {
             tau_g1,
             tau_g2,
@@ -460,22 +395,108 @@ impl Contribution {
     }
 }
 
+/// A contribution's parameter block, as `.ptau` and `.zkey` records end:
+/// entries sorted by tag: 1 name (u8 length, UTF-8, at most 64 UTF-16
+/// units kept), 2 iterations exponent (u8), 3 beacon hash (u8 length, bytes).
+pub(crate) fn encode_params(name: Option<&str>, kind: &ContributionKind) -> Vec<u8> {
+    let mut params = Vec::new();
+    if let Some(name) = name {
+        let name = Contribution::truncate_name(name);
+        params.push(PARAM_NAME);
+        params.push(name.len() as u8);
+        params.extend_from_slice(name.as_bytes());
+    }
+    if let ContributionKind::Beacon {
+        hash,
+        iterations_exp,
+    } = kind
+    {
+        params.push(PARAM_ITERATIONS_EXP);
+        params.push(*iterations_exp);
+        params.push(PARAM_BEACON_HASH);
+        params.push(hash.len() as u8);
+        params.extend_from_slice(hash);
+    }
+    params
+}
+
+/// Parses a parameter block (see [`encode_params`]) of a record of type
+/// `kind_tag` (0 random, 1 beacon).
+pub(crate) fn decode_params(
+    kind_tag: u32,
+    bytes: &[u8],
+) -> Result<(Option<String>, ContributionKind), String> {
+    let mut params = Cursor::new(bytes);
+    let (mut name, mut exp, mut beacon) = (None, None, None);
+    let mut last_tag = 0u8;
+    while !params.is_empty() {
+        let tag = params.u8()?;
+        if tag <= last_tag {
+            return Err(format!(
+                "parameters must be sorted by tag: tag {tag} after {last_tag}"
+            ));
+        }
+        last_tag = tag;
+        match tag {
+            PARAM_NAME => {
+                let len = params.u8()? as usize;
+                let bytes = params.take(len)?;
+                let text =
+                    std::str::from_utf8(bytes).map_err(|e| format!("name is not UTF-8: {e}"))?;
+                name = Some(text.to_string());
+            }
+            PARAM_ITERATIONS_EXP => exp = Some(params.u8()?),
+            PARAM_BEACON_HASH => {
+                let len = params.u8()? as usize;
+                beacon = Some(params.take(len)?.to_vec());
+            }
+            other => {
+                return Err(format!(
+                    "unknown parameter tag {other} (known: 1 name, 2 iterations, 3 beacon hash)"
+                ))
+            }
+        }
+    }
+    let kind = match kind_tag {
+        0 => ContributionKind::Random,
+        1 => match (beacon, exp) {
+            (Some(hash), Some(iterations_exp)) => ContributionKind::Beacon {
+                hash,
+                iterations_exp,
+            },
+            _ => {
+                return Err("beacon contribution without beacon hash or iterations exponent".into())
+            }
+        },
+        other => {
+            return Err(format!(
+                "type expected 0 (random) or 1 (beacon), got {other}"
+            ))
+        }
+    };
+    Ok((name, kind))
+}
+
 /// Reads little-endian values from a byte slice.
-struct Cursor<'a> {
+pub(crate) struct Cursor<'a> {
     bytes: &'a [u8],
     pos: usize,
 }
 
 impl<'a> Cursor<'a> {
-    fn new(bytes: &'a [u8]) -> Self {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
         Self { bytes, pos: 0 }
     }
 
-    fn is_empty(&self) -> bool {
+    pub(crate) fn position(&self) -> usize {
+        self.pos
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
         self.pos >= self.bytes.len()
     }
 
-    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
         let end = self
             .pos
             .checked_add(n)
@@ -492,11 +513,11 @@ impl<'a> Cursor<'a> {
         Ok(out)
     }
 
-    fn u8(&mut self) -> Result<u8, String> {
+    pub(crate) fn u8(&mut self) -> Result<u8, String> {
         Ok(self.take(1)?[0])
     }
 
-    fn u32(&mut self) -> Result<u32, String> {
+    pub(crate) fn u32(&mut self) -> Result<u32, String> {
         let b = self.take(4)?;
         Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }

@@ -197,17 +197,17 @@ fn contribution_error(number: usize, c: &Contribution, what: String) -> VerifyEr
 
 /// e(a, d) = e(b, c): "b/a = d/c", the ratio between the two G1 points is the
 /// one between the two G2 points.
-struct SameRatio {
-    what: String,
-    a: G1Affine,
-    b: G1Affine,
-    c: G2Affine,
-    d: G2Affine,
+pub(crate) struct SameRatio {
+    pub(crate) what: String,
+    pub(crate) a: G1Affine,
+    pub(crate) b: G1Affine,
+    pub(crate) c: G2Affine,
+    pub(crate) d: G2Affine,
 }
 
 /// Whether every equation holds, as one multi-pairing of a random linear
 /// combination: prod e(rho_k a_k, d_k) e(-rho_k b_k, c_k) = 1.
-fn same_ratio_all(checks: &[SameRatio]) -> bool {
+pub(crate) fn same_ratio_all(checks: &[SameRatio]) -> bool {
     let mut rng = rand::thread_rng();
     let mut g1 = Vec::with_capacity(2 * checks.len());
     let mut g2 = Vec::with_capacity(2 * checks.len());

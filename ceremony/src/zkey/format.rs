@@ -9,9 +9,12 @@
 
 use ark_bn254::{Fq, Fr, G1Affine, G2Affine};
 use ark_ff::PrimeField;
+use rayon::prelude::*;
 
 use crate::binfile::{le_u32, BinFile, BinFileError};
+use crate::hash::{Blake2b, Hash, HASH_LEN};
 use crate::ptau::encoding::{PtauGroup, G1_SIZE, G2_SIZE};
+use crate::ptau::format::{decode_params, encode_params, ContributionKind, Cursor};
 
 /// The file's magic.
 pub const MAGIC: &[u8; 4] = b"zkey";
@@ -97,6 +100,26 @@ pub enum ZkeyError {
     /// The header breaks a rule.
     #[error("Groth16 header (section 2): {0}")]
     Header(String),
+    /// A contribution record (section 10) is malformed.
+    #[error("contributions (section 10): contribution #{number}: {what}")]
+    Contribution {
+        /// 1-based, as snarkjs numbers contributions (0: the section's head).
+        number: usize,
+        /// The rule broken, with the values.
+        what: String,
+    },
+    /// A point of a point section is invalid.
+    #[error("{name} (section {id}): point {index}: {source}")]
+    Point {
+        /// Section id.
+        id: u32,
+        /// Section name.
+        name: &'static str,
+        /// The point's index in the section.
+        index: u64,
+        /// Why it was refused.
+        source: crate::ptau::encoding::PointError,
+    },
     /// A section's size disagrees with the header.
     #[error("{name} (section {id}): size expected {expected} bytes, got {got}")]
     SectionSize {
@@ -243,13 +266,16 @@ impl Header {
     }
 }
 
-/// An open `.zkey`: its header, with the sections read on demand.
+/// An open `.zkey`: its header and contributions, with the point sections
+/// read on demand.
 #[derive(Debug)]
 pub struct ZkeyFile {
     /// The container.
     pub bin: BinFile,
     /// The Groth16 header.
     pub header: Header,
+    /// The circuit hash and the contributions.
+    pub mpc: Mpc,
 }
 
 impl ZkeyFile {
@@ -281,6 +307,187 @@ impl ZkeyFile {
                 });
             }
         }
-        Ok(ZkeyFile { bin, header })
+        let mpc = Mpc::decode(&bin.read_section(section::CONTRIBUTIONS, "contributions")?)?;
+        Ok(ZkeyFile { bin, header, mpc })
+    }
+
+    /// Points `start..start + count` of section `id`, decoded and checked
+    /// (on the curve; in the group for G2).
+    pub fn read_points<P: PtauGroup + Send>(
+        &self,
+        id: u32,
+        start: u64,
+        count: u64,
+    ) -> Result<Vec<P>, ZkeyError> {
+        let name = section::name(id);
+        let size = P::SIZE as u64;
+        let raw = self.bin.read(id, name, start * size, count * size, name)?;
+        raw.par_chunks_exact(P::SIZE)
+            .enumerate()
+            .map(|(i, b)| {
+                P::read_lem(b).map_err(|source| ZkeyError::Point {
+                    id,
+                    name,
+                    index: start + i as u64,
+                    source,
+                })
+            })
+            .collect()
+    }
+
+    /// Number of points in section `id`.
+    pub fn points(&self, id: u32, point_size: usize) -> Result<u64, ZkeyError> {
+        Ok(self.bin.size(id, section::name(id))? / point_size as u64)
+    }
+}
+
+/// One phase-2 contribution as section 10 records it: δ·G1 after it, and
+/// the proof that its author knows the factor it multiplied δ by.
+///
+/// Record: deltaAfter (G1), g1_s (G1), g1_sx (G1), g2_spx (G2), the
+/// transcript hash (64 bytes), the type (u32: 0 random, 1 beacon) and the
+/// parameter block of `.ptau` records (name, beacon).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZkeyContribution {
+    /// δ·G1 after this contribution.
+    pub delta_after: G1Affine,
+    /// A random point s·G1.
+    pub g1_s: G1Affine,
+    /// x·s·G1, x the contribution's factor.
+    pub g1_sx: G1Affine,
+    /// x·sp·G2, sp = hash_to_g2(transcript).
+    pub g2_spx: G2Affine,
+    /// BLAKE2b(circuit hash, earlier contributions' keys, g1_s, g1_sx).
+    pub transcript: Hash,
+    /// Random or beacon.
+    pub kind: ContributionKind,
+    /// The contributor's name, if given.
+    pub name: Option<String>,
+}
+
+impl ZkeyContribution {
+    /// The record's bytes.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        let mut g1 = [0u8; G1_SIZE];
+        for p in [&self.delta_after, &self.g1_s, &self.g1_sx] {
+            p.write_lem(&mut g1);
+            out.extend_from_slice(&g1);
+        }
+        let mut g2 = [0u8; G2_SIZE];
+        self.g2_spx.write_lem(&mut g2);
+        out.extend_from_slice(&g2);
+        out.extend_from_slice(&self.transcript);
+        let kind: u32 = match self.kind {
+            ContributionKind::Random => 0,
+            ContributionKind::Beacon { .. } => 1,
+        };
+        out.extend_from_slice(&kind.to_le_bytes());
+        let params = encode_params(self.name.as_deref(), &self.kind);
+        out.extend_from_slice(&(params.len() as u32).to_le_bytes());
+        out.extend_from_slice(&params);
+    }
+
+    fn decode(number: usize, r: &mut Cursor<'_>) -> Result<Self, ZkeyError> {
+        let err = |what: String| ZkeyError::Contribution { number, what };
+        let g1 = |r: &mut Cursor<'_>, what: &str| {
+            let bytes = r.take(G1_SIZE).map_err(err)?;
+            G1Affine::read_lem(bytes).map_err(|e| err(format!("{what}: {e}")))
+        };
+        let delta_after = g1(r, "deltaAfter")?;
+        let g1_s = g1(r, "g1_s")?;
+        let g1_sx = g1(r, "g1_sx")?;
+        let g2_spx = G2Affine::read_lem(r.take(G2_SIZE).map_err(err)?)
+            .map_err(|e| err(format!("g2_spx: {e}")))?;
+        let mut transcript = [0u8; HASH_LEN];
+        transcript.copy_from_slice(r.take(HASH_LEN).map_err(err)?);
+        let kind_tag = r.u32().map_err(err)?;
+        let params_len = r.u32().map_err(err)? as usize;
+        let (name, kind) =
+            decode_params(kind_tag, r.take(params_len).map_err(err)?).map_err(err)?;
+        Ok(ZkeyContribution {
+            delta_after,
+            g1_s,
+            g1_sx,
+            g2_spx,
+            transcript,
+            kind,
+            name,
+        })
+    }
+
+    /// What snarkjs hashes of a contribution (`hashPubKey`): the four points
+    /// uncompressed, then the transcript.
+    pub fn public_key_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(3 * G1_SIZE + G2_SIZE + HASH_LEN);
+        let mut g1 = [0u8; G1_SIZE];
+        for p in [&self.delta_after, &self.g1_s, &self.g1_sx] {
+            p.write_uncompressed(&mut g1);
+            out.extend_from_slice(&g1);
+        }
+        let mut g2 = [0u8; G2_SIZE];
+        self.g2_spx.write_uncompressed(&mut g2);
+        out.extend_from_slice(&g2);
+        out.extend_from_slice(&self.transcript);
+        out
+    }
+
+    /// The contribution hash its author publishes.
+    pub fn hash(&self) -> Hash {
+        Blake2b::digest(&self.public_key_bytes())
+    }
+}
+
+/// Section 10: the circuit hash and the contributions, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mpc {
+    /// The circuit hash `zkey new` computed.
+    pub cs_hash: Hash,
+    /// The contributions, oldest first.
+    pub contributions: Vec<ZkeyContribution>,
+}
+
+impl Mpc {
+    /// The section's body.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend_from_slice(&self.cs_hash);
+        out.extend_from_slice(&(self.contributions.len() as u32).to_le_bytes());
+        for c in &self.contributions {
+            c.encode(&mut out);
+        }
+        out
+    }
+
+    /// Parses the section's body.
+    pub fn decode(bytes: &[u8]) -> Result<Self, ZkeyError> {
+        let mut r = Cursor::new(bytes);
+        let head = |e: String| ZkeyError::Contribution { number: 0, what: e };
+        let mut cs_hash = [0u8; HASH_LEN];
+        cs_hash.copy_from_slice(r.take(HASH_LEN).map_err(head)?);
+        let n = r.u32().map_err(head)? as usize;
+        let contributions = (1..=n)
+            .map(|number| ZkeyContribution::decode(number, &mut r))
+            .collect::<Result<Vec<_>, _>>()?;
+        if !r.is_empty() {
+            return Err(head(format!(
+                "{} bytes after the last contribution",
+                bytes.len() - r.position()
+            )));
+        }
+        Ok(Mpc {
+            cs_hash,
+            contributions,
+        })
+    }
+
+    /// The transcript hasher a new contribution starts from: the circuit
+    /// hash, then every contribution's public key.
+    pub fn transcript_hasher(&self) -> Blake2b {
+        let mut h = Blake2b::new();
+        h.update(&self.cs_hash);
+        for c in &self.contributions {
+            h.update(&c.public_key_bytes());
+        }
+        h
     }
 }

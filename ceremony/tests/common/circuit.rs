@@ -101,3 +101,14 @@ pub fn export_cubic(dir: &Path, name: &str, public: usize) -> R1cs {
     r1cs.write(&dir.join(name)).expect("write .r1cs");
     r1cs
 }
+
+/// The public inputs of [`cubic`]`(public)`: y = x³ + x + 5, then x + k.
+pub fn cubic_public(public: usize) -> Vec<Fr> {
+    let x = Fr::from(3u64);
+    let mut out = vec![x * x * x + x + Fr::from(5u64)];
+    for k in 1..public {
+        out.push(x + Fr::from(k as u64));
+    }
+    out.truncate(public);
+    out
+}

@@ -56,10 +56,10 @@ where
     let (matrices, z) = synthesize(circuit)?;
     let constraints = matrices.num_constraints;
     tracing::debug!(elapsed = ?start.elapsed(), constraints, "synthesized");
-    check_key(pk, &matrices)?;
+    let form = check_key(pk, &matrices)?;
 
     let start = Instant::now();
-    let h = qap::quotient(backend, &matrices, &z)?;
+    let h = qap::quotient(backend, &matrices, &z, form)?;
     let witness = &z[matrices.num_instance_variables..];
     drop(matrices);
     tracing::debug!(elapsed = ?start.elapsed(), backend = backend.name(), "QAP quotient");
@@ -132,16 +132,19 @@ fn synthesize<C: ConstraintSynthesizer<Fr>>(
     Ok((matrices, z))
 }
 
-/// Checks that every query of `pk` has one point per term of its sum for this circuit.
-fn check_key(pk: &ProvingKey, matrices: &ConstraintMatrices<Fr>) -> Result<(), Groth16Error> {
+/// Checks the key's query lengths against the circuit and tells which
+/// quotient its `h_query` takes (arkworks' keys or a snarkjs `.zkey`'s).
+fn check_key(
+    pk: &ProvingKey,
+    matrices: &ConstraintMatrices<Fr>,
+) -> Result<qap::QuotientForm, Groth16Error> {
     let variables = matrices.num_instance_variables + matrices.num_witness_variables;
-    let powers = qap::domain_size(matrices.num_constraints, matrices.num_instance_variables)? - 1;
+    let n = qap::domain_size(matrices.num_constraints, matrices.num_instance_variables)?;
     for (query, got, expected) in [
         ("a_query", pk.a_query.len(), variables),
         ("b_g1_query", pk.b_g1_query.len(), variables),
         ("b_g2_query", pk.b_g2_query.len(), variables),
         ("l_query", pk.l_query.len(), matrices.num_witness_variables),
-        ("h_query", pk.h_query.len(), powers),
     ] {
         if got != expected {
             return Err(Groth16Error::QueryLength {
@@ -151,5 +154,10 @@ fn check_key(pk: &ProvingKey, matrices: &ConstraintMatrices<Fr>) -> Result<(), G
             });
         }
     }
-    Ok(())
+    // n − 1 points: arkworks' powers of τ; n: a .zkey's odd-coset Lagrange points.
+    qap::QuotientForm::of_key(pk.h_query.len(), n).ok_or(Groth16Error::QueryLength {
+        query: "h_query",
+        expected: n - 1,
+        got: pk.h_query.len(),
+    })
 }

@@ -28,8 +28,42 @@ pub fn domain_size(num_constraints: usize, num_inputs: usize) -> Result<usize, G
         })
 }
 
-/// The coefficients of `h` for `assignment` (instance then witness values),
-/// `domain_size` of them; fails if the assignment does not satisfy a
+/// How a proving key's `h_query` takes the quotient.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QuotientForm {
+    /// arkworks' keys: `h_query[i] = τ^i·Z_H(τ)/δ`, `n − 1` points, paired
+    /// with the coefficients of `h`.
+    Coefficients,
+    /// snarkjs's `.zkey`: `h_query[i] = L_{2i+1}(τ)/δ` in the Lagrange basis of
+    /// the domain of size `2n`, `n` points, paired with the values of
+    /// `a·b − c` on the odd coset `ω_{2n}·H` (where `Z_H = −2`; the factor is
+    /// in the points).
+    OddCoset,
+}
+
+impl QuotientForm {
+    /// The form a key with `h_points` quotient points has on a domain of size `n`.
+    pub fn of_key(h_points: usize, n: usize) -> Option<Self> {
+        if h_points + 1 == n {
+            Some(QuotientForm::Coefficients)
+        } else if h_points == n {
+            Some(QuotientForm::OddCoset)
+        } else {
+            None
+        }
+    }
+}
+
+/// `ω_{2n}`, a primitive root of unity of order `2n`: the odd coset's offset.
+fn odd_coset_offset(n: usize) -> Result<Fr, Groth16Error> {
+    Fr::get_root_of_unity(2 * n as u64).ok_or(Groth16Error::Synthesis {
+        phase: "proving",
+        source: SynthesisError::PolynomialDegreeTooLarge,
+    })
+}
+
+/// The quotient for `assignment` (instance then witness values) in `form`,
+/// `domain_size` values; fails if the assignment does not satisfy a
 /// constraint (no quotient exists then).
 ///
 /// # Panics
@@ -40,6 +74,7 @@ pub fn quotient(
     backend: &dyn Backend,
     matrices: &ConstraintMatrices<Fr>,
     assignment: &[Fr],
+    form: QuotientForm,
 ) -> Result<Vec<Fr>, Groth16Error> {
     let num_constraints = matrices.num_constraints;
     let num_inputs = matrices.num_instance_variables;
@@ -76,7 +111,10 @@ pub fn quotient(
     // (as libsnark's reduction does); their `b` and `c` rows are zero.
     a[num_constraints..num_constraints + num_inputs].copy_from_slice(&assignment[..num_inputs]);
 
-    let offset = Fr::GENERATOR;
+    let offset = match form {
+        QuotientForm::Coefficients => Fr::GENERATOR,
+        QuotientForm::OddCoset => odd_coset_offset(n)?,
+    };
     let backend_error = |source| Groth16Error::Backend {
         backend: backend.name(),
         source,
@@ -84,6 +122,14 @@ pub fn quotient(
     for values in [&mut a, &mut b, &mut c] {
         backend.intt(values).map_err(backend_error)?;
         backend.coset_ntt(values, offset).map_err(backend_error)?;
+    }
+    if form == QuotientForm::OddCoset {
+        // The key's points already carry Z_H(τ): the values are the answer.
+        a.par_iter_mut()
+            .zip(&b)
+            .zip(&c)
+            .for_each(|((a, b), c)| *a = *a * b - c);
+        return Ok(a);
     }
     let z_inverse =
         (offset.pow([n as u64]) - Fr::one())
