@@ -315,3 +315,39 @@ fn zkr_verifies_a_snarkjs_made_zkey_chain() {
         ],
     );
 }
+
+#[test]
+fn zkey_with_a_skipped_contribution_fails_naming_the_broken_link() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    prepared_ptau(d);
+    export_cubic(d, "c.r1cs", 1);
+    zkr_ok(d, &["zkey", "new", "c.r1cs", "final.ptau", "c0.zkey"]);
+    for (i, name) in ["alice", "bob", "carol"].iter().enumerate() {
+        let (input, output) = (format!("c{i}.zkey"), format!("c{}.zkey", i + 1));
+        zkr_ok(d, &["zkey", "contribute", &input, &output, "--name", name]);
+    }
+    // Drop bob's record from section 10; everything else stays carol's.
+    let good = d.join("c3.zkey");
+    let file = zkr_ceremony::binfile::BinFile::open(&good, b"zkey").expect("open zkey");
+    let zkey = zkr_ceremony::zkey::format::ZkeyFile::open(&good).expect("open zkey");
+    let mut mpc = zkey.mpc.clone();
+    mpc.contributions.remove(1);
+    let bad = d.join("skipped.zkey");
+    let mut w = zkr_ceremony::binfile::BinWriter::create(&bad, b"zkey", 10).expect("create");
+    for &id in file.order() {
+        w.start(id).expect("section");
+        if id == section::CONTRIBUTIONS {
+            w.write(&mpc.encode()).expect("write");
+        } else {
+            w.write(&file.read_section(id, section::name(id)).expect("read"))
+                .expect("write");
+        }
+    }
+    w.finish().expect("finish");
+    let err = zkr_err(
+        d,
+        &["zkey", "verify", "c.r1cs", "final.ptau", "skipped.zkey"],
+    );
+    assert_mentions(&err, &["contribution #2 \"carol\""]);
+}

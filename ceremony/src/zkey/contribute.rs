@@ -121,13 +121,7 @@ fn apply(
     w.u32(super::format::GROTH16)?;
     w.start(section::HEADER)?;
     w.write(&header.encode())?;
-    for id in [
-        section::IC,
-        section::COEFS,
-        section::A,
-        section::B1,
-        section::B2,
-    ] {
+    for id in section::UNCHANGED {
         copy_section(input, &mut w, id)?;
     }
     for id in [section::C, section::H] {

@@ -44,6 +44,9 @@ pub mod section {
     /// Circuit hash and contributions.
     pub const CONTRIBUTIONS: u32 = 10;
 
+    /// The sections contributions leave as `zkey new` wrote them.
+    pub const UNCHANGED: [u32; 5] = [IC, COEFS, A, B1, B2];
+
     /// A section's name for messages.
     pub fn name(id: u32) -> &'static str {
         match id {
