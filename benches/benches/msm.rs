@@ -5,28 +5,16 @@
 //! G1 at 2^16, 2^18 and 2^20 points; G2 at 2^16.
 //! `cargo bench -p zkr-benches --bench msm` (`ZKR_BENCH_QUICK=1`: CI's short run).
 
+mod curve;
+
 use std::time::Duration;
 
-use ark_bn254::{Fr, G1Projective, G2Projective};
-use ark_ec::{CurveGroup, PrimeGroup, ScalarMul, VariableBaseMSM};
-use ark_ff::UniformRand;
-use ark_std::rand::SeedableRng;
+use ark_bn254::{G1Projective, G2Projective};
+use ark_ec::VariableBaseMSM;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use rand_chacha::ChaCha20Rng;
+use curve::inputs;
 use zkr_benches::configure;
 use zkr_cuda::{CpuBackend, MsmBackend};
-
-/// Random points (independent multiples of the generator) and scalars.
-fn inputs<G: CurveGroup<ScalarField = Fr> + PrimeGroup + ScalarMul<MulBase = G::Affine>>(
-    n: usize,
-    seed: u64,
-) -> (Vec<G::Affine>, Vec<Fr>) {
-    let mut rng = ChaCha20Rng::seed_from_u64(seed);
-    let exponents: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
-    let points = G::generator().batch_mul(&exponents);
-    let scalars = (0..n).map(|_| Fr::rand(&mut rng)).collect();
-    (points, scalars)
-}
 
 fn msm(c: &mut Criterion) {
     let mut group = c.benchmark_group("msm G1");

@@ -14,5 +14,6 @@ pub mod progress;
 pub mod ptau;
 pub mod r1cs;
 pub mod rng;
+pub mod scalar_mul;
 pub mod transcript;
 pub mod zkey;

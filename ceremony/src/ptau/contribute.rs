@@ -3,8 +3,10 @@
 //!
 //! With secrets (tau, alpha, beta), point i of tauG1 and tauG2 is multiplied
 //! by tau^i, of alphaTauG1 by alpha * tau^i, of betaTauG1 by beta * tau^i,
-//! and betaG2 by beta. Each chunk is multiplied in parallel in projective
-//! coordinates (GLV in both groups) and normalised with one batched inversion.
+//! and betaG2 by beta. Each chunk is multiplied in parallel
+//! ([`crate::scalar_mul`]) and normalised with one batched inversion. The
+//! input's G2 points are checked to lie in the subgroup first: multiplying
+//! points with a small-order part would leak tau modulo that order.
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +19,7 @@ use ark_ec::{
 use ark_ff::{Field, One};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
+use zkr_cuda::cpu::msm::coord::BucketCurve;
 
 use super::challenge::{absorb_written_points, compressed_all, first_challenge};
 use super::encoding::PtauGroup;
@@ -29,6 +32,7 @@ use crate::hash::{Blake2b, Hash};
 use crate::keys::{create_key, PrivateKey, PublicKey};
 use crate::progress;
 use crate::rng::ChaCha;
+use crate::scalar_mul::mul_each;
 
 /// The beacon iteration exponents snarkjs accepts.
 pub const BEACON_EXP_RANGE: std::ops::RangeInclusive<u8> = 10..=63;
@@ -263,7 +267,7 @@ fn scale_section<P>(
     inc: Fr,
 ) -> Result<Vec<Affine<P>>, CeremonyError>
 where
-    P: GLVConfig<ScalarField = Fr>,
+    P: GLVConfig<ScalarField = Fr> + BucketCurve,
     Affine<P>: PtauGroup,
 {
     let n = section.points(input.header.power);
@@ -275,12 +279,7 @@ where
         let count = CHUNK.min(n - start);
         let points: Vec<Affine<P>> = input.read_points(section, start, count)?;
         let scalars = powers(first * inc.pow([start]), inc, count as usize);
-        let scaled: Vec<Projective<P>> = points
-            .par_iter()
-            .zip(scalars.par_iter())
-            .map(|(p, s)| P::glv_mul_projective(Projective::<P>::from(*p), *s))
-            .collect();
-        let scaled = Projective::normalize_batch(&scaled);
+        let scaled = Projective::normalize_batch(&mul_each(&points, &scalars));
         w.write(&lem_all(&scaled))?;
         response.update(&compressed_all(&scaled));
         if start == 0 {

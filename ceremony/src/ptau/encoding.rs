@@ -219,7 +219,7 @@ impl PtauCurve for ark_bn254::g2::Config {
         if !p.is_on_curve() {
             return Err(PointError::NotOnCurve);
         }
-        if !p.is_in_correct_subgroup_assuming_on_curve() {
+        if !crate::scalar_mul::g2_in_subgroup(&p) {
             return Err(PointError::NotInSubgroup);
         }
         Ok(p)

@@ -12,15 +12,10 @@
 //!
 //! computed here as a radix-2 decimation-in-time FFT over the group in
 //! Jacobian coordinates: n/2 * log2(n) butterflies, each costing one
-//! multiplication by a twiddle w^(-j). Those multiplications are the whole
-//! cost, so each twiddle is split once by the curve's GLV endomorphism
-//! (k = k1 + k2 * lambda, |k1|, |k2| about 2^127) and multiplied with
-//! width-5 signed digits sharing one doubling chain, the tables of odd
-//! multiples made affine in batches (one inversion each) so that the
-//! additions are mixed: about 128 doublings and 50 mixed additions, where
-//! arkworks' `glv_mul` does 128 doublings and 96 full additions. Each stage
-//! runs its multiplications in parallel batches, then its additions; the
-//! 1/n factor is folded into the last stage's twiddles.
+//! multiplication by a twiddle w^(-j) ([`crate::scalar_mul`], each twiddle
+//! split once). Each stage runs its multiplications in parallel batches,
+//! then its additions; the 1/n factor is folded into the last stage's
+//! twiddles.
 
 use std::marker::PhantomData;
 
@@ -30,13 +25,11 @@ use ark_ec::{
     short_weierstrass::{Affine, Projective},
     CurveGroup,
 };
-use ark_ff::{FftField, Field, PrimeField, Zero};
+use ark_ff::{FftField, Field, Zero};
 use rayon::prelude::*;
-use zkr_cuda::cpu::msm::{
-    buckets::Pt,
-    coord::{BucketCurve, Coord},
-    jacobian::{normalize_batch, Jac},
-};
+use zkr_cuda::cpu::msm::coord::BucketCurve;
+
+use crate::scalar_mul::{mul_batch, Scalar, BATCH};
 
 /// The largest domain the transform supports: 2^28, BN254's Fr 2-adicity.
 pub const MAX_LOG_SIZE: u32 = 28;
@@ -45,167 +38,6 @@ pub const MAX_LOG_SIZE: u32 = 28;
 pub fn root_of_unity(log_n: u32) -> Fr {
     // `get_root_of_unity` only fails above the 2-adicity, refused by callers.
     Fr::get_root_of_unity(1u64 << log_n.min(MAX_LOG_SIZE)).unwrap_or(Fr::ONE)
-}
-
-/// A scalar split by the GLV endomorphism: (-1)^neg1 * k1 + (-1)^neg2 * k2 * lambda.
-#[derive(Debug, Clone, Copy)]
-struct Split {
-    k1: u128,
-    neg1: bool,
-    k2: u128,
-    neg2: bool,
-}
-
-/// Halves below this bound keep the signed-digit recoding inside a `u128`.
-const SPLIT_BOUND: u128 = 1 << 127;
-
-impl Split {
-    fn new<P: GLVConfig<ScalarField = Fr> + BucketCurve>(k: Fr) -> Option<Split> {
-        let ((pos1, k1), (pos2, k2)) = P::scalar_decomposition(k);
-        let small = |x: Fr| {
-            let limbs = x.into_bigint().0;
-            if limbs[2] != 0 || limbs[3] != 0 {
-                return None;
-            }
-            let v = (u128::from(limbs[1]) << 64) | u128::from(limbs[0]);
-            (v < SPLIT_BOUND).then_some(v)
-        };
-        Some(Split {
-            k1: small(k1)?,
-            neg1: !pos1,
-            k2: small(k2)?,
-            neg2: !pos2,
-        })
-    }
-}
-
-/// A scalar ready for repeated multiplications: GLV-split when the split is
-/// short (always, for BN254), else kept whole.
-#[derive(Debug, Clone, Copy)]
-struct Scalar {
-    whole: Fr,
-    split: Option<Split>,
-}
-
-impl Scalar {
-    fn new<P: GLVConfig<ScalarField = Fr> + BucketCurve>(k: Fr) -> Self {
-        Scalar {
-            whole: k,
-            split: Split::new::<P>(k),
-        }
-    }
-}
-
-/// Width of the signed digits: odd digits in -15..=15.
-const WINDOW: u32 = 5;
-/// Odd multiples p, 3p, ..., 15p in a table.
-const TABLE: usize = 1 << (WINDOW - 2);
-
-/// Width-5 non-adjacent form of `k` (< 2^127), least significant digit
-/// first: odd digits in -15..=15, at most one nonzero digit in any five.
-fn wnaf(mut k: u128, out: &mut [i8; 130]) -> usize {
-    let full: i16 = 1 << WINDOW;
-    let mut len = 0;
-    while k != 0 {
-        let digit = if k & 1 == 1 {
-            let d = (k % full as u128) as i16;
-            let d = if d >= full / 2 { d - full } else { d };
-            if d > 0 {
-                k -= d as u128;
-            } else {
-                k += u128::from(d.unsigned_abs());
-            }
-            d as i8
-        } else {
-            0
-        };
-        out[len] = digit;
-        len += 1;
-        k >>= 1;
-    }
-    len
-}
-
-#[inline(always)]
-fn add_digit<C: Coord>(acc: &mut Jac<C>, digit: i8, odd: &[Pt<C>], neg: bool) {
-    if digit != 0 {
-        let q = &odd[usize::from(digit.unsigned_abs() / 2)];
-        // One call site for the addition keeps the ladder's code small.
-        let q = if (digit < 0) != neg { q.neg() } else { *q };
-        *acc = acc.add_affine(&q);
-    }
-}
-
-/// k * p from the affine odd multiples of p and the split of k: one
-/// doubling chain for both halves, mixed additions.
-fn ladder<C: Coord>(odd: &[Pt<C>], beta: C, s: &Split) -> Jac<C> {
-    // The endomorphism of both BN254 groups: (x, y) -> (beta * x, y).
-    let mut endo = [Pt::infinity(); TABLE];
-    for (e, q) in endo.iter_mut().zip(odd) {
-        *e = Pt {
-            x: q.x * beta,
-            y: q.y,
-        };
-    }
-    let (mut d1, mut d2) = ([0i8; 130], [0i8; 130]);
-    let len1 = wnaf(s.k1, &mut d1);
-    let len2 = wnaf(s.k2, &mut d2);
-    let mut acc = Jac::infinity();
-    for i in (0..len1.max(len2)).rev() {
-        acc = acc.double();
-        add_digit(&mut acc, d1[i], odd, s.neg1);
-        add_digit(&mut acc, d2[i], &endo, s.neg2);
-    }
-    acc
-}
-
-/// out[i] = k_i * p_i for the pairs (p_i, k_i) of `items` (`None`: times
-/// one). The tables of odd multiples of the whole batch are made affine
-/// with one shared inversion, so the ladders' additions are mixed ones.
-/// The arithmetic is zkr-cuda's inlined field and Jacobian formulas.
-fn mul_batch<P: GLVConfig<ScalarField = Fr> + BucketCurve>(
-    items: &[(Projective<P>, Option<&Scalar>)],
-    out: &mut [Projective<P>],
-) {
-    let mut tables = Vec::with_capacity(items.len() * TABLE);
-    for (p, k) in items {
-        if matches!(k, Some(Scalar { split: Some(_), .. })) {
-            let p = Jac::from_projective(p);
-            let twice = p.double();
-            let mut q = p;
-            tables.push(q);
-            for _ in 1..TABLE {
-                q = q.add(&twice);
-                tables.push(q);
-            }
-        }
-    }
-    let tables = normalize_batch(&tables);
-    let mut tables = tables.chunks_exact(TABLE);
-    let beta = P::coord(&P::ENDO_COEFFS[0]);
-    for ((p, k), o) in items.iter().zip(out.iter_mut()) {
-        *o = match k {
-            None => *p,
-            Some(Scalar { split: None, whole }) => *p * whole,
-            Some(Scalar {
-                split: Some(split), ..
-            }) => match tables.next() {
-                Some(odd) => ladder(odd, beta, split).to_projective::<P>(),
-                None => *p * k.map_or(Fr::ONE, |k| k.whole),
-            },
-        };
-    }
-}
-
-/// `k * p` (a batch of one).
-#[cfg(test)]
-fn mul<P: GLVConfig<ScalarField = Fr> + BucketCurve>(
-    p: &Projective<P>,
-    k: &Scalar,
-) -> Projective<P> {
-    let mut out = [Projective::<P>::zero()];
-    mul_batch(&[(*p, Some(k))], &mut out);
-    out[0]
 }
 
 /// The twiddles w^(-j), j < 2^(log_n - 1), of the inverse transforms of
@@ -244,9 +76,6 @@ impl<P: GLVConfig<ScalarField = Fr> + BucketCurve> Twiddles<P> {
         self.log_n
     }
 }
-
-/// Multiplications per batch (one shared inversion for their tables).
-const BATCH: usize = 256;
 
 /// Replaces `x` (length n = 2^k, k <= `twiddles.log_n()`) by its inverse
 /// transform: x_j <- (1/n) * sum_i w^(-ij) x_i.
@@ -403,30 +232,9 @@ pub fn dft_fr(r: &mut [Fr]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ark_bn254::{g1::Config as G1Config, g2::Config as G2Config, G1Projective, G2Projective};
+    use ark_bn254::{g1::Config as G1Config, G1Projective};
     use ark_ec::{AffineRepr, PrimeGroup};
     use ark_ff::UniformRand;
-
-    #[test]
-    fn split_multiplication_equals_plain_multiplication() {
-        let mut rng = ark_std::test_rng();
-        for _ in 0..32 {
-            let k = Fr::rand(&mut rng);
-            let p = G1Projective::generator() * Fr::rand(&mut rng);
-            let s = Scalar::new::<G1Config>(k);
-            assert!(s.split.is_some(), "BN254 G1 split expected short for {k}");
-            assert_eq!(mul(&p, &s), p * k, "G1: k * p for k = {k}");
-            let q = G2Projective::generator() * Fr::rand(&mut rng);
-            let s = Scalar::new::<G2Config>(k);
-            assert!(s.split.is_some(), "BN254 G2 split expected short for {k}");
-            assert_eq!(mul(&q, &s), q * k, "G2: k * q for k = {k}");
-        }
-        let s = Scalar::new::<G1Config>(Fr::ONE);
-        let g = G1Projective::generator();
-        assert_eq!(mul(&g, &s), g);
-        let s = Scalar::new::<G1Config>(-Fr::ONE);
-        assert_eq!(mul(&g, &s), -g);
-    }
 
     #[test]
     fn inverse_dft_matches_the_definition_at_every_small_size() {

@@ -24,6 +24,7 @@ use crate::ptau::encoding::{PtauGroup, G1_SIZE};
 use crate::ptau::format::ContributionKind;
 use crate::ptau::CHUNK;
 use crate::rng::{fr_from_rng, g1_from_rng, hash_to_g2, ChaCha};
+use crate::scalar_mul::mul_all;
 
 /// What a phase-2 contribution produced.
 #[derive(Debug, Clone)]
@@ -169,8 +170,7 @@ fn scale_section(input: &ZkeyFile, w: &mut BinWriter, id: u32, k: Fr) -> Result<
     while start < n {
         let count = CHUNK.min(n - start);
         let points: Vec<G1Affine> = input.read_points(id, start, count)?;
-        let scaled: Vec<G1Projective> = points.par_iter().map(|p| *p * k).collect();
-        let scaled = G1Projective::normalize_batch(&scaled);
+        let scaled = G1Projective::normalize_batch(&mul_all(&points, k));
         let mut out = vec![0u8; scaled.len() * G1_SIZE];
         out.par_chunks_exact_mut(G1_SIZE)
             .zip(scaled.par_iter())
