@@ -10,16 +10,15 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::scalar_mul::LadderCurve;
 use ark_bn254::{g1::Config as G1Config, g2::Config as G2Config, Fr};
 use ark_ec::{
-    scalar_mul::glv::GLVConfig,
     short_weierstrass::{Affine, Projective},
     CurveGroup,
 };
 use ark_ff::{Field, One};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
-use zkr_cuda::cpu::msm::coord::BucketCurve;
 
 use super::challenge::{absorb_written_points, compressed_all, first_challenge};
 use super::encoding::PtauGroup;
@@ -267,7 +266,7 @@ fn scale_section<P>(
     inc: Fr,
 ) -> Result<Vec<Affine<P>>, CeremonyError>
 where
-    P: GLVConfig<ScalarField = Fr> + BucketCurve,
+    P: LadderCurve,
     Affine<P>: PtauGroup,
 {
     let n = section.points(input.header.power);

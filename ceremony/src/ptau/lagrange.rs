@@ -19,15 +19,14 @@
 
 use std::marker::PhantomData;
 
+use crate::scalar_mul::LadderCurve;
 use ark_bn254::Fr;
 use ark_ec::{
-    scalar_mul::glv::GLVConfig,
     short_weierstrass::{Affine, Projective},
     CurveGroup,
 };
 use ark_ff::{FftField, Field, Zero};
 use rayon::prelude::*;
-use zkr_cuda::cpu::msm::coord::BucketCurve;
 
 use crate::scalar_mul::{mul_batch, Scalar, BATCH};
 
@@ -50,7 +49,7 @@ pub struct Twiddles<P> {
     curve: PhantomData<P>,
 }
 
-impl<P: GLVConfig<ScalarField = Fr> + BucketCurve> Twiddles<P> {
+impl<P: LadderCurve> Twiddles<P> {
     /// Twiddles for transforms of size up to 2^`log_n` (at most 2^28).
     pub fn new(log_n: u32) -> Self {
         let log_n = log_n.min(MAX_LOG_SIZE);
@@ -79,10 +78,7 @@ impl<P: GLVConfig<ScalarField = Fr> + BucketCurve> Twiddles<P> {
 
 /// Replaces `x` (length n = 2^k, k <= `twiddles.log_n()`) by its inverse
 /// transform: x_j <- (1/n) * sum_i w^(-ij) x_i.
-pub fn inverse_dft<P: GLVConfig<ScalarField = Fr> + BucketCurve>(
-    x: &mut [Projective<P>],
-    twiddles: &Twiddles<P>,
-) {
+pub fn inverse_dft<P: LadderCurve>(x: &mut [Projective<P>], twiddles: &Twiddles<P>) {
     let n = x.len();
     assert!(
         n.is_power_of_two() && n.trailing_zeros() <= twiddles.log_n,
@@ -182,7 +178,7 @@ fn bit_reverse<T>(x: &mut [T]) {
 /// The Lagrange-basis points of the first n = 2^k points of `powers` (a
 /// run tau^i * G), in affine form; when `powers` holds only n - 1 points the
 /// last one is taken as the point at infinity (snarkjs's tauG1 at power p + 1).
-pub fn lagrange_points<P: GLVConfig<ScalarField = Fr> + BucketCurve>(
+pub fn lagrange_points<P: LadderCurve>(
     powers: &[Affine<P>],
     log_n: u32,
     twiddles: &Twiddles<P>,

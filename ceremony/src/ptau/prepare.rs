@@ -18,13 +18,12 @@
 //! two sides differ except with probability about 2^-128 (snarkjs checks the
 //! same equation with 32-bit r_i).
 
+use crate::scalar_mul::LadderCurve;
 use std::path::Path;
 use std::time::Instant;
-use zkr_cuda::cpu::msm::coord::BucketCurve;
 
 use ark_bn254::{g1::Config as G1Config, g2::Config as G2Config, Fr};
 use ark_ec::{
-    scalar_mul::glv::GLVConfig,
     short_weierstrass::{Affine, Projective},
     VariableBaseMSM,
 };
@@ -123,7 +122,7 @@ fn write_lagrange<P>(
     twiddles: &Twiddles<P>,
 ) -> Result<(), CeremonyError>
 where
-    P: PtauCurve + GLVConfig<ScalarField = Fr> + BucketCurve,
+    P: PtauCurve + LadderCurve,
 {
     let started = Instant::now();
     let power = input.header.power;
@@ -187,7 +186,7 @@ fn lagrange_error(section: Section, power: u32, what: String) -> VerifyError {
 /// Checks every power of one phase-2 section against its phase-1 section.
 fn verify_lagrange<P>(file: &PtauFile, base: Section, target: Section) -> Result<(), CeremonyError>
 where
-    P: PtauCurve + GLVConfig<ScalarField = Fr> + BucketCurve,
+    P: PtauCurve + LadderCurve,
 {
     let power = file.header.power;
     let expected = target.points(power) * target.point_size();

@@ -1,6 +1,8 @@
 //! The CPU backend: rayon-parallel MSM (batched-affine Pippenger, GLV in G1)
 //! and radix-2 NTTs.
 
+#[cfg(target_arch = "x86_64")]
+pub mod ifma;
 pub mod msm;
 pub mod ntt;
 

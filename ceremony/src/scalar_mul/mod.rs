@@ -9,10 +9,21 @@
 //! additions are mixed: about 128 doublings and 50 mixed additions, where
 //! arkworks' `glv_mul` does 128 doublings and 96 full additions. The
 //! arithmetic is zkr-cuda's inlined field and Jacobian formulas.
+//!
+//! On CPUs with AVX-512 IFMA, batches run eight multiplications at once
+//! instead ([`lanes`]): 52-bit limbs, one lane per point, regular digits so
+//! that the lanes stay in step. Both ways give the same points (tested
+//! against arkworks); which one ran is not visible in any output.
+
+#[cfg(target_arch = "x86_64")]
+mod lanes;
 
 use std::sync::OnceLock;
 
-use ark_bn254::{g2::Config as G2Config, Fq, Fq2, Fr, G2Affine};
+use ark_bn254::{
+    g1::Config as G1Config, g2::Config as G2Config, Fq, Fq2, Fr, G1Projective, G2Affine,
+    G2Projective,
+};
 use ark_ec::{
     scalar_mul::glv::GLVConfig,
     short_weierstrass::{Affine, Projective},
@@ -139,11 +150,66 @@ fn ladder<C: Coord>(odd: &[Pt<C>], beta: C, s: &Split) -> Jac<C> {
     acc
 }
 
+/// A curve whose multiplications may run on eight lanes at once.
+pub trait LadderCurve: GLVConfig<ScalarField = Fr> + BucketCurve {
+    /// Computes what it can of `out[i] = k_i * p_i` on eight lanes and
+    /// returns the indices it left to the one-lane ladder (all of them
+    /// where the CPU or the curve has no eight-lane arithmetic).
+    fn mul_lanes(
+        items: &[(Projective<Self>, Option<&Scalar>)],
+        out: &mut [Projective<Self>],
+    ) -> Vec<usize> {
+        let _ = out;
+        (0..items.len()).collect()
+    }
+}
+
+impl LadderCurve for G2Config {
+    #[cfg(target_arch = "x86_64")]
+    fn mul_lanes(
+        items: &[(G2Projective, Option<&Scalar>)],
+        out: &mut [G2Projective],
+    ) -> Vec<usize> {
+        lanes::mul_g2(items, out)
+    }
+}
+
+impl LadderCurve for G1Config {
+    #[cfg(target_arch = "x86_64")]
+    fn mul_lanes(
+        items: &[(G1Projective, Option<&Scalar>)],
+        out: &mut [G1Projective],
+    ) -> Vec<usize> {
+        lanes::mul_g1(items, out)
+    }
+}
+
 /// out[i] = k_i * p_i for the pairs (p_i, k_i) of `items` (`None`: times
-/// one). The tables of odd multiples of the whole batch are made affine
-/// with one shared inversion, so the ladders' additions are mixed ones.
-/// The arithmetic is zkr-cuda's inlined field and Jacobian formulas.
-pub fn mul_batch<P: GLVConfig<ScalarField = Fr> + BucketCurve>(
+/// one): on eight lanes where the CPU can, else one at a time.
+pub fn mul_batch<P: LadderCurve>(
+    items: &[(Projective<P>, Option<&Scalar>)],
+    out: &mut [Projective<P>],
+) {
+    let left = P::mul_lanes(items, out);
+    if left.len() == items.len() {
+        return mul_batch_one_lane(items, out);
+    }
+    if left.is_empty() {
+        return;
+    }
+    let rest: Vec<_> = left.iter().map(|&i| items[i]).collect();
+    let mut rest_out = vec![Projective::<P>::zero(); rest.len()];
+    mul_batch_one_lane(&rest, &mut rest_out);
+    for (&i, o) in left.iter().zip(rest_out) {
+        out[i] = o;
+    }
+}
+
+/// [`mul_batch`] one multiplication at a time. The tables of odd multiples
+/// of the whole batch are made affine with one shared inversion, so the
+/// ladders' additions are mixed ones. The arithmetic is zkr-cuda's inlined
+/// field and Jacobian formulas.
+fn mul_batch_one_lane<P: GLVConfig<ScalarField = Fr> + BucketCurve>(
     items: &[(Projective<P>, Option<&Scalar>)],
     out: &mut [Projective<P>],
 ) {
@@ -179,10 +245,7 @@ pub fn mul_batch<P: GLVConfig<ScalarField = Fr> + BucketCurve>(
 
 /// `k * p` (a batch of one).
 #[cfg(test)]
-fn mul<P: GLVConfig<ScalarField = Fr> + BucketCurve>(
-    p: &Projective<P>,
-    k: &Scalar,
-) -> Projective<P> {
+fn mul<P: LadderCurve>(p: &Projective<P>, k: &Scalar) -> Projective<P> {
     let mut out = [Projective::<P>::zero()];
     mul_batch(&[(*p, Some(k))], &mut out);
     out[0]
@@ -192,10 +255,7 @@ fn mul<P: GLVConfig<ScalarField = Fr> + BucketCurve>(
 pub const BATCH: usize = 256;
 
 /// `points[i] * scalars[i]` for every i, in parallel batches.
-pub fn mul_each<P: GLVConfig<ScalarField = Fr> + BucketCurve>(
-    points: &[Affine<P>],
-    scalars: &[Fr],
-) -> Vec<Projective<P>> {
+pub fn mul_each<P: LadderCurve>(points: &[Affine<P>], scalars: &[Fr]) -> Vec<Projective<P>> {
     assert_eq!(
         points.len(),
         scalars.len(),
@@ -217,10 +277,7 @@ pub fn mul_each<P: GLVConfig<ScalarField = Fr> + BucketCurve>(
 }
 
 /// `points[i] * k` for every i, in parallel batches.
-pub fn mul_all<P: GLVConfig<ScalarField = Fr> + BucketCurve>(
-    points: &[Affine<P>],
-    k: Fr,
-) -> Vec<Projective<P>> {
+pub fn mul_all<P: LadderCurve>(points: &[Affine<P>], k: Fr) -> Vec<Projective<P>> {
     let k = Scalar::new::<P>(k);
     let mut out = vec![Projective::<P>::zero(); points.len()];
     out.par_chunks_mut(BATCH)
@@ -297,7 +354,8 @@ pub fn g2_in_subgroup(p: &G2Affine) -> bool {
         }),
     };
     let mut xp = [Projective::<G2Config>::zero()];
-    mul_batch(&[(Projective::from(*p), Some(&k))], &mut xp);
+    // One 63-bit multiplication: the one-lane ladder (eight lanes run 127 bits).
+    mul_batch_one_lane(&[(Projective::from(*p), Some(&k))], &mut xp);
     let xp = xp[0];
     let psi_xp = psi(&xp);
     let lhs = xp + p + psi_xp + psi(&psi_xp);
@@ -308,7 +366,6 @@ pub fn g2_in_subgroup(p: &G2Affine) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ark_bn254::{g1::Config as G1Config, g2::Config as G2Config, G1Projective, G2Projective};
     use ark_ec::{CurveGroup, PrimeGroup};
     use ark_ff::UniformRand;
 
