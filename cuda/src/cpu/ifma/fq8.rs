@@ -17,20 +17,12 @@
 
 use std::arch::x86_64::*;
 
-use crate::cpu::msm::fq::Fq;
+use crate::cpu::msm::fq::{pow2_mod_p, Fq, P as P64};
 
 /// Bits per limb.
 const BITS: u32 = 52;
 /// `2^52 − 1`.
 const MASK: u64 = (1 << BITS) - 1;
-
-/// The modulus, little-endian 64-bit limbs (EIP-196's field modulus).
-const P64: [u64; 4] = [
-    0x3c20_8c16_d87c_fd47,
-    0x9781_6a91_6871_ca8d,
-    0xb850_45b6_8181_585d,
-    0x3064_4e72_e131_a029,
-];
 
 /// 64-bit limbs to 52-bit limbs (the value must be below 2^260).
 const fn split52(w: [u64; 4]) -> [u64; 5] {
@@ -51,49 +43,6 @@ const fn join52(l: [u64; 5]) -> [u64; 4] {
         (l[2] >> 24) | (l[3] << 28),
         (l[3] >> 36) | (l[4] << 16),
     ]
-}
-
-/// `v < P64` (compile time only).
-const fn below_p(v: [u64; 4]) -> bool {
-    let mut i = 4;
-    while i > 0 {
-        i -= 1;
-        if v[i] != P64[i] {
-            return v[i] < P64[i];
-        }
-    }
-    false
-}
-
-/// `2^k mod p`, by doubling 1 modulo p (compile time only).
-const fn pow2_mod_p(k: u32) -> [u64; 4] {
-    let mut v = [1u64, 0, 0, 0];
-    let mut i = 0;
-    while i < k {
-        let mut d = [0u64; 4];
-        let mut carry = 0u64;
-        let mut j = 0;
-        while j < 4 {
-            d[j] = (v[j] << 1) | carry;
-            carry = v[j] >> 63;
-            j += 1;
-        }
-        // 2v < 2p < 2^255: subtract p once when needed.
-        if !below_p(d) {
-            let mut borrow = 0u64;
-            let mut j = 0;
-            while j < 4 {
-                let (s, b1) = d[j].overflowing_sub(P64[j]);
-                let (s, b2) = s.overflowing_sub(borrow);
-                d[j] = s;
-                borrow = (b1 | b2) as u64;
-                j += 1;
-            }
-        }
-        v = d;
-        i += 1;
-    }
-    v
 }
 
 /// p in 52-bit limbs.

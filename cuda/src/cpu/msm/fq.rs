@@ -16,7 +16,7 @@ use ark_ff::Field;
 
 /// The modulus, little-endian limbs (EIP-196's field modulus
 /// 21888242871839275222246405745257275088696311157297823662689037894645226208583).
-const P: [u64; 4] = [
+pub(crate) const P: [u64; 4] = [
     0x3c20_8c16_d87c_fd47,
     0x9781_6a91_6871_ca8d,
     0xb850_45b6_8181_585d,
@@ -38,7 +38,7 @@ const INV: u64 = {
 const ONE: [u64; 4] = pow2_mod_p(256);
 
 /// `2^k mod P`, by doubling 1 modulo P (compile time only).
-const fn pow2_mod_p(k: u32) -> [u64; 4] {
+pub(crate) const fn pow2_mod_p(k: u32) -> [u64; 4] {
     let mut v = [1u64, 0, 0, 0];
     let mut i = 0;
     while i < k {
