@@ -317,4 +317,35 @@ mod tests {
         buf[0] = 1;
         assert_eq!(G1Affine::read_lem(&buf), Err(PointError::NotReduced));
     }
+
+    #[test]
+    fn g2_points_of_the_twist_outside_the_subgroup_are_refused() {
+        let mut rng = ark_std::test_rng();
+        let mut buf = [0u8; G2_SIZE];
+        let inside = (G2Affine::generator() * ark_bn254::Fr::rand(&mut rng)).into_affine();
+        inside.write_lem(&mut buf);
+        assert_eq!(
+            G2Affine::read_lem(&buf),
+            Ok(inside),
+            "a subgroup point reads back"
+        );
+        let mut refused = 0;
+        while refused < 4 {
+            let x = Fq2::rand(&mut rng);
+            let Some(p) = G2Affine::get_point_from_x_unchecked(x, true) else {
+                continue;
+            };
+            // Almost every point of the twist lies outside the subgroup.
+            if p.is_in_correct_subgroup_assuming_on_curve() {
+                continue;
+            }
+            p.write_lem(&mut buf);
+            assert_eq!(
+                G2Affine::read_lem(&buf),
+                Err(PointError::NotInSubgroup),
+                "on-curve point outside the subgroup: {p}"
+            );
+            refused += 1;
+        }
+    }
 }
