@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 use zkr_circuits::ops::{Batch, Deposit, Operation};
 use zkr_contracts::rollup::compile_test_token;
 use zkr_contracts::{
-    compile, compile_rollup, deploy, generate_verifier, CompileError, DeployError, EvmVerifyingKey,
-    IRollup, ITestToken, VkError, VERIFIER_CONTRACT,
+    compile, compile_rollup, deploy, generate_verifier, rollup_constructor_args, CompileError,
+    DeployError, EvmVerifyingKey, IRollup, ITestToken, RollupDelays, VkError, VERIFIER_CONTRACT,
 };
 
 /// Why an L1 step failed.
@@ -94,6 +94,8 @@ pub struct Deployment {
     pub deployer: Address,
     /// The block of the rollup's creation.
     pub block: u64,
+    /// The rollup's deposit deadline and governance delay, in blocks.
+    pub delays: RollupDelays,
     /// Gas of the verifier's creation.
     pub verifier_gas: u64,
     /// Gas of the rollup's creation.
@@ -139,6 +141,7 @@ pub async fn deploy_rollup(
     capacity: usize,
     genesis_root: B256,
     circuit_id: String,
+    delays: RollupDelays,
 ) -> Result<Deployment, SettlementError> {
     let source = generate_verifier(vk)?;
     let verifier_code = compile("Verifier.sol", &source, VERIFIER_CONTRACT)?;
@@ -148,7 +151,7 @@ pub async fn deploy_rollup(
         .await
         .map_err(|e| rpc("eth_chainId")(&e))?;
     let verifier = deploy(provider, from, &verifier_code, &[]).await?;
-    let args = (verifier.address, U256::from(capacity), genesis_root, from).abi_encode_params();
+    let args = rollup_constructor_args(verifier.address, capacity, genesis_root, from, delays);
     let rollup = deploy(provider, from, &rollup_code, &args).await?;
     Ok(Deployment {
         chain_id,
@@ -159,6 +162,7 @@ pub async fn deploy_rollup(
         circuit_id,
         deployer: from,
         block: rollup.block,
+        delays,
         verifier_gas: verifier.gas_used,
         rollup_gas: rollup.gas_used,
     })

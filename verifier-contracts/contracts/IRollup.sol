@@ -25,14 +25,24 @@ interface IRollup {
     event RangeClosed(uint64 indexed first, uint64 indexed last, bytes32 commitment);
     event RangeProven(uint64 indexed first, uint64 indexed last, bytes32 oldRoot, bytes32 newRoot);
     event DepositQueued(
-        uint64 indexed priorityIndex, uint32 indexed account, uint16 token, uint128 amount, bytes pubkey, address from
+        uint64 indexed priorityIndex,
+        uint32 indexed account,
+        uint16 token,
+        uint128 amount,
+        bytes pubkey,
+        address from,
+        uint64 deadline
     );
+    event BatchesReverted(uint64 indexed first, uint64 indexed last);
+    event ExodusMode(uint64 priorityIndex, uint64 deadline);
     event WithdrawalClaimed(
         uint64 indexed batch, uint256 index, address indexed recipient, uint16 token, uint128 amount
     );
     event TokenRegistered(uint16 indexed id, address indexed token);
     event OperatorChanged(address indexed previous, address indexed operator);
     event OwnershipTransferred(address indexed previous, address indexed owner);
+    event OperatorProposed(address indexed operator, uint64 effectiveBlock);
+    event OwnerProposed(address indexed owner, uint64 effectiveBlock);
     event Paused(address by);
     event Unpaused(address by);
 
@@ -67,6 +77,17 @@ interface IRollup {
     error AmountNotReceived(uint256 expected, uint256 received);
     error BadCapacity(uint256 capacity);
     error Sha256Failed();
+    error BadDelay(uint64 blocks);
+    error ZeroAddress();
+    error InExodusMode();
+    error NotPendingOwner(address caller);
+    error NothingPending();
+    error ChangeNotDue(uint64 effectiveBlock, uint64 blockNumber);
+    error RevertCount(uint64 count, uint64 committed);
+    error RevertProven(uint64 keep, uint64 verified);
+    error RevertInsideRange(uint64 keep);
+    error NoDepositPending();
+    error DepositNotExpired(uint64 priorityIndex, uint64 deadline);
 
     // The verifier's errors, which proveRange lets through.
     error PublicInputNotInField(uint256 input);
@@ -82,9 +103,14 @@ interface IRollup {
     function ETH_TOKEN() external view returns (uint16);
     function verifier() external view returns (IVerifier);
     function CAPACITY() external view returns (uint256);
+    function PRIORITY_DEADLINE() external view returns (uint64);
+    function GOVERNANCE_DELAY() external view returns (uint64);
     function owner() external view returns (address);
     function operator() external view returns (address);
     function paused() external view returns (bool);
+    function exodusMode() external view returns (bool);
+    function pendingOperator() external view returns (address account, uint64 effectiveBlock);
+    function pendingOwner() external view returns (address account, uint64 effectiveBlock);
     function stateRoot() external view returns (bytes32);
     function committedBatches() external view returns (uint64);
     function verifiedBatches() external view returns (uint64);
@@ -104,12 +130,16 @@ interface IRollup {
 
     function pause() external;
     function unpause() external;
-    function transferOwnership(address newOwner) external;
-    function setOperator(address newOperator) external;
+    function proposeOwner(address newOwner) external;
+    function acceptOwnership() external;
+    function proposeOperator(address newOperator) external;
+    function applyOperator() external;
     function registerToken(address token) external returns (uint16 id);
     function depositEth(uint32 account, bytes calldata pubkey) external payable;
     function depositErc20(address token, uint128 amount, uint32 account, bytes calldata pubkey) external;
     function commitBatch(uint64 number, bytes calldata pubdata, bool endsRange) external;
     function proveRange(uint64 first, uint64 last, bytes32 newRoot, uint256[8] calldata proof) external;
+    function revertBatches(uint64 count) external;
+    function activateExodusMode() external;
     function claimWithdrawal(uint64 batch, Withdrawal[] calldata all, uint256 index) external;
 }

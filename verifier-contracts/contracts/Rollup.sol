@@ -16,6 +16,15 @@ interface IERC20 {
 ///         batch), then each range is proven by one Groth16 proof (`proveRange`), which moves
 ///         the state root. L1 deposits join a priority queue that batches must include in
 ///         order; a proven batch's withdrawals are claimable once each.
+///
+///         What no single party can do: the owner cannot change the operator or hand over
+///         ownership before `GOVERNANCE_DELAY` blocks have passed (everyone sees it coming),
+///         and a pause stops only the operator's commits and proofs, never deposits, claims or
+///         the escape hatch. The operator cannot stall a deposit for good: each queued deposit
+///         must be in a proven batch within `PRIORITY_DEADLINE` blocks, else anyone may put the
+///         rollup into exodus mode, where commits, proofs and deposits stop for good. Committed
+///         batches that cannot be proven can be reverted by the operator (whole ranges, back to
+///         a range's end); proven ones never.
 /// @dev The proof's public input is `uint256(sha256(oldRoot || newRoot || commitment)) % R`,
 ///      with `commitment` the range commitment: the batches' `sha256(pubdata)` combined in the
 ///      Merkle tree of RFC 6962 without its prefix bytes. The contract builds it while the
@@ -43,6 +52,10 @@ contract Rollup is IRollup {
     uint256 public constant MAX_TOKENS = 1024;
     /// @notice Token id 0 is ether.
     uint16 public constant ETH_TOKEN = 0;
+    /// @dev A priority-queue entry holds the top 192 bits of the deposit's keccak256 and, in its
+    ///      low 64 bits, the deposit's deadline block: one storage slot per deposit. 192 bits
+    ///      leave a second preimage out of reach of any operator.
+    uint256 internal constant DEADLINE_BITS = 64;
 
     // -----------------------------------------------------------------------------------------
     // State
@@ -52,13 +65,32 @@ contract Rollup is IRollup {
     IVerifier public immutable verifier;
     /// @notice Pubdata chunks per batch: every batch's pubdata is 4 + 24 * CAPACITY bytes.
     uint256 public immutable CAPACITY;
+    /// @notice Blocks within which a queued deposit must be in a proven batch; past them,
+    ///         anyone may start exodus mode.
+    uint64 public immutable PRIORITY_DEADLINE;
+    /// @notice Blocks between the proposal of a new operator or owner and its taking effect.
+    uint64 public immutable GOVERNANCE_DELAY;
 
-    /// @notice Can pause, register tokens and change the operator.
+    /// @notice Can pause, register tokens and propose a new operator or owner.
     address public owner;
-    /// @notice The only account that commits batches.
+    /// @notice The only account that commits and reverts batches.
     address public operator;
-    /// @notice While true, nothing but the owner's calls runs.
+    /// @notice While true, commits and range proofs stop; deposits, claims and the exodus
+    ///         trigger do not.
     bool public paused;
+
+    /// @notice A governance change waiting out `GOVERNANCE_DELAY`.
+    struct PendingChange {
+        /// The proposed account (zero: nothing pending).
+        address account;
+        /// The first block at which it can take effect.
+        uint64 effectiveBlock;
+    }
+
+    /// @notice The proposed next operator.
+    PendingChange public pendingOperator;
+    /// @notice The proposed next owner.
+    PendingChange public pendingOwner;
 
     /// @notice The state root after the last proven batch.
     bytes32 public stateRoot;
@@ -76,6 +108,9 @@ contract Rollup is IRollup {
     /// @notice Last batch of the last closed range (0 before the first): the open range, whose
     ///         batches are committed but not closed yet, starts after it.
     uint64 public closedBatches;
+    /// @notice Set for good once a deposit outlived its deadline: commits, proofs and deposits
+    ///         stop. (Shares a slot with `totalPriorityOps`, which the calls it stops read.)
+    bool public exodusMode;
 
     /// @notice What L1 keeps of a committed batch.
     struct StoredBatch {
@@ -94,7 +129,8 @@ contract Rollup is IRollup {
     /// @dev The open range's complete subtrees: `frontier[k]` is the root of its subtree of
     ///      2^k batches whenever bit k of the open range's length is set (stale otherwise).
     bytes32[64] internal frontier;
-    /// @notice keccak256 of each queued deposit's pubdata image (72 bytes), by priority index.
+    /// @notice Each queued deposit, by priority index: the top 192 bits of the keccak256 of its
+    ///         pubdata image (72 bytes), then its deadline block in the low 64 bits.
     mapping(uint256 => bytes32) public priorityQueue;
     /// @notice Withdrawals claimed, by batch and index within the batch.
     mapping(uint256 => mapping(uint256 => bool)) public claimed;
@@ -113,10 +149,24 @@ contract Rollup is IRollup {
     /// @param capacity Pubdata chunks per batch of the circuit the verifier is for.
     /// @param genesisRoot The state root before batch 1 (the empty tree's).
     /// @param operator_ The account that commits batches.
-    constructor(IVerifier verifier_, uint256 capacity, bytes32 genesisRoot, address operator_) {
+    /// @param priorityDeadline `PRIORITY_DEADLINE`, in blocks (at least 1).
+    /// @param governanceDelay `GOVERNANCE_DELAY`, in blocks (at least 1).
+    constructor(
+        IVerifier verifier_,
+        uint256 capacity,
+        bytes32 genesisRoot,
+        address operator_,
+        uint64 priorityDeadline,
+        uint64 governanceDelay
+    ) {
         if (capacity == 0 || capacity > 4096) revert BadCapacity(capacity);
+        if (priorityDeadline == 0) revert BadDelay(priorityDeadline);
+        if (governanceDelay == 0) revert BadDelay(governanceDelay);
+        if (operator_ == address(0)) revert ZeroAddress();
         verifier = verifier_;
         CAPACITY = capacity;
+        PRIORITY_DEADLINE = priorityDeadline;
+        GOVERNANCE_DELAY = governanceDelay;
         stateRoot = genesisRoot;
         owner = msg.sender;
         operator = operator_;
@@ -135,7 +185,13 @@ contract Rollup is IRollup {
         _;
     }
 
-    /// @notice Stops every call but the owner's.
+    modifier notInExodus() {
+        if (exodusMode) revert InExodusMode();
+        _;
+    }
+
+    /// @notice Stops commits and range proofs (deposits, claims and the exodus trigger go on:
+    ///         a pause that outlasts a deposit's deadline ends in exodus mode).
     function pause() external onlyOwner {
         paused = true;
         emit Paused(msg.sender);
@@ -147,16 +203,51 @@ contract Rollup is IRollup {
         emit Unpaused(msg.sender);
     }
 
-    /// @notice Hands the owner role to `newOwner`.
-    function transferOwnership(address newOwner) external onlyOwner {
-        emit OwnershipTransferred(owner, newOwner);
-        owner = newOwner;
+    /// @notice Proposes `newOwner`, who takes over by `acceptOwnership` once `GOVERNANCE_DELAY`
+    ///         blocks have passed. Replaces any earlier proposal; zero withdraws it.
+    function proposeOwner(address newOwner) external onlyOwner {
+        uint64 effective = propose(pendingOwner, newOwner);
+        emit OwnerProposed(newOwner, effective);
     }
 
-    /// @notice Replaces the operator.
-    function setOperator(address newOperator) external onlyOwner {
-        emit OperatorChanged(operator, newOperator);
-        operator = newOperator;
+    /// @notice The proposed owner takes over, once the delay is over.
+    function acceptOwnership() external {
+        PendingChange memory p = pendingOwner;
+        if (p.account == address(0) || msg.sender != p.account) revert NotPendingOwner(msg.sender);
+        if (block.number < p.effectiveBlock) revert ChangeNotDue(p.effectiveBlock, uint64(block.number));
+        delete pendingOwner;
+        emit OwnershipTransferred(owner, p.account);
+        owner = p.account;
+    }
+
+    /// @notice Proposes `newOperator`, who takes over by `applyOperator` (anyone may call it)
+    ///         once `GOVERNANCE_DELAY` blocks have passed. Replaces any earlier proposal; zero
+    ///         withdraws it.
+    function proposeOperator(address newOperator) external onlyOwner {
+        uint64 effective = propose(pendingOperator, newOperator);
+        emit OperatorProposed(newOperator, effective);
+    }
+
+    /// @notice Makes the proposed operator the operator, once the delay is over.
+    function applyOperator() external {
+        PendingChange memory p = pendingOperator;
+        if (p.account == address(0)) revert NothingPending();
+        if (block.number < p.effectiveBlock) revert ChangeNotDue(p.effectiveBlock, uint64(block.number));
+        delete pendingOperator;
+        emit OperatorChanged(operator, p.account);
+        operator = p.account;
+    }
+
+    /// @dev Records (or, for zero, clears) a proposal; returns the block it takes effect at.
+    function propose(PendingChange storage pending, address account) internal returns (uint64 effective) {
+        if (account == address(0)) {
+            delete pending.account;
+            delete pending.effectiveBlock;
+            return 0;
+        }
+        effective = uint64(block.number) + GOVERNANCE_DELAY;
+        pending.account = account;
+        pending.effectiveBlock = effective;
     }
 
     /// @notice Gives the ERC-20 `token` the next token id.
@@ -178,7 +269,7 @@ contract Rollup is IRollup {
     /// @notice Deposits the ether sent into rollup account `account`, whose key is `pubkey`.
     /// @param pubkey The account's public key, 40 bytes: five big-endian 64-bit limbs, each
     ///        below the Goldilocks modulus, not all zero.
-    function depositEth(uint32 account, bytes calldata pubkey) external payable whenNotPaused {
+    function depositEth(uint32 account, bytes calldata pubkey) external payable notInExodus {
         if (msg.value > type(uint128).max) revert AmountTooLarge(msg.value);
         queueDeposit(account, pubkey, ETH_TOKEN, uint128(msg.value));
     }
@@ -186,7 +277,7 @@ contract Rollup is IRollup {
     /// @notice Deposits `amount` of the registered ERC-20 `token` (approved beforehand).
     function depositErc20(address token, uint128 amount, uint32 account, bytes calldata pubkey)
         external
-        whenNotPaused
+        notInExodus
     {
         uint16 id = tokenId[token];
         if (id == 0) revert UnknownToken(token);
@@ -200,14 +291,17 @@ contract Rollup is IRollup {
         queueDeposit(account, pubkey, id, amount);
     }
 
-    /// @dev Appends a deposit to the priority queue as the 72 pubdata bytes it must appear as.
+    /// @dev Appends a deposit to the priority queue as the 72 pubdata bytes it must appear as,
+    ///      with its deadline.
     function queueDeposit(uint32 account, bytes calldata pubkey, uint16 token, uint128 amount) internal {
         if (amount == 0) revert AmountZero();
         checkPubkey(pubkey);
         uint64 index = totalPriorityOps;
-        priorityQueue[index] = keccak256(abi.encodePacked(OP_DEPOSIT, token, uint8(0), account, amount, index, pubkey));
+        uint64 deadline = uint64(block.number) + PRIORITY_DEADLINE;
+        bytes32 image = keccak256(abi.encodePacked(OP_DEPOSIT, token, uint8(0), account, amount, index, pubkey));
+        priorityQueue[index] = bytes32(((uint256(image) >> DEADLINE_BITS) << DEADLINE_BITS) | deadline);
         totalPriorityOps = index + 1;
-        emit DepositQueued(index, account, token, amount, pubkey, msg.sender);
+        emit DepositQueued(index, account, token, amount, pubkey, msg.sender, deadline);
     }
 
     /// @dev The batch circuit refuses a deposit whose key is zero or has a limb of p or more; such
@@ -230,7 +324,11 @@ contract Rollup is IRollup {
     /// @notice Commits batch `number` (the next one) with its pubdata. Its deposits must be the
     ///         next entries of the priority queue, in order. The batch joins the open range;
     ///         `endsRange` closes the range with it, which makes the range provable.
-    function commitBatch(uint64 number, bytes calldata pubdata, bool endsRange) external whenNotPaused {
+    function commitBatch(uint64 number, bytes calldata pubdata, bool endsRange)
+        external
+        whenNotPaused
+        notInExodus
+    {
         if (msg.sender != operator) revert NotOperator(msg.sender);
         uint64 previous = committedBatches;
         if (number != previous + 1) revert BatchOutOfOrder(previous + 1, number);
@@ -310,7 +408,10 @@ contract Rollup is IRollup {
                 if (index != priorityOps || index >= totalPriorityOps) {
                     revert DepositNotQueued(offset, priorityOps, index);
                 }
-                if (keccak256(pubdata[offset:offset + DEPOSIT_BYTES]) != priorityQueue[index]) {
+                if (
+                    uint256(keccak256(pubdata[offset:offset + DEPOSIT_BYTES])) >> DEADLINE_BITS
+                        != uint256(priorityQueue[index]) >> DEADLINE_BITS
+                ) {
                     revert DepositMismatch(offset, index);
                 }
                 priorityOps = index + 1;
@@ -339,6 +440,7 @@ contract Rollup is IRollup {
     function proveRange(uint64 first, uint64 last, bytes32 newRoot, uint256[8] calldata proof)
         external
         whenNotPaused
+        notInExodus
     {
         uint64 verified = verifiedBatches;
         if (first != verified + 1) revert RangeNotNext(verified + 1, first);
@@ -359,13 +461,56 @@ contract Rollup is IRollup {
         emit RangeProven(first, last, oldRoot, newRoot);
     }
 
+    /// @notice Drops the last `count` committed batches, none of them proven, so that the
+    ///         operator can commit others in their place. The batch left last must end a range
+    ///         (or be batch 0): the open range is then empty, and the commit pointer and the
+    ///         priority queue's position are those after that batch.
+    function revertBatches(uint64 count) external notInExodus {
+        if (msg.sender != operator) revert NotOperator(msg.sender);
+        uint64 committed = committedBatches;
+        if (count == 0 || count > committed) revert RevertCount(count, committed);
+        uint64 keep = committed - count;
+        uint64 verified = verifiedBatches;
+        if (keep < verified) revert RevertProven(keep, verified);
+        uint64 priorityOps;
+        if (keep != 0) {
+            StoredBatch storage kept = batches[keep];
+            if (kept.rangeFirst == 0) revert RevertInsideRange(keep);
+            priorityOps = kept.priorityOpsAfter;
+        }
+        // Cleared so that a later commit of the same number finds its slot fresh.
+        for (uint64 n = keep + 1; n <= committed; n++) {
+            delete batches[n];
+        }
+        committedBatches = keep;
+        closedBatches = keep;
+        committedPriorityOps = priorityOps;
+        emit BatchesReverted(keep + 1, committed);
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Exodus mode
+    // -----------------------------------------------------------------------------------------
+
+    /// @notice Starts exodus mode (anyone may call) once the oldest deposit that no proven
+    ///         batch includes has outlived its deadline.
+    function activateExodusMode() external notInExodus {
+        uint64 next = verifiedPriorityOps;
+        if (next >= totalPriorityOps) revert NoDepositPending();
+        uint64 deadline = uint64(uint256(priorityQueue[next]));
+        if (block.number <= deadline) revert DepositNotExpired(next, deadline);
+        exodusMode = true;
+        emit ExodusMode(next, deadline);
+    }
+
     // -----------------------------------------------------------------------------------------
     // Withdrawals
     // -----------------------------------------------------------------------------------------
 
     /// @notice Pays out withdrawal `index` of proven batch `batch` to its recipient (anyone may
-    ///         call). `all` is the batch's every withdrawal, in order, as its pubdata has them.
-    function claimWithdrawal(uint64 batch, Withdrawal[] calldata all, uint256 index) external whenNotPaused {
+    ///         call, paused or not). `all` is the batch's every withdrawal, in order, as its
+    ///         pubdata has them.
+    function claimWithdrawal(uint64 batch, Withdrawal[] calldata all, uint256 index) external {
         if (batch == 0 || batch > verifiedBatches) revert BatchNotProven(batch, verifiedBatches);
         bytes32 h;
         for (uint256 i = 0; i < all.length; ++i) {

@@ -25,5 +25,8 @@ pub use anvil::{Anvil, AnvilError};
 pub use compile::{compile, compile_sources, CompileError, Compiled, Solc, SOLC_VERSION};
 pub use deploy::{deploy, DeployError, Deployed};
 pub use generator::{generate_verifier, VERIFIER_CONTRACT};
-pub use rollup::{compile_rollup, compile_test_token, IRollup, ITestToken, ROLLUP_CONTRACT};
+pub use rollup::{
+    compile_rollup, compile_test_token, rollup_constructor_args, IRollup, ITestToken, RollupDelays,
+    ROLLUP_CONTRACT,
+};
 pub use vk::{EvmVerifyingKey, VkError, Word};

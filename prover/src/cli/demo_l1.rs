@@ -80,6 +80,7 @@ pub async fn settle(
         capacity,
         genesis_root()?,
         manifest.circuit_id,
+        zkr_contracts::RollupDelays::default(),
     )
     .await
     .context("deploying the contracts")?;

@@ -15,6 +15,7 @@ use zkr_aggregator::wrap::public_input::digest_bytes;
 use zkr_circuits::gadgets::sha256::sha256;
 use zkr_circuits::state::{MemoryBackend, StateView};
 use zkr_contracts::generate_verifier;
+use zkr_contracts::RollupDelays;
 use zkr_proto::convert::root_from_bytes;
 use zkr_proto::v1;
 use zkr_prover::client::SequencerApi;
@@ -108,6 +109,14 @@ struct DeployArgs {
     /// batch's pubdata is 4 + 24 x capacity bytes.
     #[arg(long, default_value_t = super::config::DEFAULT_CAPACITY)]
     capacity: usize,
+    /// Blocks within which each L1 deposit must be in a proven batch; past
+    /// them anyone may put the rollup into exodus mode (default: 3 days).
+    #[arg(long, value_name = "BLOCKS", default_value_t = RollupDelays::default().priority_deadline)]
+    priority_deadline_blocks: u64,
+    /// Blocks between proposing a new operator or owner and its effect
+    /// (default: 7 days).
+    #[arg(long, value_name = "BLOCKS", default_value_t = RollupDelays::default().governance_delay)]
+    governance_delay_blocks: u64,
     /// Where to write the deployment JSON.
     #[arg(
         short = 'o',
@@ -213,6 +222,10 @@ async fn deploy(args: DeployArgs) -> anyhow::Result<()> {
         args.capacity,
         genesis_root()?,
         manifest.circuit_id,
+        RollupDelays {
+            priority_deadline: args.priority_deadline_blocks,
+            governance_delay: args.governance_delay_blocks,
+        },
     )
     .await
     .with_context(|| format!("deploying to {}", args.eth.rpc))?;
