@@ -38,8 +38,21 @@ cargo clippy --workspace --all-targets -- -D warnings
 # 3. Tests (nextest when installed; it does not run doctests, so those follow).
 # ---------------------------------------------------------------------------
 if cargo nextest --version >/dev/null 2>&1; then
-    step "cargo nextest run"
-    cargo nextest run --workspace --no-fail-fast
+    # The `ci` profile runs every test, the wrap's 10 GB Groth16 tests
+    # included (plain `cargo nextest run` leaves those out), and writes a
+    # JUnit report whose slowest tests are printed, pass or fail.
+    step "cargo nextest run --profile ci"
+    status=0
+    cargo nextest run --workspace --profile ci --no-fail-fast || status=$?
+    step "slowest tests"
+    python3 scripts/slowest-tests.py target/nextest/ci/junit.xml 25
+    # The binaries whose tests share one proof fixture (see .config/nextest.toml):
+    # one process each, so the fixture is built once.
+    step "cargo test (shared-fixture binaries: zkr-aggregator wrap, aggregation)"
+    cargo test -p zkr-aggregator --test wrap --test aggregation --no-fail-fast || status=$?
+    if [[ $status -ne 0 ]]; then
+        exit "$status"
+    fi
     step "cargo test --doc"
     cargo test --workspace --doc
 else

@@ -76,7 +76,7 @@ async fn wait_range(
         }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "expected {what} within {timeout:?}, got {r:?}"
+            "hang guard: no {what} after {timeout:?}, got {r:?}"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -202,7 +202,7 @@ async fn five_batches_sealed_into_a_range_are_aggregated_by_two_workers_and_serv
     let done = wait_range(
         &mut seq,
         3,
-        Duration::from_secs(600),
+        Duration::from_secs(1800),
         "range 1..5 proven",
         proven,
     )
@@ -305,7 +305,7 @@ async fn forged_step_proofs_are_refused_and_the_job_stays_leased() {
 
     // Batch proofs by a worker that takes no aggregation step.
     let (stop, batches) = spawn_worker_of(served.url(), "batches", &[JobKind::BatchProof]);
-    wait_proven(&served.coord, 2, Duration::from_secs(300)).await;
+    wait_proven(&served.coord, 2, Duration::from_secs(1800)).await;
     let _ = stop.send(true);
     assert_eq!(batches.await.expect("worker task").completed, 2);
     assert_eq!(
@@ -598,7 +598,7 @@ async fn coordinator_killed_mid_aggregation_restarts_and_completes_the_range() {
     let mid = wait_range(
         &mut seq,
         1,
-        Duration::from_secs(300),
+        Duration::from_secs(1800),
         "step 1..2 proven",
         |r| r.steps_done >= 1,
     )
@@ -627,7 +627,7 @@ async fn coordinator_killed_mid_aggregation_restarts_and_completes_the_range() {
     wait_range(
         &mut seq,
         1,
-        Duration::from_secs(300),
+        Duration::from_secs(1800),
         "range 1..3 proven after the restart",
         proven,
     )

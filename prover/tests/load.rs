@@ -1,7 +1,8 @@
-//! A bounded load test on loopback: 48 batches submitted by 4 concurrent
-//! clients, proven by 3 workers; every batch is proven exactly once. Batch
+//! A bounded load test on loopback: 12 batches submitted by 4 concurrent
+//! clients, proven by 3 workers; every batch is proven exactly once, by any
+//! worker. What it checks is counts and states, never elapsed time: batch
 //! proofs are in the aggregation's recursion shape (2^14 rows, about 3 s each
-//! on 2 cores), so the count keeps the test near 3 minutes there;
+//! on 2 cores), and the count keeps the test under a minute there;
 //! `ZKR_LOAD_BATCHES=N` runs it with N batches instead.
 
 mod common;
@@ -12,7 +13,7 @@ use common::*;
 use tonic::Code;
 use zkr_prover::store::BatchStatus;
 
-const DEFAULT_BATCHES: usize = 48;
+const DEFAULT_BATCHES: usize = 12;
 const CLIENTS: usize = 4;
 const WORKERS: usize = 3;
 
@@ -72,7 +73,9 @@ async fn batches_from_four_clients_are_each_proven_once_by_three_workers() {
         "every batch accepted"
     );
 
-    wait_proven(&served.coord, total as u64, Duration::from_secs(600)).await;
+    // Hang guard: far past the proving time of each batch on any machine.
+    let guard = Duration::from_secs(300 * total as u64);
+    wait_proven(&served.coord, total as u64, guard).await;
     let mut completed = 0;
     for (stop, handle) in workers {
         let _ = stop.send(true);

@@ -103,7 +103,7 @@ async fn metrics_report_queue_jobs_proofs_and_lease_expiries() {
     drop(fleet);
 
     let (stop_worker, worker) = spawn_worker(served.url(), "metrics");
-    wait_proven(&served.coord, 3, Duration::from_secs(60)).await;
+    wait_proven(&served.coord, 3, Duration::from_secs(1800)).await;
     let _ = stop_worker.send(true);
     let stats = worker.await.expect("worker task");
     assert_eq!(stats.completed, 3, "worker proofs, got {stats:?}");

@@ -188,7 +188,7 @@ async fn worker_proves_batches_and_the_proof_is_served() {
         seq.submit_batch(request(&s)).await.expect("accepted");
     }
     let (stop, worker) = spawn_worker(served.url(), "w1");
-    wait_proven(&served.coord, 3, Duration::from_secs(120)).await;
+    wait_proven(&served.coord, 3, Duration::from_secs(1800)).await;
     let _ = stop.send(true);
     assert_eq!(worker.await.unwrap().completed, 3);
 
@@ -260,7 +260,7 @@ async fn killed_worker_lease_expires_and_another_worker_completes() {
     drop(dead);
 
     let (stop, worker) = spawn_worker(served.url(), "survivor");
-    wait_proven(&served.coord, 1, Duration::from_secs(60)).await;
+    wait_proven(&served.coord, 1, Duration::from_secs(1800)).await;
     let _ = stop.send(true);
     assert_eq!(worker.await.unwrap().completed, 1);
     assert!(

@@ -220,8 +220,11 @@ pub fn spawn_worker_of(
 }
 
 /// Waits until every batch `1..=n` is proven (or panics after `timeout`).
-pub async fn wait_proven(coord: &Coordinator, n: u64, timeout: Duration) {
-    let deadline = tokio::time::Instant::now() + timeout;
+/// Waits until batches `1..=n` are proven. `guard` is a hang guard only: a
+/// deadline far past what the work takes on any machine, whose lapse reports a
+/// hang, never a slow run.
+pub async fn wait_proven(coord: &Coordinator, n: u64, guard: Duration) {
+    let deadline = tokio::time::Instant::now() + guard;
     loop {
         let proven = (1..=n)
             .filter(|&b| {
@@ -237,7 +240,7 @@ pub async fn wait_proven(coord: &Coordinator, n: u64, timeout: Duration) {
         }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "expected {n} batches proven within {timeout:?}, got {proven}"
+            "hang guard: {proven} of {n} batches proven after {guard:?}"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
