@@ -47,9 +47,28 @@ if cargo nextest --version >/dev/null 2>&1; then
     step "slowest tests"
     python3 scripts/slowest-tests.py target/nextest/ci/junit.xml 25
     # The binaries whose tests share one proof fixture (see .config/nextest.toml):
-    # one process each, so the fixture is built once.
-    step "cargo test (shared-fixture binaries: zkr-aggregator wrap, aggregation)"
-    cargo test -p zkr-aggregator --test wrap --test aggregation --no-fail-fast || status=$?
+    # one process each, so the fixture is built once. They are the binaries the
+    # workspace build above made (`cargo test -p` would build them anew, with
+    # other features), run as `cargo test` runs them.
+    step "shared-fixture tests (zkr-aggregator: wrap, aggregation), one process per binary"
+    for name in wrap aggregation; do
+        binary=$(cargo test --workspace --no-run --message-format=json 2>/dev/null | python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    t = m.get("target", {})
+    if m.get("reason") == "compiler-artifact" and m.get("executable") \
+            and m["package_id"].find("/aggregator#") >= 0 and t.get("kind") == ["test"] \
+            and t.get("name") == sys.argv[1]:
+        print(m["executable"])
+' "$name")
+        if [[ -z "$binary" ]]; then
+            echo "no test binary zkr-aggregator::$name" >&2
+            exit 1
+        fi
+        printf 'running %s\n' "$binary"
+        (cd aggregator && CARGO_MANIFEST_DIR="$PWD" "$binary") || status=$?
+    done
     if [[ $status -ne 0 ]]; then
         exit "$status"
     fi
