@@ -88,6 +88,8 @@ interface IRollup {
     error RevertInsideRange(uint64 keep);
     error NoDepositPending();
     error DepositNotExpired(uint64 priorityIndex, uint64 deadline);
+    error PubkeyMismatch(uint32 account);
+    error HoldingsLimit(uint16 token, uint256 holdings);
 
     // The verifier's errors, which proveRange lets through.
     error PublicInputNotInField(uint256 input);
@@ -123,6 +125,7 @@ interface IRollup {
         view
         returns (bytes32 withdrawals, bytes32 rangeCommitment, uint64 priorityOpsAfter, uint64 rangeFirst);
     function priorityQueue(uint256 index) external view returns (bytes32);
+    function accountKeyHash(uint32 account) external view returns (bytes32);
     function claimed(uint256 batch, uint256 index) external view returns (bool);
     function tokenAddress(uint16 id) external view returns (address);
     function tokenId(address token) external view returns (uint16);

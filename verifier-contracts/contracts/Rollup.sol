@@ -20,7 +20,8 @@ interface IERC20 {
 ///         What no single party can do: the owner cannot change the operator or hand over
 ///         ownership before `GOVERNANCE_DELAY` blocks have passed (everyone sees it coming),
 ///         and a pause stops only the operator's commits and proofs, never deposits, claims or
-///         the escape hatch. The operator cannot stall a deposit for good: each queued deposit
+///         the escape hatch. No deposit can wedge the queue: only deposits the rollup's rules
+///         accept are queued (`queueDeposit`). The operator cannot stall a deposit for good: each queued deposit
 ///         must be in a proven batch within `PRIORITY_DEADLINE` blocks, else anyone may put the
 ///         rollup into exodus mode, where commits, proofs and deposits stop for good. Committed
 ///         batches that cannot be proven can be reverted by the operator (whole ranges, back to
@@ -129,6 +130,10 @@ contract Rollup is IRollup {
     /// @dev The open range's complete subtrees: `frontier[k]` is the root of its subtree of
     ///      2^k batches whenever bit k of the open range's length is set (stale otherwise).
     bytes32[64] internal frontier;
+    /// @notice keccak256 of each account's key, fixed by the account's first queued deposit
+    ///         (zero: none yet). Accounts are made only by deposits, in queue order, so this is
+    ///         the key the account has or will have in the rollup state.
+    mapping(uint32 => bytes32) public accountKeyHash;
     /// @notice Each queued deposit, by priority index: the top 192 bits of the keccak256 of its
     ///         pubdata image (72 bytes), then its deadline block in the low 64 bits.
     mapping(uint256 => bytes32) public priorityQueue;
@@ -271,6 +276,8 @@ contract Rollup is IRollup {
     ///        below the Goldilocks modulus, not all zero.
     function depositEth(uint32 account, bytes calldata pubkey) external payable notInExodus {
         if (msg.value > type(uint128).max) revert AmountTooLarge(msg.value);
+        // The ether held includes this deposit's.
+        if (address(this).balance > type(uint128).max) revert HoldingsLimit(ETH_TOKEN, address(this).balance);
         queueDeposit(account, pubkey, ETH_TOKEN, uint128(msg.value));
     }
 
@@ -286,16 +293,35 @@ contract Rollup is IRollup {
         if (!callToken(token, abi.encodeCall(IERC20.transferFrom, (msg.sender, address(this), amount)))) {
             revert TransferFailed(id, address(this), amount);
         }
-        uint256 received = IERC20(token).balanceOf(address(this)) - before;
+        uint256 held = IERC20(token).balanceOf(address(this));
+        uint256 received = held - before;
         if (received != amount) revert AmountNotReceived(amount, received);
+        if (held > type(uint128).max) revert HoldingsLimit(id, held);
         queueDeposit(account, pubkey, id, amount);
     }
 
     /// @dev Appends a deposit to the priority queue as the 72 pubdata bytes it must appear as,
     ///      with its deadline.
+    ///
+    ///      Every deposit queued here is one the rollup's rules accept when its turn comes, so
+    ///      that none can stop the queue (deposits are included in order) and every one is
+    ///      settled. The rules refuse a deposit for: a token id out of range (ids come from
+    ///      `registerToken`), a zero or non-canonical key (`checkPubkey`), a key other than the
+    ///      account's (`accountKeyHash`: the first deposit fixes it), and a balance past
+    ///      2^128 - 1: no balance can pass what the rollup holds of the token, which the
+    ///      deposit calls keep at most 2^128 - 1 (a balance in the state is at most the deposits
+    ///      included before it less the withdrawals, and every claim paid before a deposit was
+    ///      queued is of a batch included before it).
     function queueDeposit(uint32 account, bytes calldata pubkey, uint16 token, uint128 amount) internal {
         if (amount == 0) revert AmountZero();
         checkPubkey(pubkey);
+        bytes32 keyHash = keccak256(pubkey);
+        bytes32 known = accountKeyHash[account];
+        if (known == 0) {
+            accountKeyHash[account] = keyHash;
+        } else if (known != keyHash) {
+            revert PubkeyMismatch(account);
+        }
         uint64 index = totalPriorityOps;
         uint64 deadline = uint64(block.number) + PRIORITY_DEADLINE;
         bytes32 image = keccak256(abi.encodePacked(OP_DEPOSIT, token, uint8(0), account, amount, index, pubkey));
