@@ -51,6 +51,8 @@ if cargo nextest --version >/dev/null 2>&1; then
     # workspace build above made (`cargo test -p` would build them anew, with
     # other features), run as `cargo test` runs them.
     step "shared-fixture tests (zkr-aggregator: wrap, aggregation), one process per binary"
+    logs=target/test-logs
+    rm -rf "$logs" && mkdir -p "$logs"
     for name in wrap aggregation; do
         binary=$(cargo test --workspace --no-run --message-format=json 2>/dev/null | python3 -c '
 import json, sys
@@ -67,13 +69,16 @@ for line in sys.stdin:
             exit 1
         fi
         printf 'running %s\n' "$binary"
-        (cd aggregator && CARGO_MANIFEST_DIR="$PWD" "$binary") || status=$?
+        (cd aggregator && CARGO_MANIFEST_DIR="$PWD" "$binary") 2>&1 | tee "$logs/$name.log" ||
+            status=$?
     done
     if [[ $status -ne 0 ]]; then
         exit "$status"
     fi
     step "cargo test --doc"
-    cargo test --workspace --doc
+    cargo test --workspace --doc 2>&1 | tee "$logs/doc.log"
+    step "every test, all runners together"
+    python3 scripts/test-summary.py target/nextest/ci/junit.xml "$logs"/*.log
 else
     step "cargo test"
     cargo test --workspace --no-fail-fast
