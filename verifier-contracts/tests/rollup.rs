@@ -247,6 +247,13 @@ impl Chain {
         self.provider.get_block_number().await.unwrap()
     }
 
+    /// Mines empty blocks until the last one is `block`.
+    async fn mine_to(&self, block: u64) {
+        let now = self.block_number().await;
+        assert!(block >= now, "block {block} is past (now {now})");
+        self.mine(block - now).await;
+    }
+
     /// The events of type `E` in a receipt.
     fn events<E: alloy::sol_types::SolEvent>(receipt: &TransactionReceipt) -> Vec<E> {
         receipt
@@ -1263,8 +1270,7 @@ async fn a_deposit_unproven_past_its_deadline_lets_anyone_start_exodus_mode_whic
     let exec2 = apply(&mut backend, &batch2, CAPACITY, DEFAULT_CHAIN_ID).unwrap();
     let (old2, new2, c2) = root(&exec2);
     chain.commit(2, &exec2.pubdata, true).await;
-    let now = chain.block_number().await;
-    chain.mine(deadline1 - 2 - now).await;
+    chain.mine_to(deadline1 - 2).await;
     chain
         .reverts(
             chain.tx(anyone, &activate),
@@ -1485,8 +1491,7 @@ async fn operator_and_owner_changes_take_effect_only_after_the_governance_delay(
         )
         .await;
     chain.commit(1, &noop_pubdata(1), false).await;
-    let now = chain.block_number().await;
-    chain.mine(due - now).await;
+    chain.mine_to(due).await;
     let receipt = chain.send(chain.tx(anyone, &apply_operator)).await;
     assert_eq!(
         Chain::events::<IRollup::OperatorChanged>(&receipt),
@@ -1538,8 +1543,7 @@ async fn operator_and_owner_changes_take_effect_only_after_the_governance_delay(
             }),
         )
         .await;
-    let now = chain.block_number().await;
-    chain.mine(due - now).await;
+    chain.mine_to(due).await;
     let receipt = chain.send(chain.tx(new_owner, &accept)).await;
     assert_eq!(
         Chain::events::<IRollup::OwnershipTransferred>(&receipt),
