@@ -53,17 +53,19 @@ if cargo nextest --version >/dev/null 2>&1; then
     step "shared-fixture tests (zkr-aggregator: wrap, aggregation), one process per binary"
     logs=target/test-logs
     rm -rf "$logs" && mkdir -p "$logs"
-    for name in wrap aggregation; do
-        binary=$(cargo test --workspace --no-run --message-format=json 2>/dev/null | python3 -c '
+    # "NAME<tab>PATH" of each: the build is asked once (it is up to date: no work).
+    binaries=$(cargo test --workspace --no-run --message-format=json 2>/dev/null | python3 -c '
 import json, sys
 for line in sys.stdin:
     m = json.loads(line)
     t = m.get("target", {})
     if m.get("reason") == "compiler-artifact" and m.get("executable") \
-            and m["package_id"].find("/aggregator#") >= 0 and t.get("kind") == ["test"] \
-            and t.get("name") == sys.argv[1]:
-        print(m["executable"])
-' "$name")
+            and "/aggregator#" in m["package_id"] and t.get("kind") == ["test"] \
+            and t.get("name") in ("wrap", "aggregation"):
+        print(t["name"] + "\t" + m["executable"])
+')
+    for name in wrap aggregation; do
+        binary=$(awk -F '\t' -v n="$name" '$1 == n { print $2 }' <<<"$binaries")
         if [[ -z "$binary" ]]; then
             echo "no test binary zkr-aggregator::$name" >&2
             exit 1

@@ -2,7 +2,7 @@
 //! clients, proven by 3 workers; every batch is proven exactly once, by any
 //! worker. What it checks is counts and states, never elapsed time: batch
 //! proofs are in the aggregation's recursion shape (2^14 rows, about 3 s each
-//! on 2 cores), and the count keeps the test under a minute there;
+//! on 2 cores), and the count keeps the test near two minutes there;
 //! `ZKR_LOAD_BATCHES=N` runs it with N batches instead.
 
 mod common;

@@ -219,7 +219,6 @@ pub fn spawn_worker_of(
     (tx, handle)
 }
 
-/// Waits until every batch `1..=n` is proven (or panics after `timeout`).
 /// Waits until batches `1..=n` are proven. `guard` is a hang guard only: a
 /// deadline far past what the work takes on any machine, whose lapse reports a
 /// hang, never a slow run.
