@@ -7,6 +7,7 @@ const PROTOS: &[&str] = &[
     "zkr/v1/common.proto",
     "zkr/v1/sequencer.proto",
     "zkr/v1/prover_fleet.proto",
+    "zkr/v1/admin.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

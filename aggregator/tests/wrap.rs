@@ -13,12 +13,9 @@ use ark_bn254::Fr;
 use ark_relations::r1cs::{ConstraintSynthesizer, ConstraintSystem, SynthesisError};
 use plonky2::field::extension::quadratic::QuadraticExtension;
 use plonky2::field::types::Field;
-use rand::SeedableRng;
 use zkr_aggregator::wrap::circuit::{WrapCircuit, WrapCost};
-use zkr_aggregator::wrap::groth16;
 use zkr_aggregator::wrap::public_input::public_input_of;
 use zkr_aggregator::wrap::shrink::{ShrinkCircuit, ShrinkError, ShrinkProof, SHRINK_FRI};
-use zkr_aggregator::wrap::wrapper::{WrappedProof, Wrapper, WrapperError};
 use zkr_aggregator::{Child, Circuits, RangeProof};
 use zkr_circuits::batch::BatchPublicValues;
 use zkr_circuits::executor::apply;
@@ -79,8 +76,7 @@ fn fixture() -> &'static Fixture {
 }
 
 /// Held by each test while it synthesizes: under `cargo test` (one process),
-/// one wrap constraint system at a time keeps the peak memory to one of them
-/// (about 10 GB with the Groth16 keys).
+/// one wrap constraint system at a time keeps the peak memory to one of them.
 fn one_at_a_time() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
     LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -199,64 +195,6 @@ fn wrap_constraint_count_per_part_is_pinned() {
         public_input: 51_960,
     };
     assert_eq!(cost, expected, "constraints per part of the wrap circuit");
-}
-
-#[test]
-fn wrapped_groth16_proof_of_a_real_range_verifies_for_its_values_only() {
-    let f = fixture();
-    let _heavy = one_at_a_time();
-    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
-    let start = std::time::Instant::now();
-    let wrapper = Wrapper::setup_insecure_dev(f.circuits.aggregation(), &mut rng).expect("setup");
-    let setup = start.elapsed();
-    let start = std::time::Instant::now();
-    let wrapped = wrapper
-        .prove(f.circuits.aggregation(), &f.range, &mut rng)
-        .expect("the range wraps");
-    eprintln!(
-        "wrap: dev setup {setup:?}, shrink and prove {:?}",
-        start.elapsed()
-    );
-    assert_eq!(wrapped.values, f.values, "wrapped values vs the range's");
-    assert_eq!(
-        wrapped.public_input,
-        public_input_of(&f.values),
-        "public input of the range's values"
-    );
-    wrapper
-        .verify(&wrapped)
-        .expect("the wrapped proof verifies");
-
-    let mut other = wrapped.clone();
-    other.values.new_root.elements[1] += Field::ONE;
-    assert!(
-        matches!(wrapper.verify(&other), Err(WrapperError::Groth16(_))),
-        "the proof verified for another new root"
-    );
-    let mut other = wrapped.clone();
-    other.values.commitment[31] ^= 1;
-    assert!(
-        matches!(wrapper.verify(&other), Err(WrapperError::Groth16(_))),
-        "the proof verified for another commitment"
-    );
-
-    // The EVM encoding round-trips; an altered coordinate is refused.
-    let mut bytes = groth16::proof_to_evm(&wrapped.proof);
-    let back = groth16::evm_to_proof(&bytes).expect("EVM encoding decodes");
-    assert_eq!(back, wrapped.proof, "EVM round trip");
-    bytes[40] ^= 1;
-    // Off the curve or not in the subgroup is refused by decoding; a valid
-    // point that is not the proof's by verification.
-    let accepted = match groth16::evm_to_proof(&bytes) {
-        Ok(proof) => wrapper
-            .verify(&WrappedProof {
-                proof,
-                ..wrapped.clone()
-            })
-            .is_ok(),
-        Err(_) => false,
-    };
-    assert!(!accepted, "an altered proof coordinate was accepted");
 }
 
 #[test]

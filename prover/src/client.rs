@@ -7,6 +7,7 @@ use tonic::service::interceptor::InterceptedService;
 use tonic::service::Interceptor;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 use tonic::{Request, Status};
+use zkr_proto::v1::admin_client::AdminClient;
 use zkr_proto::v1::prover_fleet_client::ProverFleetClient;
 use zkr_proto::v1::sequencer_client::SequencerClient;
 
@@ -51,6 +52,8 @@ pub enum ClientError {
 pub type SequencerApi = SequencerClient<InterceptedService<Channel, Bearer>>;
 /// Worker API client.
 pub type FleetApi = ProverFleetClient<InterceptedService<Channel, Bearer>>;
+/// Admin API client.
+pub type AdminApi = AdminClient<InterceptedService<Channel, Bearer>>;
 
 /// Connects to `url` (`http://` or, with a CA file, `https://`).
 pub async fn channel(url: &str, ca: Option<&Path>) -> Result<Channel, ClientError> {
@@ -97,4 +100,9 @@ pub fn fleet(channel: Channel, token: &str, max_bytes: usize) -> Result<FleetApi
             .max_decoding_message_size(max_bytes)
             .max_encoding_message_size(max_bytes),
     )
+}
+
+/// An admin client with `token`.
+pub fn admin(channel: Channel, token: &str) -> Result<AdminApi, ClientError> {
+    Ok(AdminClient::with_interceptor(channel, Bearer::new(token)?))
 }

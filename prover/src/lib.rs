@@ -3,6 +3,7 @@
 pub mod aggregate;
 pub mod client;
 pub mod coordinator;
+pub mod deposit_check;
 pub mod metrics;
 pub mod settlement;
 pub mod store;

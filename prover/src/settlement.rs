@@ -271,6 +271,24 @@ impl Rollup {
         Ok((b.rangeFirst != 0).then_some((b.rangeFirst, b.rangeCommitment)))
     }
 
+    /// Drops the contract's committed batches after `keep` (none of them
+    /// proven; `keep` ends a range); `None` when the contract holds none after it.
+    pub async fn revert_batches(&self, keep: u64) -> Result<Option<Sent>, SettlementError> {
+        let committed = self.state().await?.committed;
+        if committed <= keep {
+            return Ok(None);
+        }
+        let call = IRollup::revertBatchesCall {
+            count: committed - keep,
+        };
+        self.send(
+            &format!("revertBatches({}) back to batch {keep}", committed - keep),
+            &call,
+        )
+        .await
+        .map(Some)
+    }
+
     /// Proves the closed range `first..=last` with a wrapped proof in its
     /// 256-byte EVM encoding.
     pub async fn prove_range(
@@ -339,29 +357,86 @@ pub async fn make_deposits(
     rollup: Address,
     batches: &[Batch],
 ) -> Result<DepositsMade, SettlementError> {
-    let deposits: Vec<&Deposit> = batches
-        .iter()
-        .flat_map(|b| &b.operations)
-        .filter_map(|op| match op {
-            Operation::Deposit(d) => Some(d),
-            _ => None,
-        })
-        .collect();
-    let tokens = deploy_tokens(provider, owner, rollup, &deposits).await?;
-    let mut made = DepositsMade {
-        count: deposits.len(),
-        eth_gas: None,
-        token_gas: None,
-    };
-    for d in &deposits {
-        let gas = make_deposit(provider, depositor, rollup, &tokens, d).await?;
-        if d.token == 0 {
-            made.eth_gas.get_or_insert(gas);
-        } else {
-            made.token_gas.get_or_insert(gas);
+    DemoDepositor::new(provider.clone(), owner, depositor, rollup)
+        .deposit(batches)
+        .await
+}
+
+/// Makes batches' deposits on L1 batch after batch, as [`make_deposits`]
+/// does, keeping the test tokens it registered between calls.
+pub struct DemoDepositor {
+    provider: DynProvider,
+    owner: Address,
+    depositor: Address,
+    rollup: Address,
+    /// Token addresses by rollup token id (ether first).
+    tokens: Vec<Address>,
+}
+
+impl DemoDepositor {
+    /// Deposits from `depositor` into `rollup`, whose `owner` registers the test tokens.
+    pub fn new(provider: DynProvider, owner: Address, depositor: Address, rollup: Address) -> Self {
+        Self {
+            provider,
+            owner,
+            depositor,
+            rollup,
+            tokens: vec![Address::ZERO],
         }
     }
-    Ok(made)
+
+    /// Makes every deposit of `batches`, in order.
+    pub async fn deposit(&mut self, batches: &[Batch]) -> Result<DepositsMade, SettlementError> {
+        let deposits: Vec<&Deposit> = batches
+            .iter()
+            .flat_map(|b| &b.operations)
+            .filter_map(|op| match op {
+                Operation::Deposit(d) => Some(d),
+                _ => None,
+            })
+            .collect();
+        let max = deposits.iter().map(|d| d.token).max().unwrap_or(0);
+        self.register_tokens(max).await?;
+        let mut made = DepositsMade {
+            count: deposits.len(),
+            eth_gas: None,
+            token_gas: None,
+        };
+        for d in &deposits {
+            let gas =
+                make_deposit(&self.provider, self.depositor, self.rollup, &self.tokens, d).await?;
+            if d.token == 0 {
+                made.eth_gas.get_or_insert(gas);
+            } else {
+                made.token_gas.get_or_insert(gas);
+            }
+        }
+        Ok(made)
+    }
+
+    /// Deploys and registers a test ERC-20 for each token id up to `max` not
+    /// registered yet, in id order, so that the rollup's ids are the batches' ids.
+    async fn register_tokens(&mut self, max: u16) -> Result<(), SettlementError> {
+        if (max as usize) < self.tokens.len() {
+            return Ok(());
+        }
+        let code = compile_test_token()?;
+        for id in self.tokens.len()..=max as usize {
+            let args = (format!("Demo Token {id}"), format!("DT{id}")).abi_encode_params();
+            let token = deploy(&self.provider, self.owner, &code, &args).await?;
+            let register = IRollup::registerTokenCall {
+                token: token.address,
+            };
+            send(
+                &self.provider,
+                "registerToken",
+                call_tx(self.owner, self.rollup, &register),
+            )
+            .await?;
+            self.tokens.push(token.address);
+        }
+        Ok(())
+    }
 }
 
 /// Sends `tx` and waits for its receipt, which must be a success.
@@ -397,29 +472,6 @@ fn call_tx(from: Address, to: Address, call: &impl SolCall) -> TransactionReques
         .from(from)
         .to(to)
         .with_input(Bytes::from(call.abi_encode()))
-}
-
-/// Deploys a test ERC-20 for each token id the deposits use besides ether and
-/// registers them in id order, so that the rollup's ids are the batches' ids.
-async fn deploy_tokens(
-    provider: &DynProvider,
-    owner: Address,
-    rollup: Address,
-    deposits: &[&Deposit],
-) -> Result<Vec<Address>, SettlementError> {
-    let max = deposits.iter().map(|d| d.token).max().unwrap_or(0);
-    let code = compile_test_token()?;
-    let mut tokens = vec![Address::ZERO];
-    for id in 1..=max {
-        let args = (format!("Demo Token {id}"), format!("DT{id}")).abi_encode_params();
-        let token = deploy(provider, owner, &code, &args).await?;
-        let register = IRollup::registerTokenCall {
-            token: token.address,
-        };
-        send(provider, "registerToken", call_tx(owner, rollup, &register)).await?;
-        tokens.push(token.address);
-    }
-    Ok(tokens)
 }
 
 /// Makes deposit `d` from `from`; returns the gas of the deposit call itself.

@@ -688,3 +688,146 @@ async fn coordinator_killed_mid_aggregation_restarts_and_completes_the_range() {
         "step 1..2's proof is the one accepted before the kill"
     );
 }
+
+fn keep(keep_through: u64) -> v1::RevertBatchesRequest {
+    v1::RevertBatchesRequest { keep_through }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn revert_drops_unproven_batches_with_their_ranges_and_other_batches_then_prove_in_their_place(
+) {
+    use rand::SeedableRng;
+    use zkr_circuits::executor::execute;
+    use zkr_circuits::state::StateView;
+    use zkr_circuits::workload::{random_batch, OPERATOR};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let served = serve_on(dir.path(), 60_000, 3).await;
+    let mut seq = served.sequencer(SEQ_TOKEN).await;
+    let subs = submissions(4, 23);
+    let values = executed_values(&subs);
+    submit_all(&mut seq, &subs[..2]).await;
+    seq.seal_range(v1::SealRangeRequest {})
+        .await
+        .expect("range 1..2 sealed");
+    submit_all(&mut seq, &subs[2..]).await;
+    seq.seal_range(v1::SealRangeRequest {})
+        .await
+        .expect("range 3..4 sealed");
+
+    // Only the admin role reverts; refusals change nothing.
+    let mut as_sequencer = served.admin(SEQ_TOKEN).await;
+    expect_code(
+        as_sequencer.revert_batches(keep(2)).await,
+        Code::Unauthenticated,
+        "a revert with the sequencer's token",
+    );
+    let mut admin = served.admin(ADMIN_TOKEN).await;
+    let msg = expect_code(
+        admin.revert_batches(keep(3)).await,
+        Code::FailedPrecondition,
+        "a revert into the middle of a sealed range",
+    );
+    assert!(
+        msg.contains("inside sealed range 3..4"),
+        "expected the range named, got: {msg}"
+    );
+    let msg = expect_code(
+        admin.revert_batches(keep(5)).await,
+        Code::InvalidArgument,
+        "a revert to a batch never accepted",
+    );
+    assert!(msg.contains("last accepted batch is 4"), "message: {msg}");
+    assert_eq!(
+        served.coord.store().last_batch().expect("store"),
+        4,
+        "refused reverts keep every batch"
+    );
+
+    let out = admin
+        .revert_batches(keep(2))
+        .await
+        .expect("revert to batch 2")
+        .into_inner();
+    assert_eq!(
+        (out.dropped, out.ranges.clone(), out.jobs),
+        (
+            Some(v1::BatchRange { first: 3, last: 4 }),
+            vec![v1::BatchRange { first: 3, last: 4 }],
+            3
+        ),
+        "dropped: batches 3..4, their range and its jobs (two batch jobs, one step)"
+    );
+    let root = StateView::new(served.coord.store().state())
+        .root()
+        .expect("root");
+    assert_eq!(root, values[1].new_root, "the state is batch 2's again");
+    assert_eq!(out.root, root_to_bytes(&root), "the root in the response");
+    expect_code(
+        seq.get_batch(v1::GetBatchRequest { batch_number: 3 }).await,
+        Code::NotFound,
+        "a dropped batch",
+    );
+    expect_code(
+        seq.get_range(v1::GetRangeRequest { batch_number: 3 }).await,
+        Code::NotFound,
+        "a dropped range",
+    );
+    let again = admin
+        .revert_batches(keep(2))
+        .await
+        .expect("a revert to the last batch")
+        .into_inner();
+    assert_eq!(
+        (again.dropped, again.jobs),
+        (None, 0),
+        "reverting to the last batch drops nothing"
+    );
+
+    // Another batch 3 on batch 2's root is accepted, sealed and proven with the kept range.
+    let state = served.coord.store().state();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(99);
+    let other = random_batch(state, 3, OPERATOR, CAPACITY, CHAIN, &mut rng).expect("batch 3");
+    assert_ne!(
+        other, subs[2].batch,
+        "the replacement differs from the dropped batch"
+    );
+    let exec = execute(state, &other, CAPACITY, CHAIN).expect("it executes");
+    seq.submit_batch(v1::SubmitBatchRequest::from(
+        &zkr_proto::convert::BatchSubmission {
+            batch: other,
+            expected_old_root: root,
+            claimed_new_root: exec.new_root,
+        },
+    ))
+    .await
+    .expect("the replacement batch 3 is accepted");
+    seq.seal_range(v1::SealRangeRequest {})
+        .await
+        .expect("range 3..3 sealed");
+    let (stop, worker) = spawn_worker(served.url(), "w");
+    let guard = Duration::from_secs(900);
+    for (batch, expected) in [
+        (1, range_values(&values[..2])),
+        (
+            3,
+            BatchPublicValues {
+                old_root: root,
+                new_root: exec.new_root,
+                commitment: zkr_aggregator::range_commitment(&[exec.commitment]),
+            },
+        ),
+    ] {
+        let r = wait_range(&mut seq, batch, guard, "proven range", proven).await;
+        let (first, last) = bounds(&r);
+        let p = seq
+            .get_proof(proof_of(first, last, v1::ProofKind::Aggregate))
+            .await
+            .expect("range proof served")
+            .into_inner();
+        check_range_proof(&p, &expected, &format!("range {first}..{last}"));
+    }
+    let _ = stop.send(true);
+    worker.await.expect("worker");
+    served.stop().await;
+}

@@ -460,3 +460,114 @@ async fn watch_streams_status_changes_until_proven() {
     );
     served.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn with_l1_checked_a_deposit_l1_did_not_queue_is_refused_naming_the_field() {
+    use alloy::primitives::B256;
+    use alloy::providers::Provider;
+    use zkr_circuits::ops::Operation;
+    use zkr_circuits::workload::workload_pubkey;
+    use zkr_contracts::{Anvil, EvmVerifyingKey, RollupDelays, Word};
+    use zkr_prover::deposit_check::L1DepositQueue;
+    use zkr_prover::settlement::{deploy_rollup, DemoDepositor};
+
+    // The genesis deposits reach thousands of ether each.
+    let anvil = Anvil::start_with_args(&["--balance", "1000000000"])
+        .await
+        .expect("anvil starts (npm ci in verifier-contracts/)");
+    let provider = anvil.provider();
+    let accounts = provider.get_accounts().await.expect("anvil's accounts");
+    // The verifier plays no part here: a key of zero words makes one.
+    let zero = Word([0; 32]);
+    let vk = EvmVerifyingKey {
+        alpha: [zero; 2],
+        beta: [[zero; 2]; 2],
+        gamma: [[zero; 2]; 2],
+        delta: [[zero; 2]; 2],
+        ic: vec![[zero; 2]; 2],
+    };
+    let deployment = deploy_rollup(
+        &provider,
+        accounts[0],
+        &vk,
+        CAPACITY,
+        B256::repeat_byte(1),
+        "deposit-check test".into(),
+        RollupDelays::default(),
+    )
+    .await
+    .expect("the rollup deploys");
+    let subs = submissions(1, 5);
+    let genesis = &subs[0];
+    DemoDepositor::new(
+        provider.clone(),
+        accounts[0],
+        accounts[1],
+        deployment.rollup,
+    )
+    .deposit(std::slice::from_ref(&genesis.batch))
+    .await
+    .expect("the genesis deposits are made on L1");
+    let queued = genesis.batch.operations.len() as u64;
+
+    let dir = tempfile::tempdir().unwrap();
+    let queue = L1DepositQueue::new(provider.clone(), deployment.rollup, deployment.block);
+    let served = serve_checking_l1(dir.path(), queue).await;
+    let mut seq = served.sequencer(SEQ_TOKEN).await;
+    // Each forgery of the first deposit is refused before execution, naming
+    // the field and both values; nothing is stored.
+    let forge = |change: &dyn Fn(&mut zkr_circuits::ops::Deposit)| {
+        let mut s = genesis.clone();
+        if let Operation::Deposit(d) = &mut s.batch.operations[0] {
+            change(d);
+        }
+        s
+    };
+    let amount = match &genesis.batch.operations[0] {
+        Operation::Deposit(d) => d.amount,
+        other => panic!("expected the genesis batch to start with a deposit, got {other:?}"),
+    };
+    let cases: Vec<(&str, zkr_proto::convert::BatchSubmission, String)> = vec![
+        (
+            "a wrong amount",
+            forge(&|d| d.amount += 1),
+            format!("amount is {} but L1 queued {amount}", amount + 1),
+        ),
+        (
+            "another key",
+            forge(&|d| d.pubkey = workload_pubkey(1000)),
+            "pubkey is 0x".into(),
+        ),
+        (
+            "another account",
+            forge(&|d| d.account += 1),
+            "account is".into(),
+        ),
+        (
+            "an index L1 never queued",
+            forge(&|d| d.priority_index = queued + 5),
+            format!("priority index {}, which L1 never queued", queued + 5),
+        ),
+    ];
+    for (what, forged, needle) in cases {
+        let msg = expect_code(
+            seq.submit_batch(request(&forged)).await,
+            Code::InvalidArgument,
+            what,
+        )
+        .await;
+        assert!(
+            msg.contains(&needle),
+            "{what}: expected a message with {needle:?}, got {msg:?}"
+        );
+        assert_eq!(
+            served.coord.store().last_batch().unwrap(),
+            0,
+            "{what}: nothing accepted"
+        );
+    }
+    seq.submit_batch(request(genesis))
+        .await
+        .expect("the batch of the deposits L1 queued is accepted");
+    served.stop().await;
+}

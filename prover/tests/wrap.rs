@@ -2,7 +2,8 @@
 //! queues a wrap job after each range's root step (also for ranges sealed
 //! before it held the key), leases it only to workers asking for wrap jobs,
 //! refuses wrapped proofs that are malformed, off the curve, forged or of
-//! another range, keeps the job and its lease across a restart, and serves
+//! another range (and the wrapper's own check refuses the proof for other
+//! values), keeps the job and its lease across a restart, and serves
 //! the accepted proof with its public input through GetProof.
 
 mod common;
@@ -18,7 +19,7 @@ use tonic::Code;
 use zkr_aggregator::wrap::groth16::{self, EVM_PROOF_BYTES};
 use zkr_aggregator::wrap::keys::{KeysDir, Origin};
 use zkr_aggregator::wrap::public_input::{public_input_bytes, public_input_of};
-use zkr_aggregator::wrap::wrapper::Wrapper;
+use zkr_aggregator::wrap::wrapper::{Wrapper, WrapperError};
 use zkr_aggregator::RangeProof;
 use zkr_circuits::batch::BatchPublicValues;
 use zkr_proto::convert::root_to_bytes;
@@ -258,6 +259,34 @@ async fn ranges_are_wrapped_checked_served_and_their_wrap_jobs_survive_a_restart
     .await
     .expect("prover task");
     let good = groth16::proof_to_evm(&wrapped.proof).to_vec();
+
+    // The wrapper's own check: the proof states range 1..2's values, and
+    // verifies for them only; its EVM encoding decodes to the same proof.
+    assert_eq!(
+        (wrapped.values, wrapped.public_input),
+        (first_range, public_input_of(&first_range)),
+        "the wrapped proof's values and public input, expected range 1..2's"
+    );
+    wrapper
+        .verify(&wrapped)
+        .expect("the wrapped proof verifies");
+    let mut other = wrapped.clone();
+    other.values.new_root = values[2].new_root;
+    assert!(
+        matches!(wrapper.verify(&other), Err(WrapperError::Groth16(_))),
+        "the proof verified for another new root"
+    );
+    let mut other = wrapped.clone();
+    other.values.commitment[31] ^= 1;
+    assert!(
+        matches!(wrapper.verify(&other), Err(WrapperError::Groth16(_))),
+        "the proof verified for another commitment"
+    );
+    assert_eq!(
+        groth16::evm_to_proof(&good).expect("the EVM encoding decodes"),
+        wrapped.proof,
+        "EVM encoding round trip"
+    );
 
     // Refused, each leaving the job leased: a short proof, a point off the
     // curve, a forged proof (A negated: on the curve, the pairing fails) and a

@@ -1705,3 +1705,51 @@ const PROVE_RANGE_GAS: [(usize, u64); 8] = [
     (63, 240_193),
     (64, 240_193),
 ];
+
+#[tokio::test]
+async fn the_constructor_refuses_a_zero_delay_or_a_zero_operator_and_deploy_says_so() {
+    let chain = Chain::deploy().await;
+    let verifier = deploy(&chain.provider, chain.operator(), &fixture().compiled, &[])
+        .await
+        .expect("a verifier deploys");
+    let no_delay = RollupDelays {
+        priority_deadline: 0,
+        ..DELAYS
+    };
+    let no_governance_delay = RollupDelays {
+        governance_delay: 0,
+        ..DELAYS
+    };
+    for (what, operator, delays) in [
+        ("a zero deposit deadline", chain.operator(), no_delay),
+        (
+            "a zero governance delay",
+            chain.operator(),
+            no_governance_delay,
+        ),
+        ("a zero operator", Address::ZERO, DELAYS),
+    ] {
+        let args =
+            rollup_constructor_args(verifier.address, CAPACITY, genesis_root(), operator, delays);
+        // A hang guard only: a refused creation is answered at once.
+        let result = tokio::time::timeout(
+            std::time::Duration::from_secs(300),
+            deploy(&chain.provider, chain.operator(), rollup_code(), &args),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("hang guard: deploying with {what} did not return"));
+        match result {
+            Err(e) => {
+                let msg = e.to_string();
+                assert!(
+                    msg.contains("Rollup"),
+                    "{what}: expected the error to name the contract, got: {msg}"
+                );
+            }
+            Ok(d) => panic!(
+                "{what}: expected the creation refused, it deployed at {}",
+                d.address
+            ),
+        }
+    }
+}

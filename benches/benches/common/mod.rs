@@ -51,6 +51,8 @@ pub async fn start(circuits: Arc<Circuits>) -> Service {
         ServerConfig {
             sequencer_token: SEQUENCER_TOKEN.into(),
             worker_token: WORKER_TOKEN.into(),
+            admin_token: None,
+            l1_deposits: None,
             max_message_bytes: MAX_MESSAGE,
             tls: None,
         },

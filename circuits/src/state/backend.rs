@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{AccountId, Digest, PubKey, StateError, TokenId};
 
 /// Address of one stored tree node; absent nodes are the empty-subtree default.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum NodeKey {
     /// A node of the account tree (height 0 = leaves).
     Account { height: u8, index: u64 },
@@ -55,7 +55,7 @@ pub struct StateMeta {
 }
 
 /// Everything one batch writes, applied by the backend in one transaction.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StateWrites {
     /// Tree nodes (leaves and inner nodes) with their new digests.
     pub nodes: BTreeMap<NodeKey, Digest>,
@@ -65,6 +65,66 @@ pub struct StateWrites {
     pub balances: BTreeMap<(AccountId, TokenId), u128>,
     /// New counters.
     pub meta: Option<StateMeta>,
+}
+
+impl StateWrites {
+    /// What undoes these writes once committed over `state` as it is now (before they are).
+    pub fn undo_against<B: StateBackend>(&self, state: &B) -> Result<StateUndo, StateError> {
+        let mut undo = StateUndo::default();
+        for key in self.nodes.keys() {
+            match state.node(*key)? {
+                Some(d) => {
+                    undo.restore.nodes.insert(*key, d);
+                }
+                None => undo.created_nodes.push(*key),
+            }
+        }
+        for id in self.accounts.keys() {
+            match state.account(*id)? {
+                Some(a) => {
+                    undo.restore.accounts.insert(*id, a);
+                }
+                None => undo.created_accounts.push(*id),
+            }
+        }
+        for &(id, token) in self.balances.keys() {
+            // 0 removes the balance, as it does in a batch's writes.
+            undo.restore
+                .balances
+                .insert((id, token), state.balance(id, token)?);
+        }
+        if self.meta.is_some() {
+            undo.restore.meta = Some(state.meta()?);
+        }
+        Ok(undo)
+    }
+}
+
+/// What undoes one batch's writes: the values they replaced and the nodes and
+/// accounts they created. Kept per batch so that committed but unproven
+/// batches can be dropped (the coordinator's revert) without replaying history.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateUndo {
+    /// Earlier values of the overwritten nodes, accounts, balances (0 where
+    /// there was none) and counters.
+    pub restore: StateWrites,
+    /// Nodes the writes created, removed on undo.
+    pub created_nodes: Vec<NodeKey>,
+    /// Accounts the writes created, removed on undo.
+    pub created_accounts: Vec<AccountId>,
+}
+
+impl StateUndo {
+    /// Stable bytes (bincode) for the coordinator's store.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        // Plain data of maps, vectors and integers always encodes.
+        bincode::serialize(self).unwrap_or_default()
+    }
+
+    /// Decodes [`StateUndo::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, StateError> {
+        bincode::deserialize(bytes).map_err(|e| StateError::Corrupt(format!("undo record: {e}")))
+    }
 }
 
 /// Storage of the rollup state; reads see the last committed batch.
@@ -79,6 +139,8 @@ pub trait StateBackend {
     fn meta(&self) -> Result<StateMeta, StateError>;
     /// Applies a batch's writes atomically: all of them or none.
     fn commit(&mut self, writes: &StateWrites) -> Result<(), StateError>;
+    /// Undoes the last committed batch's writes (its [`StateUndo`]), atomically.
+    fn undo(&mut self, undo: &StateUndo) -> Result<(), StateError>;
 }
 
 /// State held in memory only (tests, demos, dry runs).
@@ -124,6 +186,16 @@ impl StateBackend for MemoryBackend {
         }
         if let Some(m) = writes.meta {
             self.meta = m;
+        }
+        Ok(())
+    }
+    fn undo(&mut self, undo: &StateUndo) -> Result<(), StateError> {
+        self.commit(&undo.restore)?;
+        for key in &undo.created_nodes {
+            self.nodes.remove(key);
+        }
+        for id in &undo.created_accounts {
+            self.accounts.remove(id);
         }
         Ok(())
     }

@@ -17,7 +17,7 @@ mod redb_backend;
 mod tree;
 
 pub use account::{digest_hex, Account, PubKey};
-pub use backend::{MemoryBackend, NodeKey, StateBackend, StateMeta, StateWrites};
+pub use backend::{MemoryBackend, NodeKey, StateBackend, StateMeta, StateUndo, StateWrites};
 pub use defaults::{default_account_node, default_balance_node, empty_account_leaf};
 pub use redb_backend::RedbBackend;
 pub use tree::{hash_pair, root_from_path, LaneUpdate, StateView};

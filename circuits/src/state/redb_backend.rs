@@ -8,8 +8,8 @@ use plonky2::hash::hash_types::HashOut;
 use redb::{Database, TableDefinition, WriteTransaction};
 
 use super::{
-    AccountId, Digest, NodeKey, PubKey, StateBackend, StateError, StateMeta, StateWrites, TokenId,
-    F,
+    AccountId, Digest, NodeKey, PubKey, StateBackend, StateError, StateMeta, StateUndo,
+    StateWrites, TokenId, F,
 };
 
 const NODES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("state_nodes");
@@ -147,6 +147,13 @@ impl StateBackend for RedbBackend {
         tx.commit().map_err(store_err)?;
         Ok(())
     }
+
+    fn undo(&mut self, undo: &StateUndo) -> Result<(), StateError> {
+        let tx = self.db.begin_write().map_err(store_err)?;
+        Self::write_undo(&tx, undo)?;
+        tx.commit().map_err(store_err)?;
+        Ok(())
+    }
 }
 
 impl RedbBackend {
@@ -191,6 +198,20 @@ impl RedbBackend {
                 meta.insert("next_priority_index", m.next_priority_index)
                     .map_err(store_err)?;
             }
+        }
+        Ok(())
+    }
+
+    /// Undoes a batch's state changes ([`StateUndo`]) inside the caller's transaction.
+    pub fn write_undo(tx: &WriteTransaction, undo: &StateUndo) -> Result<(), StateError> {
+        Self::write(tx, &undo.restore)?;
+        let mut nodes = tx.open_table(NODES).map_err(store_err)?;
+        for key in &undo.created_nodes {
+            nodes.remove(key.to_bytes().as_slice()).map_err(store_err)?;
+        }
+        let mut accounts = tx.open_table(ACCOUNTS).map_err(store_err)?;
+        for id in &undo.created_accounts {
+            accounts.remove(*id).map_err(store_err)?;
         }
         Ok(())
     }

@@ -46,9 +46,14 @@ variable overrides the file; relative paths are relative to the file):
   max_message_bytes = 67108864      # largest gRPC request or response
   wrap_keys = \"wrap-keys\"            # the wrap's keys (zkr wrap-setup): wrap every range
 
-  [tokens]                          # required, and different from each other
-  sequencer = \"...\"                 # bearer token of the Sequencer API
-  worker = \"...\"                    # bearer token of the ProverFleet API
+  [tokens]                          # different from each other
+  sequencer = \"...\"                 # bearer token of the Sequencer API (required)
+  worker = \"...\"                    # bearer token of the ProverFleet API (required)
+  admin = \"...\"                     # bearer token of the Admin API (optional: off without)
+
+  [l1]                              # both or neither: check deposits against L1
+  rpc = \"http://127.0.0.1:8545\"     # Ethereum JSON-RPC endpoint
+  deployment = \"deployment.json\"    # what `zkr l1 deploy` wrote (the rollup's address)
 
   [tls]                             # both or neither; without them gRPC is plain text
   cert = \"tls/cert.pem\"             # PEM certificate chain
@@ -106,6 +111,8 @@ struct FileConfig {
     #[serde(default)]
     tls: TlsSection,
     #[serde(default)]
+    l1: L1Section,
+    #[serde(default)]
     metrics: MetricsSection,
 }
 
@@ -114,6 +121,14 @@ struct FileConfig {
 struct TokensSection {
     sequencer: Option<String>,
     worker: Option<String>,
+    admin: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct L1Section {
+    rpc: Option<String>,
+    deployment: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -142,6 +157,7 @@ impl FileConfig {
             &mut file.tls.cert,
             &mut file.tls.key,
             &mut file.wrap_keys,
+            &mut file.l1.deployment,
         ]
         .into_iter()
         .flatten()
@@ -208,6 +224,23 @@ pub struct CoordinatorArgs {
         value_name = "TOKEN"
     )]
     pub worker_token: Option<String>,
+    /// Bearer token of the Admin API (revert; optional: without it every
+    /// admin call is refused; differs from the other roles').
+    #[arg(
+        long,
+        env = "ZKR_ADMIN_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub admin_token: Option<String>,
+    /// Ethereum JSON-RPC endpoint; with --l1-deployment, every deposit of a
+    /// submitted batch is checked against the rollup contract's queue
+    /// [default: no check, said at start-up].
+    #[arg(long, env = "ZKR_L1_RPC", value_name = "URL")]
+    pub l1_rpc: Option<String>,
+    /// The deployment JSON `zkr l1 deploy` wrote (the rollup's address).
+    #[arg(long, env = "ZKR_L1_DEPLOYMENT", value_name = "FILE")]
+    pub l1_deployment: Option<PathBuf>,
     /// TLS certificate chain (PEM); with --tls-key, gRPC is served over TLS.
     #[arg(long, env = "ZKR_TLS_CERT", value_name = "PEM")]
     pub tls_cert: Option<PathBuf>,
@@ -248,6 +281,10 @@ pub struct CoordinatorSettings {
     pub sequencer_token: String,
     /// Worker API token.
     pub worker_token: String,
+    /// Admin API token, when the admin API is on.
+    pub admin_token: Option<String>,
+    /// L1 endpoint and deployment file, when deposits are checked against L1.
+    pub l1: Option<(String, PathBuf)>,
     /// TLS files, when gRPC is served over TLS.
     pub tls: Option<(PathBuf, PathBuf)>,
     /// Metrics address, when served.
@@ -308,6 +345,30 @@ impl CoordinatorArgs {
             sequencer_token != worker_token,
             "the sequencer and worker tokens are the same: each role needs its own"
         );
+        let admin_token = self.admin_token.or(file.tokens.admin);
+        if let Some(admin) = &admin_token {
+            anyhow::ensure!(
+                !admin.is_empty(),
+                "the admin token is empty: set a long random one, or none to turn the admin API off"
+            );
+            anyhow::ensure!(
+                *admin != sequencer_token && *admin != worker_token,
+                "the admin token is the same as the sequencer's or the worker's: each role needs its own"
+            );
+        }
+        let l1 = match (
+            self.l1_rpc.or(file.l1.rpc),
+            self.l1_deployment.or(file.l1.deployment),
+        ) {
+            (Some(rpc), Some(deployment)) => Some((rpc, deployment)),
+            (None, None) => None,
+            (Some(_), None) => anyhow::bail!(
+                "an L1 RPC URL is set but no deployment file: set --l1-deployment (the JSON `zkr l1 deploy` wrote)"
+            ),
+            (None, Some(_)) => {
+                anyhow::bail!("an L1 deployment file is set but no RPC URL: set --l1-rpc")
+            }
+        };
         let tls = match (
             self.tls_cert.or(file.tls.cert),
             self.tls_key.or(file.tls.key),
@@ -353,6 +414,8 @@ impl CoordinatorArgs {
                 .unwrap_or(DEFAULT_MAX_MESSAGE_BYTES),
             sequencer_token,
             worker_token,
+            admin_token,
+            l1,
             tls,
             metrics,
             wrap_keys: self.wrap_keys.or(file.wrap_keys),
@@ -432,6 +495,9 @@ mod tests {
             max_message_bytes: None,
             sequencer_token: None,
             worker_token: None,
+            admin_token: None,
+            l1_rpc: None,
+            l1_deployment: None,
             tls_cert: None,
             tls_key: None,
             metrics_listen: None,
@@ -444,6 +510,8 @@ mod tests {
                 "max-range-batches" => a.max_range_batches = value.parse().ok(),
                 "sequencer-token" => a.sequencer_token = Some(value.into()),
                 "worker-token" => a.worker_token = Some(value.into()),
+                "admin-token" => a.admin_token = Some(value.into()),
+                "l1-rpc" => a.l1_rpc = Some(value.into()),
                 "tls-cert" => a.tls_cert = Some(value.into()),
                 other => panic!("test helper: unexpected flag {other}"),
             }
@@ -567,6 +635,40 @@ mod tests {
         assert!(
             format!("{err:#}").contains("the same"),
             "expected a shared token refused, got: {err:#}"
+        );
+        let err = args(&[
+            ("sequencer-token", "s"),
+            ("worker-token", "w"),
+            ("admin-token", "w"),
+        ])
+        .resolve()
+        .expect_err("admin token shared with the worker");
+        assert!(
+            format!("{err:#}").contains("admin token is the same"),
+            "expected the admin token refused as shared, got: {err:#}"
+        );
+        let s = args(&[
+            ("sequencer-token", "s"),
+            ("worker-token", "w"),
+            ("admin-token", "a"),
+        ])
+        .resolve()
+        .expect("three distinct tokens");
+        assert_eq!(
+            s.admin_token.as_deref(),
+            Some("a"),
+            "admin token from the flag"
+        );
+        let err = args(&[
+            ("sequencer-token", "s"),
+            ("worker-token", "w"),
+            ("l1-rpc", "http://127.0.0.1:8545"),
+        ])
+        .resolve()
+        .expect_err("an L1 URL without its deployment");
+        assert!(
+            format!("{err:#}").contains("--l1-deployment"),
+            "expected the missing deployment named, got: {err:#}"
         );
     }
 

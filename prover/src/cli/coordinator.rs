@@ -4,13 +4,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use alloy::providers::{Provider as _, ProviderBuilder};
 use anyhow::Context as _;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tracing::{info, warn};
 use zkr_prover::coordinator::server::{serve, ServerConfig};
 use zkr_prover::coordinator::{Coordinator, CoordinatorConfig, QueueConfig};
+use zkr_prover::deposit_check::L1DepositQueue;
 use zkr_prover::metrics::{self, Metrics};
+use zkr_prover::settlement::Deployment;
 use zkr_prover::store::{JobState, Store};
 
 use super::config::{CoordinatorArgs, CoordinatorSettings};
@@ -94,6 +97,32 @@ fn check_stored_capacity(store: &Store, capacity: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// L1's deposit queue from the settings' RPC URL and deployment file, when given.
+fn l1_deposit_queue(settings: &CoordinatorSettings) -> anyhow::Result<Option<L1DepositQueue>> {
+    let Some((rpc, path)) = &settings.l1 else {
+        return Ok(None);
+    };
+    let deployment = Deployment::read(path)
+        .with_context(|| format!("reading the L1 deployment {}", path.display()))?;
+    anyhow::ensure!(
+        deployment.capacity == settings.capacity,
+        "the L1 deployment {} is for capacity {}, the coordinator runs capacity {}",
+        path.display(),
+        deployment.capacity,
+        settings.capacity
+    );
+    let url = rpc
+        .parse()
+        .with_context(|| format!("--l1-rpc {rpc:?} is not a URL"))?;
+    let provider = ProviderBuilder::new().connect_http(url).erased();
+    info!(rollup = %deployment.rollup, rpc, "deposits are checked against the rollup's L1 queue");
+    Ok(Some(L1DepositQueue::new(
+        provider,
+        deployment.rollup,
+        deployment.block,
+    )))
+}
+
 async fn serve_until_signal(
     coord: Arc<Coordinator>,
     settings: CoordinatorSettings,
@@ -129,6 +158,8 @@ async fn serve_until_signal(
     let server_config = ServerConfig {
         sequencer_token: settings.sequencer_token.clone(),
         worker_token: settings.worker_token.clone(),
+        admin_token: settings.admin_token.clone(),
+        l1_deposits: l1_deposit_queue(&settings)?,
         max_message_bytes: settings.max_message_bytes,
         tls: settings.tls_files(),
     };

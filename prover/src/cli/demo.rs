@@ -6,7 +6,9 @@
 //! checks the range proof against values recomputed from the batches; last,
 //! waits while a worker wraps the range into a Groth16 proof, and verifies
 //! that proof for the public input recomputed from the batches; last, settles
-//! the range on a local Ethereum node ([`demo_l1`]).
+//! the range on a local Ethereum node ([`demo_l1`]), started first so that the
+//! batches' deposits are made on L1 before they are submitted, and checked
+//! there by the coordinator.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -178,6 +180,12 @@ async fn run_service(args: DemoArgs) -> anyhow::Result<()> {
         info!(first, last, "sealed the batches a previous run left open");
     }
 
+    // L1 starts from the empty state: a run that continues a state has no genesis to settle.
+    let mut l1 = match &keys_dir {
+        Some(keys) if !args.no_l1 && genesis => Some(demo_l1::L1Demo::start(keys, capacity).await?),
+        _ => None,
+    };
+
     // Fresh random tokens: the demo's services are reachable on loopback only for its run.
     let mut rng = ChaCha8Rng::from_entropy();
     let sequencer_token = hex::encode(rng.gen::<[u8; 16]>());
@@ -191,6 +199,8 @@ async fn run_service(args: DemoArgs) -> anyhow::Result<()> {
         ServerConfig {
             sequencer_token: sequencer_token.clone(),
             worker_token: worker_token.clone(),
+            admin_token: None,
+            l1_deposits: l1.as_ref().map(demo_l1::L1Demo::deposit_queue),
             max_message_bytes: MAX_MESSAGE,
             tls: None,
         },
@@ -250,6 +260,9 @@ async fn run_service(args: DemoArgs) -> anyhow::Result<()> {
         let old_root = StateView::new(state).root()?;
         let exec = execute(state, &batch, capacity, chain_id)
             .with_context(|| format!("executing batch {number}"))?;
+        if let Some(l1) = &mut l1 {
+            l1.deposit(&batch).await?;
+        }
         let submission = BatchSubmission {
             batch: batch.clone(),
             expected_old_root: old_root,
@@ -314,11 +327,10 @@ async fn run_service(args: DemoArgs) -> anyhow::Result<()> {
         (Some(w), Ok((_, pv))) => Some(check_wrap(&mut sequencer, w, first, last, pv).await),
         _ => None,
     };
-    // L1 starts from the empty state: a run that continues a state has no genesis to settle.
-    let settled = match (&wrapped, &checked, &keys_dir) {
-        (Some(Ok(_)), Ok((_, pv)), Some(keys)) if !args.no_l1 && first == 1 => {
+    let settled = match (&wrapped, &checked, l1) {
+        (Some(Ok(_)), Ok((_, pv)), Some(l1)) => {
             let range = RangeArg { first, last };
-            Some(demo_l1::settle(&mut sequencer, keys, capacity, &batches, range, pv).await)
+            Some(l1.settle(&mut sequencer, range, pv).await)
         }
         _ => None,
     };
@@ -370,7 +382,8 @@ fn print_settled(s: &demo_l1::Settled, first: u64, last: u64) {
     );
     let gas = |g: Option<u64>| g.map_or("-".to_owned(), |g| format!("{g} gas"));
     println!(
-        "  deposits:        {} made on L1 first (depositEth {}, depositErc20 {})",
+        "  deposits:        {} made on L1 before their batches, each checked by the \
+         coordinator against L1's queue (depositEth {}, depositErc20 {})",
         s.deposits.0,
         gas(s.deposits.1),
         gas(s.deposits.2)

@@ -1,8 +1,9 @@
-//! The end of `zkr demo`: settle the demo's range on a local Ethereum node.
-//! Starts anvil, deploys the verifier of the wrap keys and the rollup
-//! contract, makes on L1 the deposits the demo's batches include (the demo's
-//! sequencer made them up; on a real rollup they come from L1 first), commits
-//! the batches, proves the range, and reports the gas of each call.
+//! `zkr demo` on a local Ethereum node. Starts anvil and deploys the verifier
+//! of the wrap keys and the rollup contract first; makes on L1 the deposits
+//! each batch includes before the batch is submitted (the demo's sequencer
+//! makes them up; on a real rollup they come from L1 first), which the
+//! coordinator checks against L1's queue; at the end commits the batches,
+//! proves the range, and reports the gas of each call.
 
 use std::path::Path;
 
@@ -15,7 +16,8 @@ use zkr_circuits::batch::BatchPublicValues;
 use zkr_circuits::ops::Batch;
 use zkr_contracts::Anvil;
 use zkr_prover::client::SequencerApi;
-use zkr_prover::settlement::{deploy_rollup, make_deposits, read_verifying_key, Rollup};
+use zkr_prover::deposit_check::L1DepositQueue;
+use zkr_prover::settlement::{deploy_rollup, read_verifying_key, DemoDepositor, Rollup};
 
 use super::l1::{commit_batches, genesis_root, prove_range};
 use super::progress;
@@ -44,79 +46,121 @@ pub struct Settled {
     pub state_root: B256,
 }
 
-/// Settles `first..=last` (the demo's batches, from genesis) on a fresh anvil node.
-pub async fn settle(
-    sequencer: &mut SequencerApi,
-    keys: &Path,
+/// The demo's local Ethereum node with the rollup deployed on it, from the
+/// start of the run: the demo makes each batch's deposits on L1 before it
+/// submits the batch, and the coordinator checks them against L1's queue.
+pub struct L1Demo {
+    anvil: Anvil,
+    provider: alloy::providers::DynProvider,
+    operator: Address,
+    rollup: Address,
+    rollup_block: u64,
     capacity: usize,
-    batches: &[Batch],
-    range: RangeArg,
-    values: &BatchPublicValues,
-) -> anyhow::Result<Settled> {
-    let spinner = progress::spinner("settling on L1: starting anvil, deploying…".to_owned());
-    let anvil = Anvil::start_with_args(&["--balance", ANVIL_BALANCE_ETHER])
+    deploy_gas: (u64, u64),
+    depositor: DemoDepositor,
+    deposits: (usize, Option<u64>, Option<u64>),
+}
+
+impl L1Demo {
+    /// Starts anvil and deploys the verifier of the wrap keys in `keys` and the rollup.
+    pub async fn start(keys: &Path, capacity: usize) -> anyhow::Result<Self> {
+        let spinner = progress::spinner("L1: starting anvil, deploying the contracts…".to_owned());
+        let anvil = Anvil::start_with_args(&["--balance", ANVIL_BALANCE_ETHER])
+            .await
+            .context("starting anvil (run `npm ci` in verifier-contracts/ to install it)")?;
+        let provider = anvil.provider();
+        let accounts = provider
+            .get_accounts()
+            .await
+            .context("asking anvil for its accounts")?;
+        let [operator, depositor, ..] = accounts[..] else {
+            anyhow::bail!(
+                "anvil lists {} accounts, the demo needs two",
+                accounts.len()
+            );
+        };
+        let manifest = KeysDir::new(keys)
+            .manifest()
+            .with_context(|| format!("reading the keys in {}", keys.display()))?;
+        let vk = read_verifying_key(&keys.join(EVM_VK_FILE))?;
+        let deployment = deploy_rollup(
+            &provider,
+            operator,
+            &vk,
+            capacity,
+            genesis_root()?,
+            manifest.circuit_id,
+            zkr_contracts::RollupDelays::default(),
+        )
         .await
-        .context("starting anvil (run `npm ci` in verifier-contracts/ to install it)")?;
-    let provider = anvil.provider();
-    let accounts = provider
-        .get_accounts()
-        .await
-        .context("asking anvil for its accounts")?;
-    let [operator, depositor, ..] = accounts[..] else {
-        anyhow::bail!(
-            "anvil lists {} accounts, the demo needs two",
-            accounts.len()
+        .context("deploying the contracts")?;
+        spinner.finish_and_clear();
+        Ok(Self {
+            depositor: DemoDepositor::new(provider.clone(), operator, depositor, deployment.rollup),
+            anvil,
+            provider,
+            operator,
+            rollup: deployment.rollup,
+            rollup_block: deployment.block,
+            capacity,
+            deploy_gas: (deployment.verifier_gas, deployment.rollup_gas),
+            deposits: (0, None, None),
+        })
+    }
+
+    /// The rollup's deposit queue, for the coordinator's check.
+    pub fn deposit_queue(&self) -> L1DepositQueue {
+        L1DepositQueue::new(self.provider.clone(), self.rollup, self.rollup_block)
+    }
+
+    /// Makes `batch`'s deposits on L1, as its depositors would have before the sequencer took them.
+    pub async fn deposit(&mut self, batch: &Batch) -> anyhow::Result<()> {
+        let made = self
+            .depositor
+            .deposit(std::slice::from_ref(batch))
+            .await
+            .with_context(|| format!("making batch {}'s deposits on L1", batch.number))?;
+        self.deposits.0 += made.count;
+        self.deposits.1 = self.deposits.1.or(made.eth_gas);
+        self.deposits.2 = self.deposits.2.or(made.token_gas);
+        Ok(())
+    }
+
+    /// Commits the batches of `range` (the demo's, from genesis) and proves it.
+    pub async fn settle(
+        self,
+        sequencer: &mut SequencerApi,
+        range: RangeArg,
+        values: &BatchPublicValues,
+    ) -> anyhow::Result<Settled> {
+        let rollup = Rollup::new(self.provider.clone(), self.operator, self.rollup);
+        let spinner = progress::spinner("settling on L1: committing the batches…".to_owned());
+        let commits = commit_batches(&rollup, sequencer, Some(range.last))
+            .await?
+            .into_iter()
+            .map(|(n, s)| (n, s.gas_used))
+            .collect();
+        spinner.set_message(format!("settling on L1: proving range {range}…"));
+        let proven = prove_range(&rollup, sequencer, range).await?;
+        let state = rollup.state().await?;
+        spinner.finish_and_clear();
+        let expected = B256::from(digest_bytes(&values.new_root));
+        anyhow::ensure!(
+            state.state_root == expected && state.verified == range.last,
+            "after proveRange the contract holds root {} through batch {}, expected {expected} through {}",
+            state.state_root,
+            state.verified,
+            range.last
         );
-    };
-
-    let manifest = KeysDir::new(keys)
-        .manifest()
-        .with_context(|| format!("reading the keys in {}", keys.display()))?;
-    let vk = read_verifying_key(&keys.join(EVM_VK_FILE))?;
-    let deployment = deploy_rollup(
-        &provider,
-        operator,
-        &vk,
-        capacity,
-        genesis_root()?,
-        manifest.circuit_id,
-        zkr_contracts::RollupDelays::default(),
-    )
-    .await
-    .context("deploying the contracts")?;
-    let rollup = Rollup::new(provider.clone(), operator, deployment.rollup);
-
-    spinner.set_message("settling on L1: making the batches' deposits…");
-    let deposits = make_deposits(&provider, operator, depositor, deployment.rollup, batches)
-        .await
-        .context("making the batches' deposits on L1")?;
-
-    spinner.set_message("settling on L1: committing the batches…");
-    let commits = commit_batches(&rollup, sequencer, Some(range.last))
-        .await?
-        .into_iter()
-        .map(|(n, s)| (n, s.gas_used))
-        .collect();
-    spinner.set_message(format!("settling on L1: proving range {range}…"));
-    let proven = prove_range(&rollup, sequencer, range).await?;
-    let state = rollup.state().await?;
-    spinner.finish_and_clear();
-    let expected = B256::from(digest_bytes(&values.new_root));
-    anyhow::ensure!(
-        state.state_root == expected && state.verified == range.last,
-        "after proveRange the contract holds root {} through batch {}, expected {expected} through {}",
-        state.state_root,
-        state.verified,
-        range.last
-    );
-    Ok(Settled {
-        chain_id: anvil.chain_id(),
-        rollup: deployment.rollup,
-        deploy_gas: (deployment.verifier_gas, deployment.rollup_gas),
-        deposits: (deposits.count, deposits.eth_gas, deposits.token_gas),
-        pubdata_bytes: zkr_circuits::ops::pubdata::pubdata_len(capacity),
-        commits,
-        prove_gas: proven.gas_used,
-        state_root: state.state_root,
-    })
+        Ok(Settled {
+            chain_id: self.anvil.chain_id(),
+            rollup: self.rollup,
+            deploy_gas: self.deploy_gas,
+            deposits: self.deposits,
+            pubdata_bytes: zkr_circuits::ops::pubdata::pubdata_len(self.capacity),
+            commits,
+            prove_gas: proven.gas_used,
+            state_root: state.state_root,
+        })
+    }
 }

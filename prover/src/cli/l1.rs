@@ -47,6 +47,10 @@ enum L1Command {
     /// Prove a sealed, wrapped range on the contract: its wrapped proof moves
     /// the contract's state root.
     Prove(ProveArgs),
+    /// Drop the contract's committed but unproven batches after --to (the
+    /// operator's key; --to must end a range). Then run `zkr admin revert
+    /// --to N` on the coordinator and resubmit from batch N + 1.
+    Revert(RevertArgs),
 }
 
 /// The Ethereum node and the account that signs.
@@ -174,6 +178,16 @@ struct ProveArgs {
     connection: SequencerConnection,
 }
 
+#[derive(Debug, Args)]
+struct RevertArgs {
+    #[command(flatten)]
+    rollup: RollupArgs,
+    /// The last batch kept: 0 or the last batch of a committed range, at or
+    /// after the contract's last proven batch.
+    #[arg(long, value_name = "BATCH")]
+    to: u64,
+}
+
 /// Runs `zkr l1`.
 pub fn run(args: L1Args) -> anyhow::Result<()> {
     match args.command {
@@ -181,6 +195,7 @@ pub fn run(args: L1Args) -> anyhow::Result<()> {
         L1Command::Deploy(a) => runtime()?.block_on(deploy(a)),
         L1Command::Commit(a) => runtime()?.block_on(commit(a)),
         L1Command::Prove(a) => runtime()?.block_on(prove(a)),
+        L1Command::Revert(a) => runtime()?.block_on(revert(a)),
     }
 }
 
@@ -252,6 +267,22 @@ async fn commit(args: CommitArgs) -> anyhow::Result<()> {
     }
     for (n, s) in sent {
         println!("batch {n} committed: {} gas (tx {})", s.gas_used, s.tx);
+    }
+    Ok(())
+}
+
+async fn revert(args: RevertArgs) -> anyhow::Result<()> {
+    let rollup = args.rollup.rollup()?;
+    match rollup.revert_batches(args.to).await? {
+        None => println!(
+            "nothing to revert: the contract holds no committed batch after batch {}",
+            args.to
+        ),
+        Some(s) => println!(
+            "committed batches after batch {} reverted on L1: {} gas (tx {}); \
+             the coordinator's matching step is `zkr admin revert --to {}`",
+            args.to, s.gas_used, s.tx, args.to
+        ),
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! The `zkr` commands, one module each, and what they share.
 
+mod admin;
 mod config;
 mod coordinator;
 mod demo;
@@ -46,7 +47,7 @@ enum Command {
     GenBatch(gen_batch::GenBatchArgs),
     /// Serve the coordinator: accept batches over gRPC, queue their proving
     /// jobs for workers, check and store the proofs.
-    Coordinator(config::CoordinatorArgs),
+    Coordinator(Box<config::CoordinatorArgs>),
     /// Prove jobs of a coordinator until interrupted (SIGINT or SIGTERM).
     Worker(worker::WorkerArgs),
     /// Submit a batch to the coordinator, with the roots computed on a local state replica.
@@ -67,6 +68,9 @@ enum Command {
     /// Make account key pairs, sign transfers and withdrawals as a wallet
     /// does, and check signatures.
     Key(key::KeyArgs),
+    /// Operator actions on the coordinator (its Admin API, under the admin
+    /// token): revert batches.
+    Admin(admin::AdminArgs),
 }
 
 impl Cli {
@@ -76,7 +80,7 @@ impl Cli {
             Command::Demo(args) => demo::run(args),
             Command::ProveBatch(args) => prove_batch::run(args),
             Command::GenBatch(args) => gen_batch::run(args),
-            Command::Coordinator(args) => coordinator::run(args),
+            Command::Coordinator(args) => coordinator::run(*args),
             Command::Worker(args) => worker::run(args),
             Command::Submit(args) => submit::run(args),
             Command::Status(args) => status::run(args),
@@ -85,6 +89,7 @@ impl Cli {
             Command::WrapSetup(args) => wrap::run(args),
             Command::L1(args) => l1::run(args),
             Command::Key(args) => key::run(args),
+            Command::Admin(args) => admin::run(args),
         }
     }
 }

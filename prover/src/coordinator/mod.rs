@@ -159,6 +159,53 @@ pub enum SealError {
     Store(#[from] StoreError),
 }
 
+/// Why batches cannot be reverted; nothing changes.
+#[derive(Debug, thiserror::Error)]
+pub enum RevertError {
+    /// The batch to keep was never accepted.
+    #[error("cannot revert to batch {to}: the last accepted batch is {last}")]
+    AfterLast {
+        /// The batch asked to be kept last.
+        to: u64,
+        /// The last accepted batch.
+        last: u64,
+    },
+    /// The revert would split a sealed range (L1 commits whole ranges).
+    #[error("batch {to} is inside sealed range {first}..{last}: revert to {before} or to {last}", before = first - 1)]
+    InsideRange {
+        /// The batch asked to be kept last.
+        to: u64,
+        /// First batch of the range.
+        first: u64,
+        /// Last batch of the range.
+        last: u64,
+    },
+    /// The revert would drop a range whose wrapped proof is stored.
+    #[error("range {first}..{last} is proven (its wrapped proof is stored, ready for `zkr l1 prove`); only unproven batches can be reverted")]
+    Proven {
+        /// First batch of the range.
+        first: u64,
+        /// Last batch of the range.
+        last: u64,
+    },
+    /// The store failed (a batch without an undo record among them).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a revert dropped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RevertOutcome {
+    /// The batches dropped, both included (`None` when there were none).
+    pub batches: Option<(u64, u64)>,
+    /// The sealed ranges dropped, as (first, last).
+    pub ranges: Vec<(u64, u64)>,
+    /// How many jobs were dropped with them.
+    pub jobs: usize,
+    /// The state root now (after the last batch kept).
+    pub root: Digest,
+}
+
 /// A job handed to a worker, with its witness.
 #[derive(Clone, Debug)]
 pub struct Assignment {
@@ -274,6 +321,38 @@ fn values_mismatch(
             hex::encode(commitment),
         )
     })
+}
+
+/// The sealed ranges (of `ranges`, every one) a revert keeping batches
+/// `..=to` of `..=last` drops, or why it may not: `to` past the last batch,
+/// inside a sealed range, or a dropped range with a stored wrapped proof.
+fn ranges_to_drop(
+    to: u64,
+    last: u64,
+    ranges: Vec<RangeRecord>,
+) -> Result<Vec<RangeRecord>, RevertError> {
+    if to > last {
+        return Err(RevertError::AfterLast { to, last });
+    }
+    if let Some(r) = ranges.iter().find(|r| r.contains(to) && r.last != to) {
+        return Err(RevertError::InsideRange {
+            to,
+            first: r.first,
+            last: r.last,
+        });
+    }
+    let dropped: Vec<RangeRecord> = ranges.into_iter().filter(|r| r.first > to).collect();
+    if let Some(r) = dropped.iter().find(|r| {
+        r.wrap
+            .as_ref()
+            .is_some_and(|w| w.status == WrapStatus::Proven)
+    }) {
+        return Err(RevertError::Proven {
+            first: r.first,
+            last: r.last,
+        });
+    }
+    Ok(dropped)
 }
 
 fn span(first: u64, last: u64) -> String {
@@ -686,6 +765,34 @@ impl Coordinator {
             wrap,
         };
         Ok((range, jobs))
+    }
+
+    /// Drops every accepted batch after `to`, as `Rollup.revertBatches` drops
+    /// committed ones: their state changes are undone, and their records,
+    /// proofs and jobs and the sealed ranges after `to` go with them, in one
+    /// commit. `to` must be 0, the last batch of a sealed range or a batch of
+    /// the open range; no range with a stored wrapped proof is dropped. A
+    /// worker still proving a dropped job finds it gone when it reports.
+    /// The sequencer then submits batch `to + 1` on the root returned.
+    pub fn revert(&self, to: u64) -> Result<RevertOutcome, RevertError> {
+        let mut inner = self.lock();
+        let last = self.store.last_batch()?;
+        let ranges = ranges_to_drop(to, last, self.store.ranges()?)?;
+        let jobs = inner.queue.ids_after(to);
+        self.store.revert(to, &jobs, &ranges)?;
+        inner.queue.remove(&jobs);
+        drop(inner);
+        let root = StateView::new(self.store.state())
+            .root()
+            .map_err(StoreError::State)?;
+        let outcome = RevertOutcome {
+            batches: (to < last).then_some((to + 1, last)),
+            ranges: ranges.iter().map(|r| (r.first, r.last)).collect(),
+            jobs: jobs.len(),
+            root,
+        };
+        tracing::warn!(kept = to, dropped = ?outcome.batches, ranges = ?outcome.ranges, jobs = outcome.jobs, root = %digest_hex(&root), "batches reverted");
+        Ok(outcome)
     }
 
     /// Registers a worker accepting `kinds` of jobs; returns its id.
@@ -1310,5 +1417,90 @@ impl Coordinator {
     /// Circuits used to check proofs.
     pub fn circuits(&self) -> &Arc<Circuits> {
         &self.circuits
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn range(first: u64, last: u64, wrap: Option<WrapStatus>) -> RangeRecord {
+        RangeRecord {
+            first,
+            last,
+            status: RangeStatus::Aggregating,
+            error: None,
+            values: RangeValues {
+                old_root: Digest::default(),
+                new_root: Digest::default(),
+                commitment: [0; 32],
+            },
+            steps: Vec::new(),
+            sealed_ms: 0,
+            updated_ms: 0,
+            wrap: wrap.map(|status| WrapRecord {
+                job_id: first,
+                status,
+                error: None,
+                started_ms: None,
+                proven_ms: None,
+            }),
+        }
+    }
+
+    fn firsts(r: Result<Vec<RangeRecord>, RevertError>) -> Vec<u64> {
+        match r {
+            Ok(ranges) => ranges.iter().map(|r| r.first).collect(),
+            Err(e) => panic!("expected the revert allowed, got: {e}"),
+        }
+    }
+
+    #[test]
+    fn revert_keeps_whole_ranges_and_never_drops_a_wrapped_one() {
+        let ranges = || {
+            vec![
+                range(1, 2, Some(WrapStatus::Proven)),
+                range(3, 4, Some(WrapStatus::Failed)),
+                range(5, 6, Some(WrapStatus::Queued)),
+            ]
+        };
+        assert_eq!(
+            firsts(ranges_to_drop(4, 8, ranges())),
+            vec![5],
+            "to a range's end"
+        );
+        assert_eq!(
+            firsts(ranges_to_drop(2, 8, ranges())),
+            vec![3, 5],
+            "two ranges"
+        );
+        assert_eq!(
+            firsts(ranges_to_drop(7, 8, ranges())),
+            Vec::<u64>::new(),
+            "inside the open range"
+        );
+        assert!(
+            matches!(
+                ranges_to_drop(5, 8, ranges()),
+                Err(RevertError::InsideRange {
+                    to: 5,
+                    first: 5,
+                    last: 6
+                })
+            ),
+            "into a sealed range"
+        );
+        assert!(
+            matches!(
+                ranges_to_drop(9, 8, ranges()),
+                Err(RevertError::AfterLast { to: 9, last: 8 })
+            ),
+            "past the last batch"
+        );
+        let err = ranges_to_drop(0, 8, ranges()).expect_err("dropping a wrapped range");
+        assert!(
+            matches!(err, RevertError::Proven { first: 1, last: 2 }),
+            "expected range 1..2 refused as proven, got: {err}"
+        );
     }
 }

@@ -110,6 +110,22 @@ impl Queue {
         self.jobs.insert(job.id, job);
     }
 
+    /// Drops jobs (a revert); a worker's lease on one ends with it.
+    pub fn remove(&mut self, ids: &[u64]) {
+        for id in ids {
+            self.jobs.remove(id);
+        }
+    }
+
+    /// Ids of the jobs whose batch (a batch job's, a step's or a wrap's first) is after `batch`.
+    pub fn ids_after(&self, batch: u64) -> Vec<u64> {
+        self.jobs
+            .values()
+            .filter(|j| j.batch_number > batch)
+            .map(|j| j.id)
+            .collect()
+    }
+
     /// A job.
     pub fn get(&self, id: u64) -> Option<&JobRecord> {
         self.jobs.get(&id)

@@ -1,4 +1,4 @@
-//! Serving the coordinator: both gRPC services behind their bearer tokens,
+//! Serving the coordinator: the gRPC services behind their bearer tokens,
 //! reflection, message size limits, optional TLS, and the lease-expiry ticker.
 
 use std::future::Future;
@@ -9,11 +9,13 @@ use std::time::Duration;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Identity, Server, ServerTlsConfig};
 use tonic::Request;
+use zkr_proto::v1::admin_server::AdminServer;
 use zkr_proto::v1::prover_fleet_server::ProverFleetServer;
 use zkr_proto::v1::sequencer_server::SequencerServer;
 
-use super::service::{check_bearer, FleetService, SequencerService};
+use super::service::{check_bearer, AdminService, FleetService, SequencerService};
 use super::Coordinator;
+use crate::deposit_check::L1DepositQueue;
 
 /// Paths of a PEM certificate chain and its private key.
 #[derive(Clone, Debug)]
@@ -25,12 +27,16 @@ pub struct TlsFiles {
 }
 
 /// How the coordinator serves.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ServerConfig {
     /// Bearer token of the sequencer API.
     pub sequencer_token: String,
     /// Bearer token of the worker API.
     pub worker_token: String,
+    /// Bearer token of the admin API; without one every admin call is refused.
+    pub admin_token: Option<String>,
+    /// L1's deposit queue, when submitted deposits are checked against it.
+    pub l1_deposits: Option<L1DepositQueue>,
     /// Largest request or response, in bytes.
     pub max_message_bytes: usize,
     /// TLS, when given.
@@ -43,8 +49,8 @@ pub enum ServeError {
     /// TLS files unreadable or invalid.
     #[error("TLS: {0}")]
     Tls(String),
-    /// The two roles must not share a token.
-    #[error("the sequencer and worker tokens must be set and differ")]
+    /// The roles must not share a token.
+    #[error("the sequencer and worker tokens must be set, and every role's token must differ from the others'")]
     Tokens,
     /// The gRPC server failed.
     #[error("gRPC server: {0}")]
@@ -61,11 +67,22 @@ pub async fn serve(
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
+    let admin_clash = config
+        .admin_token
+        .as_ref()
+        .is_some_and(|a| a.is_empty() || *a == config.sequencer_token || *a == config.worker_token);
     if config.sequencer_token.is_empty()
         || config.worker_token.is_empty()
         || config.sequencer_token == config.worker_token
+        || admin_clash
     {
         return Err(ServeError::Tokens);
+    }
+    if config.l1_deposits.is_none() {
+        tracing::warn!(
+            "deposits are not checked against L1 (no L1 RPC URL given): a batch with a deposit \
+             L1 never queued would be accepted and proven, and could never be committed"
+        );
     }
     let mut builder = Server::builder();
     if let Some(tls) = &config.tls {
@@ -80,9 +97,12 @@ pub async fn serve(
 
     let seq_token = config.sequencer_token.clone();
     let sequencer = InterceptedService::new(
-        SequencerServer::new(SequencerService::new(coord.clone()))
-            .max_decoding_message_size(config.max_message_bytes)
-            .max_encoding_message_size(config.max_message_bytes),
+        SequencerServer::new(SequencerService::new(
+            coord.clone(),
+            config.l1_deposits.clone(),
+        ))
+        .max_decoding_message_size(config.max_message_bytes)
+        .max_encoding_message_size(config.max_message_bytes),
         move |req: Request<()>| {
             check_bearer(req.metadata(), &seq_token, "sequencer")?;
             Ok(req)
@@ -95,6 +115,21 @@ pub async fn serve(
             .max_encoding_message_size(config.max_message_bytes),
         move |req: Request<()>| {
             check_bearer(req.metadata(), &worker_token, "worker")?;
+            Ok(req)
+        },
+    );
+    let admin_token = config.admin_token.clone();
+    let admin = InterceptedService::new(
+        AdminServer::new(AdminService::new(coord.clone()))
+            .max_decoding_message_size(config.max_message_bytes)
+            .max_encoding_message_size(config.max_message_bytes),
+        move |req: Request<()>| {
+            let Some(token) = &admin_token else {
+                return Err(tonic::Status::unauthenticated(
+                    "admin API: off (start the coordinator with --admin-token)",
+                ));
+            };
+            check_bearer(req.metadata(), token, "admin")?;
             Ok(req)
         },
     );
@@ -124,6 +159,7 @@ pub async fn serve(
     let result = builder
         .add_service(sequencer)
         .add_service(fleet)
+        .add_service(admin)
         .add_service(zkr_proto::reflection_service_v1()?)
         .add_service(zkr_proto::reflection_service_v1alpha()?)
         .serve_with_incoming_shutdown(

@@ -1,5 +1,5 @@
 //! The gRPC services: decode and validate, call the coordinator, encode. Bearer
-//! tokens per role (sequencer, worker) are checked before any handler runs.
+//! tokens per role (sequencer, worker, admin) are checked before any handler runs.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -14,10 +14,12 @@ use zkr_circuits::gadgets::sha256::sha256;
 use zkr_circuits::ops::pubdata::batch_pubdata;
 use zkr_proto::convert::{root_to_bytes, BatchSubmission};
 use zkr_proto::v1;
+use zkr_proto::v1::admin_server::Admin;
 use zkr_proto::v1::prover_fleet_server::ProverFleet;
 use zkr_proto::v1::sequencer_server::Sequencer;
 
-use super::{Coordinator, JobError, SealError, Submission, SubmitError};
+use super::{Coordinator, JobError, RevertError, SealError, Submission, SubmitError};
+use crate::deposit_check::L1DepositQueue;
 use crate::store::{
     BatchRecord, BatchStatus, JobKind, JobState, RangeRecord, RangeStatus, WrapStatus,
 };
@@ -87,6 +89,18 @@ fn seal_status(e: SealError) -> Status {
     match e {
         SealError::Empty { .. } => Status::failed_precondition(msg),
         SealError::Store(_) => internal(msg),
+    }
+}
+
+fn revert_status(e: RevertError) -> Status {
+    let msg = e.to_string();
+    match e {
+        RevertError::AfterLast { .. } => Status::invalid_argument(msg),
+        RevertError::InsideRange { .. } | RevertError::Proven { .. } => {
+            Status::failed_precondition(msg)
+        }
+        RevertError::Store(crate::store::StoreError::NoUndo(_)) => Status::failed_precondition(msg),
+        RevertError::Store(_) => internal(msg),
     }
 }
 
@@ -209,12 +223,14 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 #[derive(Clone)]
 pub struct SequencerService {
     coord: Arc<Coordinator>,
+    deposits: Option<L1DepositQueue>,
 }
 
 impl SequencerService {
-    /// A service over the coordinator.
-    pub fn new(coord: Arc<Coordinator>) -> Self {
-        Self { coord }
+    /// A service over the coordinator; with `deposits`, every submitted
+    /// batch's deposits are checked against L1's queue first.
+    pub fn new(coord: Arc<Coordinator>, deposits: Option<L1DepositQueue>) -> Self {
+        Self { coord, deposits }
     }
 
     fn info(&self, r: &BatchRecord) -> v1::BatchInfo {
@@ -370,6 +386,22 @@ impl Sequencer for SequencerService {
     ) -> Result<Response<v1::SubmitBatchResponse>, Status> {
         let s = BatchSubmission::try_from(request.into_inner())
             .map_err(|e| Status::invalid_argument(e.to_string()))?;
+        if let Some(queue) = &self.deposits {
+            let number = s.batch.number;
+            queue
+                .check(&s.batch)
+                .await
+                .map_err(|e| {
+                    Status::unavailable(format!(
+                        "batch {number}: its deposits cannot be checked against L1: {e}"
+                    ))
+                })?
+                .map_err(|e| {
+                    Status::invalid_argument(format!(
+                        "batch {number}: a deposit L1 did not queue: {e}"
+                    ))
+                })?;
+        }
         let coord = self.coord.clone();
         let out = blocking(move || {
             coord.submit(Submission {
@@ -696,5 +728,39 @@ impl ProverFleet for FleetService {
         .await?
         .map_err(job_status)?;
         Ok(Response::new(v1::FailJobResponse { requeued }))
+    }
+}
+
+/// The operator-facing service.
+#[derive(Clone)]
+pub struct AdminService {
+    coord: Arc<Coordinator>,
+}
+
+impl AdminService {
+    /// A service over the coordinator.
+    pub fn new(coord: Arc<Coordinator>) -> Self {
+        Self { coord }
+    }
+}
+
+#[tonic::async_trait]
+impl Admin for AdminService {
+    async fn revert_batches(
+        &self,
+        request: Request<v1::RevertBatchesRequest>,
+    ) -> Result<Response<v1::RevertBatchesResponse>, Status> {
+        let keep = request.into_inner().keep_through;
+        let coord = self.coord.clone();
+        let outcome = blocking(move || coord.revert(keep))
+            .await?
+            .map_err(revert_status)?;
+        let range = |(first, last)| v1::BatchRange { first, last };
+        Ok(Response::new(v1::RevertBatchesResponse {
+            dropped: outcome.batches.map(range),
+            ranges: outcome.ranges.into_iter().map(range).collect(),
+            jobs: outcome.jobs as u64,
+            root: root_to_bytes(&outcome.root),
+        }))
     }
 }

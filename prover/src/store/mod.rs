@@ -17,7 +17,7 @@ use std::sync::Arc;
 use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use zkr_circuits::state::{RedbBackend, StateError, StateWrites};
+use zkr_circuits::state::{RedbBackend, StateError, StateUndo, StateWrites};
 
 const BATCHES: TableDefinition<u64, &[u8]> = TableDefinition::new("coord_batches");
 const JOBS: TableDefinition<u64, &[u8]> = TableDefinition::new("coord_jobs");
@@ -32,6 +32,8 @@ const RANGE_PROOFS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("c
 const WRAP_PROOFS: TableDefinition<u64, &[u8]> = TableDefinition::new("coord_wrap_proofs");
 /// Registered workers by id.
 const WORKERS: TableDefinition<u64, &[u8]> = TableDefinition::new("coord_workers");
+/// What undoes each accepted batch's state changes ([`StateUndo`]), by batch number.
+const UNDO: TableDefinition<u64, &[u8]> = TableDefinition::new("coord_state_undo");
 
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "zkr.redb";
@@ -53,6 +55,9 @@ pub enum StoreError {
     /// The rollup state failed.
     #[error(transparent)]
     State(#[from] StateError),
+    /// A batch to revert has no undo record (accepted by a version that kept none).
+    #[error("batch {0} has no undo record (it was accepted before undo records were kept), so it cannot be reverted")]
+    NoUndo(u64),
 }
 
 fn db_err(e: impl std::fmt::Display) -> StoreError {
@@ -99,6 +104,7 @@ impl Store {
             tx.open_table(RANGE_PROOFS).map_err(db_err)?;
             tx.open_table(WORKERS).map_err(db_err)?;
             tx.open_table(WRAP_PROOFS).map_err(db_err)?;
+            tx.open_table(UNDO).map_err(db_err)?;
         }
         tx.commit().map_err(db_err)?;
         Ok(Self { db, state })
@@ -118,8 +124,9 @@ impl Store {
         tx.commit().map_err(db_err)
     }
 
-    /// Records an accepted batch: its state changes, the batch, its witness and
-    /// its job, and `also` (a range it seals) in the same transaction.
+    /// Records an accepted batch: its state changes and what undoes them, the
+    /// batch, its witness and its job, and `also` (a range it seals) in the
+    /// same transaction.
     pub fn accept_batch(
         &self,
         writes: &StateWrites,
@@ -128,13 +135,69 @@ impl Store {
         witness: &[u8],
         also: &Changes<'_>,
     ) -> Result<(), StoreError> {
+        let undo = writes.undo_against(&self.state)?;
         self.write(|tx| {
             RedbBackend::write(tx, writes)?;
+            put(tx, UNDO, batch.number(), &undo.to_bytes())?;
             put(tx, BATCHES, batch.number(), &encode(batch))?;
             put(tx, JOBS, job.id, &encode(job))?;
             put(tx, WITNESSES, job.id, witness)?;
             set_counter(tx, "next_job_id", job.id + 1)?;
             also.write(tx)
+        })
+    }
+
+    /// Drops every batch after `keep` in one transaction: their state changes
+    /// are undone (last first), and their records, witnesses and proofs, the
+    /// jobs `jobs` and the sealed ranges `ranges` (by first batch, with their
+    /// step and wrapped proofs) are deleted.
+    pub fn revert(
+        &self,
+        keep: u64,
+        jobs: &[u64],
+        ranges: &[RangeRecord],
+    ) -> Result<(), StoreError> {
+        let last = self.last_batch()?;
+        self.write(|tx| {
+            for n in (keep + 1..=last).rev() {
+                let bytes = tx
+                    .open_table(UNDO)
+                    .map_err(db_err)?
+                    .remove(n)
+                    .map_err(db_err)?
+                    .map(|v| v.value().to_vec())
+                    .ok_or(StoreError::NoUndo(n))?;
+                RedbBackend::write_undo(tx, &StateUndo::from_bytes(&bytes)?)?;
+                for table in [BATCHES, PROOFS] {
+                    tx.open_table(table)
+                        .map_err(db_err)?
+                        .remove(n)
+                        .map_err(db_err)?;
+                }
+            }
+            for id in jobs {
+                for table in [JOBS, WITNESSES] {
+                    tx.open_table(table)
+                        .map_err(db_err)?
+                        .remove(*id)
+                        .map_err(db_err)?;
+                }
+            }
+            for r in ranges {
+                for table in [RANGES, WRAP_PROOFS] {
+                    tx.open_table(table)
+                        .map_err(db_err)?
+                        .remove(r.first)
+                        .map_err(db_err)?;
+                }
+                let mut proofs = tx.open_table(RANGE_PROOFS).map_err(db_err)?;
+                for s in &r.steps {
+                    proofs
+                        .remove((s.step.start, s.step.end - 1))
+                        .map_err(db_err)?;
+                }
+            }
+            Ok(())
         })
     }
 

@@ -14,9 +14,10 @@ use zkr_aggregator::Circuits;
 use zkr_circuits::ops::signing::{ChainId, DEFAULT_CHAIN_ID};
 use zkr_circuits::workload::batch_chain;
 use zkr_proto::convert::BatchSubmission;
-use zkr_prover::client::{self, FleetApi, SequencerApi};
+use zkr_prover::client::{self, AdminApi, FleetApi, SequencerApi};
 use zkr_prover::coordinator::server::{serve, ServerConfig};
 use zkr_prover::coordinator::{Coordinator, CoordinatorConfig, QueueConfig};
+use zkr_prover::deposit_check::L1DepositQueue;
 use zkr_prover::store::{JobKind, Store};
 use zkr_prover::worker::{self, WorkerConfig, WorkerStats};
 
@@ -25,6 +26,8 @@ pub const CAPACITY: usize = 8;
 pub const CHAIN: ChainId = DEFAULT_CHAIN_ID;
 pub const SEQ_TOKEN: &str = "sequencer-secret";
 pub const WORKER_TOKEN: &str = "worker-secret";
+/// The admin role's token.
+pub const ADMIN_TOKEN: &str = "admin-secret";
 pub const MAX_MESSAGE: usize = 4 << 20;
 
 /// The capacity-8 batch and aggregation circuits (in one recursion shape, as
@@ -100,6 +103,11 @@ impl Served {
         client::fleet(ch, token, MAX_MESSAGE).expect("client")
     }
 
+    pub async fn admin(&self, token: &str) -> AdminApi {
+        let ch = client::channel(&self.url(), None).await.expect("connect");
+        client::admin(ch, token).expect("client")
+    }
+
     /// Stops serving and waits for the server to finish.
     pub async fn stop(mut self) {
         if let Some(s) = self.stop.take() {
@@ -134,6 +142,22 @@ pub async fn serve_with(
     max_attempts: u32,
     max_range_batches: u64,
     wrap: Option<Arc<Wrapper>>,
+) -> Served {
+    serve_full(dir, lease_ms, max_attempts, max_range_batches, wrap, None).await
+}
+
+/// Serves a coordinator on `dir` that checks submitted deposits against `l1`'s queue.
+pub async fn serve_checking_l1(dir: &Path, l1: L1DepositQueue) -> Served {
+    serve_full(dir, 60_000, 3, 0, None, Some(l1)).await
+}
+
+async fn serve_full(
+    dir: &Path,
+    lease_ms: u64,
+    max_attempts: u32,
+    max_range_batches: u64,
+    wrap: Option<Arc<Wrapper>>,
+    l1_deposits: Option<L1DepositQueue>,
 ) -> Served {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
@@ -170,6 +194,8 @@ pub async fn serve_with(
     let server_config = ServerConfig {
         sequencer_token: SEQ_TOKEN.into(),
         worker_token: WORKER_TOKEN.into(),
+        admin_token: Some(ADMIN_TOKEN.into()),
+        l1_deposits,
         max_message_bytes: MAX_MESSAGE,
         tls: None,
     };
