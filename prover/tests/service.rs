@@ -571,3 +571,64 @@ async fn with_l1_checked_a_deposit_l1_did_not_queue_is_refused_naming_the_field(
         .expect("the batch of the deposits L1 queued is accepted");
     served.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_data_directory_refuses_another_chain_id_or_capacity_than_it_was_made_for() {
+    use zkr_prover::coordinator::{Coordinator, CoordinatorConfig, QueueConfig};
+    use zkr_prover::store::{Store, StoreError};
+
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve_on(dir.path(), 5_000, 3).await;
+    let mut seq = served.sequencer(SEQ_TOKEN).await;
+    seq.submit_batch(request(&submissions(1, 3)[0]))
+        .await
+        .expect("batch 1 accepted");
+    served.stop().await;
+
+    let config = |capacity: usize, chain_id: u64| CoordinatorConfig {
+        capacity,
+        chain_id,
+        queue: QueueConfig {
+            lease_ms: 5_000,
+            max_attempts: 3,
+        },
+        max_range_batches: 0,
+        wrap: None,
+    };
+    for (what, capacity, chain_id, flag, stored, given) in [
+        (
+            "another chain id",
+            CAPACITY,
+            CHAIN + 1,
+            "--chain-id",
+            CHAIN,
+            CHAIN + 1,
+        ),
+        (
+            "another capacity",
+            4,
+            CHAIN,
+            "--capacity",
+            CAPACITY as u64,
+            4,
+        ),
+    ] {
+        let store = Store::open(dir.path()).expect("the store opens");
+        match Coordinator::open(store, circuits(), config(capacity, chain_id)) {
+            Err(e @ StoreError::SettingMismatch { .. }) => {
+                let msg = e.to_string();
+                assert!(
+                    msg.contains(&format!("start it with {flag} {stored}"))
+                        && msg.contains(&given.to_string()),
+                    "{what}: expected the stored and given values and the flag named, got: {msg}"
+                );
+            }
+            Err(e) => panic!("{what}: expected a setting mismatch, got: {e}"),
+            Ok(_) => panic!("{what}: expected the coordinator refused, it opened"),
+        }
+    }
+    let store = Store::open(dir.path()).expect("the store opens");
+    let coord = Coordinator::open(store, circuits(), config(CAPACITY, CHAIN))
+        .expect("the settings it was made with open it");
+    assert_eq!(coord.store().last_batch().unwrap(), 1, "batch 1 kept");
+}

@@ -14,7 +14,7 @@ use zkr_prover::coordinator::{Coordinator, CoordinatorConfig, QueueConfig};
 use zkr_prover::deposit_check::L1DepositQueue;
 use zkr_prover::metrics::{self, Metrics};
 use zkr_prover::settlement::Deployment;
-use zkr_prover::store::{JobState, Store};
+use zkr_prover::store::Store;
 
 use super::config::{CoordinatorArgs, CoordinatorSettings};
 use super::proving::build_circuits;
@@ -36,7 +36,6 @@ pub fn run(args: CoordinatorArgs) -> anyhow::Result<()> {
     let dir = &settings.data_dir;
     let store =
         Store::open(dir).with_context(|| format!("opening data directory {}", dir.display()))?;
-    check_stored_capacity(&store, settings.capacity)?;
     let circuits = Arc::new(build_circuits(settings.capacity, settings.chain_id)?);
     let wrap = match &settings.wrap_keys {
         Some(keys) => Some(Arc::new(super::wrap::load(&circuits, keys, false)?)),
@@ -75,26 +74,6 @@ pub fn run(args: CoordinatorArgs) -> anyhow::Result<()> {
         "store opened"
     );
     runtime()?.block_on(serve_until_signal(coord, settings))
-}
-
-/// Refuses a data directory whose jobs were made for another circuit capacity:
-/// their witnesses would not fit the circuit the proofs are checked against.
-fn check_stored_capacity(store: &Store, capacity: usize) -> anyhow::Result<()> {
-    let jobs = store.jobs().context("reading the stored jobs")?;
-    if let Some(j) = jobs
-        .iter()
-        .find(|j| j.capacity != capacity && !matches!(j.state, JobState::Done))
-    {
-        anyhow::bail!(
-            "job {} (batch {}) in the data directory is for capacity {}, the coordinator was \
-             started with capacity {capacity}: start it with --capacity {}",
-            j.id,
-            j.batch_number,
-            j.capacity,
-            j.capacity
-        );
-    }
-    Ok(())
 }
 
 /// L1's deposit queue from the settings' RPC URL and deployment file, when given.

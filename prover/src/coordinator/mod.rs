@@ -362,12 +362,15 @@ fn span(first: u64, last: u64) -> String {
 impl Coordinator {
     /// Opens the coordinator on a store, with the batch and aggregation circuits
     /// it checks proofs against; seals the open range first if it is already full.
+    /// A store made for another capacity or chain id is refused: its witnesses
+    /// and signatures would fail every proof.
     pub fn open(
         store: Store,
         circuits: Arc<Circuits>,
         config: CoordinatorConfig,
     ) -> Result<Self, StoreError> {
-        let queue = Queue::new(store.jobs()?, store.counter("next_lease_id")?, config.queue);
+        store.pin_settings(config.capacity, config.chain_id)?;
+        let queue = Queue::new(store.jobs()?, config.queue);
         let next_worker_id = store.counter("next_worker_id")?;
         let workers = store
             .workers()?
@@ -831,23 +834,17 @@ impl Coordinator {
             tracing::warn!(job = job.id, kind = ?job.kind, batch = job.batch_number, error = ?job.last_error, "lease expired");
         }
         let n = changed.len();
-        self.persist(&mut inner, &changed, None)?;
+        self.persist(&mut inner, &changed)?;
         drop(inner);
         self.jobs_ready.notify_waiters();
         Ok(n)
     }
 
     /// Saves jobs whose state changed (leased, requeued, failed for good), with
-    /// what follows for their batches and ranges, and the lease counter if
-    /// given, in one commit; then publishes the batches' new status. A job
+    /// what follows for their batches and ranges, in one commit; then publishes the batches' new status. A job
     /// failed for good fails the range it belongs to, and that range's
     /// unfinished steps.
-    fn persist(
-        &self,
-        inner: &mut Inner,
-        changed: &[JobRecord],
-        next_lease_id: Option<u64>,
-    ) -> Result<(), StoreError> {
+    fn persist(&self, inner: &mut Inner, changed: &[JobRecord]) -> Result<(), StoreError> {
         let now = now_ms();
         let mut touched: BTreeSet<u64> = changed.iter().map(|j| j.id).collect();
         let mut batches = Vec::new();
@@ -973,7 +970,6 @@ impl Coordinator {
             jobs,
             batches: batches.clone(),
             ranges: ranges.into_values().collect(),
-            next_lease_id,
             ..Changes::default()
         })?;
         for b in &batches {
@@ -998,8 +994,7 @@ impl Coordinator {
         let Some(job) = inner.queue.acquire(worker, &kinds, now_ms()) else {
             return Ok(None);
         };
-        let next_lease_id = inner.queue.next_lease_id();
-        self.persist(&mut inner, std::slice::from_ref(&job), Some(next_lease_id))?;
+        self.persist(&mut inner, std::slice::from_ref(&job))?;
         let what = || format!("job {}", job.id);
         let (witness, range) = match job.kind {
             JobKind::BatchProof => (
@@ -1104,7 +1099,7 @@ impl Coordinator {
                 Err(e) => out.push(Err(e)),
             }
         }
-        self.store.put_jobs(&changed, None)?;
+        self.store.put_jobs(&changed)?;
         Ok(out)
     }
 
@@ -1343,7 +1338,7 @@ impl Coordinator {
             .queue
             .fail(worker, job_id, lease_id, error, retryable, now_ms())?;
         let requeued = job.state == JobState::Queued;
-        self.persist(&mut inner, std::slice::from_ref(&job), None)?;
+        self.persist(&mut inner, std::slice::from_ref(&job))?;
         drop(inner);
         if requeued {
             self.jobs_ready.notify_waiters();

@@ -72,7 +72,6 @@ pub struct JobCounts {
 #[derive(Debug)]
 pub struct Queue {
     jobs: BTreeMap<u64, JobRecord>,
-    next_lease_id: u64,
     config: QueueConfig,
 }
 
@@ -86,11 +85,10 @@ fn state_name(s: &JobState) -> &'static str {
 }
 
 impl Queue {
-    /// A queue holding `jobs` (as stored); lease ids continue from `next_lease_id`.
-    pub fn new(jobs: Vec<JobRecord>, next_lease_id: u64, config: QueueConfig) -> Self {
+    /// A queue holding `jobs` (as stored).
+    pub fn new(jobs: Vec<JobRecord>, config: QueueConfig) -> Self {
         Self {
             jobs: jobs.into_iter().map(|j| (j.id, j)).collect(),
-            next_lease_id,
             config,
         }
     }
@@ -98,11 +96,6 @@ impl Queue {
     /// The settings.
     pub fn config(&self) -> QueueConfig {
         self.config
-    }
-
-    /// The next lease id (to persist with leased jobs).
-    pub fn next_lease_id(&self) -> u64 {
-        self.next_lease_id
     }
 
     /// Adds a new job.
@@ -146,12 +139,19 @@ impl Queue {
             .values()
             .find(|j| kinds.contains(&j.kind) && self.ready(j))
             .map(|j| j.id)?;
+        // Random, so that a lease cannot be guessed: whoever holds the worker
+        // token but not the lease can neither renew, complete nor fail the job.
+        let lease_id = loop {
+            let candidate: u64 = rand::random();
+            if candidate != 0 && self.by_lease(candidate).is_none() {
+                break candidate;
+            }
+        };
         let lease = Lease {
-            lease_id: self.next_lease_id,
+            lease_id,
             worker_id: worker,
             expires_ms: now_ms + self.config.lease_ms,
         };
-        self.next_lease_id += 1;
         let job = self.jobs.get_mut(&id)?;
         job.state = JobState::Leased(lease);
         job.attempts += 1;
@@ -360,7 +360,7 @@ mod tests {
 
     #[test]
     fn jobs_are_leased_oldest_first_and_never_twice() {
-        let mut q = Queue::new(vec![job(2, vec![]), job(1, vec![])], 1, CFG);
+        let mut q = Queue::new(vec![job(2, vec![]), job(1, vec![])], CFG);
         let a = q.acquire(7, &[JobKind::BatchProof], 0).expect("a job");
         let b = q
             .acquire(8, &[JobKind::BatchProof], 0)
@@ -374,8 +374,27 @@ mod tests {
     }
 
     #[test]
+    fn lease_ids_are_random_so_the_next_one_cannot_be_guessed() {
+        let jobs = (1..=64).map(|id| job(id, vec![])).collect();
+        let mut q = Queue::new(jobs, CFG);
+        let ids: Vec<u64> = (0..64)
+            .map(|_| lease_of(&q.acquire(7, &[JobKind::BatchProof], 0).expect("a job")).lease_id)
+            .collect();
+        let distinct: std::collections::BTreeSet<u64> = ids.iter().copied().collect();
+        assert_eq!(distinct.len(), 64, "every lease id differs: {ids:?}");
+        let steps = ids
+            .windows(2)
+            .filter(|w| w[1] == w[0].wrapping_add(1))
+            .count();
+        assert!(
+            steps < 4,
+            "expected lease ids no one could guess from the last, got {steps} of 63 that follow it: {ids:?}"
+        );
+    }
+
+    #[test]
     fn completed_job_is_never_handed_out_again() {
-        let mut q = Queue::new(vec![job(1, vec![])], 1, CFG);
+        let mut q = Queue::new(vec![job(1, vec![])], CFG);
         let j = q.acquire(7, &[JobKind::BatchProof], 0).unwrap();
         q.complete(7, 1, lease_of(&j).lease_id, 10)
             .expect("holder completes");
@@ -389,7 +408,7 @@ mod tests {
 
     #[test]
     fn lapsed_lease_requeues_then_fails_after_max_attempts() {
-        let mut q = Queue::new(vec![job(1, vec![])], 1, CFG);
+        let mut q = Queue::new(vec![job(1, vec![])], CFG);
         let first = q.acquire(7, &[JobKind::BatchProof], 0).unwrap();
         assert!(
             q.expire(1000).is_empty(),
@@ -428,7 +447,7 @@ mod tests {
 
     #[test]
     fn heartbeat_extends_only_the_holders_lease() {
-        let mut q = Queue::new(vec![job(1, vec![])], 1, CFG);
+        let mut q = Queue::new(vec![job(1, vec![])], CFG);
         let j = q.acquire(7, &[JobKind::BatchProof], 0).unwrap();
         let lease = lease_of(&j).lease_id;
         let (_, exp) = q.heartbeat(7, lease, 900).expect("holder extends");
@@ -447,7 +466,7 @@ mod tests {
 
     #[test]
     fn worker_cannot_complete_a_job_it_does_not_hold() {
-        let mut q = Queue::new(vec![job(1, vec![]), job(2, vec![])], 1, CFG);
+        let mut q = Queue::new(vec![job(1, vec![]), job(2, vec![])], CFG);
         let j = q.acquire(7, &[JobKind::BatchProof], 0).unwrap();
         let l = lease_of(&j).lease_id;
         assert!(
@@ -466,7 +485,7 @@ mod tests {
 
     #[test]
     fn fail_requeues_retryable_and_fails_the_rest() {
-        let mut q = Queue::new(vec![job(1, vec![]), job(2, vec![])], 1, CFG);
+        let mut q = Queue::new(vec![job(1, vec![]), job(2, vec![])], CFG);
         let a = q.acquire(7, &[JobKind::BatchProof], 0).unwrap();
         let b = q.acquire(7, &[JobKind::BatchProof], 0).unwrap();
         let ra = q
@@ -484,7 +503,7 @@ mod tests {
     fn jobs_are_leased_only_to_workers_of_their_kind() {
         let mut agg = job(2, vec![1]);
         agg.kind = JobKind::Aggregate;
-        let mut q = Queue::new(vec![job(1, vec![]), agg], 1, CFG);
+        let mut q = Queue::new(vec![job(1, vec![]), agg], CFG);
         assert!(
             q.acquire(7, &[JobKind::Aggregate], 0).is_none(),
             "the aggregate job waits on the batch job"
@@ -506,7 +525,7 @@ mod tests {
 
     #[test]
     fn fail_unfinished_fails_queued_and_leased_jobs_only() {
-        let mut q = Queue::new(vec![job(1, vec![]), job(2, vec![]), job(3, vec![])], 1, CFG);
+        let mut q = Queue::new(vec![job(1, vec![]), job(2, vec![]), job(3, vec![])], CFG);
         let a = q.acquire(7, &[JobKind::BatchProof], 0).unwrap();
         q.complete(7, 1, lease_of(&a).lease_id, 1).unwrap();
         q.acquire(7, &[JobKind::BatchProof], 0).unwrap();
@@ -519,7 +538,7 @@ mod tests {
 
     #[test]
     fn job_waits_for_its_dependencies() {
-        let mut q = Queue::new(vec![job(1, vec![]), job(2, vec![1])], 1, CFG);
+        let mut q = Queue::new(vec![job(1, vec![]), job(2, vec![1])], CFG);
         let a = q.acquire(7, &[JobKind::BatchProof], 0).unwrap();
         assert!(
             q.acquire(7, &[JobKind::BatchProof], 0).is_none(),

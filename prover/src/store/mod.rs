@@ -32,6 +32,8 @@ const RANGE_PROOFS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("c
 const WRAP_PROOFS: TableDefinition<u64, &[u8]> = TableDefinition::new("coord_wrap_proofs");
 /// Registered workers by id.
 const WORKERS: TableDefinition<u64, &[u8]> = TableDefinition::new("coord_workers");
+/// The settings the data directory's circuits were made for (capacity, chain id).
+const SETTINGS: TableDefinition<&str, u64> = TableDefinition::new("coord_settings");
 /// What undoes each accepted batch's state changes ([`StateUndo`]), by batch number.
 const UNDO: TableDefinition<u64, &[u8]> = TableDefinition::new("coord_state_undo");
 
@@ -55,6 +57,17 @@ pub enum StoreError {
     /// The rollup state failed.
     #[error(transparent)]
     State(#[from] StateError),
+    /// The data directory was made for another capacity or chain id: its
+    /// witnesses and signatures would not fit the circuits.
+    #[error("the data directory was made for {what} {stored}, the coordinator was started with {given}: start it with {what} {stored}")]
+    SettingMismatch {
+        /// The setting (`--capacity`, `--chain-id`).
+        what: &'static str,
+        /// The value the directory holds.
+        stored: u64,
+        /// The value given.
+        given: u64,
+    },
     /// A batch to revert has no undo record (accepted by a version that kept none).
     #[error("batch {0} has no undo record (it was accepted before undo records were kept), so it cannot be reverted")]
     NoUndo(u64),
@@ -105,6 +118,7 @@ impl Store {
             tx.open_table(WORKERS).map_err(db_err)?;
             tx.open_table(WRAP_PROOFS).map_err(db_err)?;
             tx.open_table(UNDO).map_err(db_err)?;
+            tx.open_table(SETTINGS).map_err(db_err)?;
         }
         tx.commit().map_err(db_err)?;
         Ok(Self { db, state })
@@ -145,6 +159,52 @@ impl Store {
             set_counter(tx, "next_job_id", job.id + 1)?;
             also.write(tx)
         })
+    }
+
+    /// Records the circuit capacity and chain id the directory is used with,
+    /// or refuses others than those recorded. A directory from before they
+    /// were recorded is checked against its unfinished jobs' capacity.
+    pub fn pin_settings(&self, capacity: usize, chain_id: u64) -> Result<(), StoreError> {
+        if self.setting("--capacity")?.is_none() {
+            if let Some(job) = self
+                .jobs()?
+                .into_iter()
+                .find(|j| j.capacity != capacity && j.state != JobState::Done)
+            {
+                return Err(StoreError::SettingMismatch {
+                    what: "--capacity",
+                    stored: job.capacity as u64,
+                    given: capacity as u64,
+                });
+            }
+        }
+        self.write(|tx| {
+            let mut t = tx.open_table(SETTINGS).map_err(db_err)?;
+            for (what, given) in [("--capacity", capacity as u64), ("--chain-id", chain_id)] {
+                let stored = t.get(what).map_err(db_err)?.map(|v| v.value());
+                match stored {
+                    Some(stored) if stored != given => {
+                        return Err(StoreError::SettingMismatch {
+                            what,
+                            stored,
+                            given,
+                        })
+                    }
+                    Some(_) => {}
+                    None => {
+                        t.insert(what, given).map_err(db_err)?;
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// A recorded setting (`--capacity`, `--chain-id`).
+    pub fn setting(&self, what: &str) -> Result<Option<u64>, StoreError> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let t = tx.open_table(SETTINGS).map_err(db_err)?;
+        Ok(t.get(what).map_err(db_err)?.map(|v| v.value()))
     }
 
     /// Drops every batch after `keep` in one transaction: their state changes
@@ -206,35 +266,11 @@ impl Store {
         self.write(|tx| changes.write(tx))
     }
 
-    /// Saves job records (lease changes) and, if given, the lease counter.
-    pub fn put_jobs(
-        &self,
-        jobs: &[JobRecord],
-        next_lease_id: Option<u64>,
-    ) -> Result<(), StoreError> {
+    /// Saves job records (lease changes).
+    pub fn put_jobs(&self, jobs: &[JobRecord]) -> Result<(), StoreError> {
         self.write(|tx| {
             for j in jobs {
                 put(tx, JOBS, j.id, &encode(j))?;
-            }
-            if let Some(n) = next_lease_id {
-                set_counter(tx, "next_lease_id", n)?;
-            }
-            Ok(())
-        })
-    }
-
-    /// Saves job and batch records together (status changes) and, if given, the lease counter.
-    pub fn put_job_and_batch(
-        &self,
-        job: &JobRecord,
-        batch: &BatchRecord,
-        next_lease_id: Option<u64>,
-    ) -> Result<(), StoreError> {
-        self.write(|tx| {
-            put(tx, JOBS, job.id, &encode(job))?;
-            put(tx, BATCHES, batch.number(), &encode(batch))?;
-            if let Some(n) = next_lease_id {
-                set_counter(tx, "next_lease_id", n)?;
             }
             Ok(())
         })
@@ -394,7 +430,7 @@ impl Store {
         })
     }
 
-    /// A counter (`next_job_id`, `next_lease_id`), 1 when never set.
+    /// A counter (`next_job_id`, `next_worker_id`), 1 when never set.
     pub fn counter(&self, name: &str) -> Result<u64, StoreError> {
         let tx = self.db.begin_read().map_err(db_err)?;
         let t = tx.open_table(COUNTERS).map_err(db_err)?;
@@ -432,8 +468,6 @@ pub struct Changes<'a> {
     pub range_proof: Option<((u64, u64), &'a [u8])>,
     /// A wrapped proof to store, by its range's first batch.
     pub wrap_proof: Option<(u64, &'a [u8])>,
-    /// The lease counter, if it moved.
-    pub next_lease_id: Option<u64>,
     /// The job counter, if it moved.
     pub next_job_id: Option<u64>,
 }
@@ -460,9 +494,6 @@ impl Changes<'_> {
         }
         if let Some((first, proof)) = self.wrap_proof {
             put(tx, WRAP_PROOFS, first, proof)?;
-        }
-        if let Some(n) = self.next_lease_id {
-            set_counter(tx, "next_lease_id", n)?;
         }
         if let Some(n) = self.next_job_id {
             set_counter(tx, "next_job_id", n)?;

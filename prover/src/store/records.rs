@@ -81,7 +81,7 @@ impl JobKind {
 /// A worker's hold on a job.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lease {
-    /// Lease id (unique across restarts).
+    /// Lease id: random, so that only its holder knows it.
     pub lease_id: u64,
     /// The holder.
     pub worker_id: u64,
