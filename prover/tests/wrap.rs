@@ -138,10 +138,18 @@ async fn ranges_are_wrapped_checked_served_and_their_wrap_jobs_survive_a_restart
     let values = executed_values(&subs);
     let (first_range, second_range) = (range_values(&values[..2]), range_values(&values[2..]));
 
-    // The wrap's keys (insecure dev setup), and a verifier-only copy on disk for the coordinator.
+    // The wrap's keys (insecure dev keys: those the `wrap_cli` test made when
+    // it ran first in this build, else a setup of its own), and a
+    // verifier-only copy on disk for the coordinator.
     let wrapper = tokio::task::spawn_blocking(|| {
-        Wrapper::setup_insecure_dev(circuits().aggregation(), &mut ChaCha20Rng::seed_from_u64(6))
+        let shared = KeysDir::new(shared_wrap_keys());
+        Wrapper::load(circuits().aggregation(), &shared, true).unwrap_or_else(|_| {
+            Wrapper::setup_insecure_dev(
+                circuits().aggregation(),
+                &mut ChaCha20Rng::seed_from_u64(6),
+            )
             .expect("dev setup")
+        })
     })
     .await
     .expect("setup task");

@@ -12,7 +12,7 @@ use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::process::{run_bounded, terminate, wait_exit, zkr, CoordinatorProcess};
-use common::{SEQ_TOKEN, WORKER_TOKEN};
+use common::{shared_wrap_keys, SEQ_TOKEN, WORKER_TOKEN};
 
 fn path(p: &Path) -> &str {
     p.to_str().expect("temp paths are UTF-8")
@@ -62,7 +62,9 @@ fn wrap_setup(keys: &Path, flags: &[&str], timeout: Duration) -> Output {
 
 #[test]
 fn wrap_setup_coordinator_worker_and_proof_wrap_a_range_end_to_end() {
-    let dir = tempfile::tempdir().expect("temp dir");
+    // In the build's temporary folder, so that the keys can be moved to
+    // `shared_wrap_keys()` at the end on the same file system.
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir");
     let keys = dir.path().join("keys");
 
     let why = failed(
@@ -256,6 +258,11 @@ fn wrap_setup_coordinator_worker_and_proof_wrap_a_range_end_to_end() {
         status.success(),
         "expected a clean coordinator exit, got {status}"
     );
+    // A cache for the `wrap` test; one already there (or a failed move) is fine.
+    let shared = shared_wrap_keys();
+    if !shared.exists() {
+        let _ = std::fs::rename(&keys, &shared);
+    }
 }
 
 /// anvil's first dev account's key (anvil prints it at start; it is public).

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tonic::service::interceptor::InterceptedService;
+use tonic::service::Interceptor;
 use tonic::transport::{Identity, Server, ServerTlsConfig};
 use tonic::Request;
 use zkr_proto::v1::admin_server::AdminServer;
@@ -60,6 +61,24 @@ pub enum ServeError {
     Reflection(#[from] tonic_reflection::server::Error),
 }
 
+/// `service` behind `role`'s bearer token, checked before any handler runs;
+/// without a token every call is refused.
+fn guarded<S>(
+    service: S,
+    token: Option<String>,
+    role: &'static str,
+) -> InterceptedService<S, impl Interceptor + Clone> {
+    InterceptedService::new(service, move |req: Request<()>| {
+        let Some(token) = &token else {
+            return Err(tonic::Status::unauthenticated(format!(
+                "{role} API: off (start the coordinator with --{role}-token)"
+            )));
+        };
+        check_bearer(req.metadata(), token, role)?;
+        Ok(req)
+    })
+}
+
 /// Serves the coordinator on `listener` until `shutdown` completes.
 pub async fn serve(
     coord: Arc<Coordinator>,
@@ -95,43 +114,30 @@ pub async fn serve(
             .map_err(|e| ServeError::Tls(e.to_string()))?;
     }
 
-    let seq_token = config.sequencer_token.clone();
-    let sequencer = InterceptedService::new(
+    let max = config.max_message_bytes;
+    let sequencer = guarded(
         SequencerServer::new(SequencerService::new(
             coord.clone(),
             config.l1_deposits.clone(),
         ))
-        .max_decoding_message_size(config.max_message_bytes)
-        .max_encoding_message_size(config.max_message_bytes),
-        move |req: Request<()>| {
-            check_bearer(req.metadata(), &seq_token, "sequencer")?;
-            Ok(req)
-        },
+        .max_decoding_message_size(max)
+        .max_encoding_message_size(max),
+        Some(config.sequencer_token.clone()),
+        "sequencer",
     );
-    let worker_token = config.worker_token.clone();
-    let fleet = InterceptedService::new(
+    let fleet = guarded(
         ProverFleetServer::new(FleetService::new(coord.clone()))
-            .max_decoding_message_size(config.max_message_bytes)
-            .max_encoding_message_size(config.max_message_bytes),
-        move |req: Request<()>| {
-            check_bearer(req.metadata(), &worker_token, "worker")?;
-            Ok(req)
-        },
+            .max_decoding_message_size(max)
+            .max_encoding_message_size(max),
+        Some(config.worker_token.clone()),
+        "worker",
     );
-    let admin_token = config.admin_token.clone();
-    let admin = InterceptedService::new(
+    let admin = guarded(
         AdminServer::new(AdminService::new(coord.clone()))
-            .max_decoding_message_size(config.max_message_bytes)
-            .max_encoding_message_size(config.max_message_bytes),
-        move |req: Request<()>| {
-            let Some(token) = &admin_token else {
-                return Err(tonic::Status::unauthenticated(
-                    "admin API: off (start the coordinator with --admin-token)",
-                ));
-            };
-            check_bearer(req.metadata(), token, "admin")?;
-            Ok(req)
-        },
+            .max_decoding_message_size(max)
+            .max_encoding_message_size(max),
+        config.admin_token.clone(),
+        "admin",
     );
 
     // Lapsed leases go back to the queue a quarter lease after they lapse at most.

@@ -215,6 +215,15 @@ async fn serve_full(
     }
 }
 
+/// Where the `wrap_cli` test leaves the dev wrap keys `zkr wrap-setup` made
+/// (capacity 8), for the `wrap` test to load instead of making its own: a
+/// cache between test binaries of one build, never needed for correctness
+/// (the `wrap` test makes keys when none load). Nextest's ci profile starts
+/// `wrap_cli` first.
+pub fn shared_wrap_keys() -> std::path::PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("wrap-dev-keys-capacity-8")
+}
+
 /// A worker of every job kind against `url`, stopped by sending `true`.
 pub fn spawn_worker(
     url: String,
