@@ -258,11 +258,11 @@ fn wrap_setup_coordinator_worker_and_proof_wrap_a_range_end_to_end() {
         status.success(),
         "expected a clean coordinator exit, got {status}"
     );
-    // A cache for the `wrap` test; one already there (or a failed move) is fine.
+    // A cache for the `wrap` test, replacing keys an older build left (which
+    // would not load for today's circuit); a failed move only costs it a setup.
     let shared = shared_wrap_keys();
-    if !shared.exists() {
-        let _ = std::fs::rename(&keys, &shared);
-    }
+    let _ = std::fs::remove_dir_all(&shared);
+    let _ = std::fs::rename(&keys, &shared);
 }
 
 /// anvil's first dev account's key (anvil prints it at start; it is public).
