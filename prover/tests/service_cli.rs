@@ -86,6 +86,59 @@ fn coordinator_refuses_to_start_without_tokens_naming_the_missing_one() {
 }
 
 #[test]
+fn coordinator_refuses_an_l1_deployment_of_another_capacity_before_opening_anything() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let deployment = dir.path().join("deployment.json");
+    zkr_prover::settlement::Deployment {
+        chain_id: 31337,
+        verifier: alloy::primitives::Address::repeat_byte(1),
+        rollup: alloy::primitives::Address::repeat_byte(2),
+        capacity: 4,
+        genesis_root: alloy::primitives::B256::ZERO,
+        circuit_id: "test".into(),
+        deployer: alloy::primitives::Address::repeat_byte(3),
+        block: 1,
+        delays: zkr_contracts::RollupDelays::default(),
+        verifier_gas: 0,
+        rollup_gas: 0,
+    }
+    .write(&deployment)
+    .expect("deployment written");
+    let mut cmd = zkr();
+    cmd.args([
+        "coordinator",
+        "--listen",
+        "127.0.0.1:0",
+        "--metrics-listen",
+        "off",
+        "--capacity",
+        "8",
+        "--l1-rpc",
+        "http://127.0.0.1:1",
+    ])
+    .args(["--l1-deployment", path(&deployment)])
+    .args(["--data-dir", path(&dir.path().join("data"))])
+    .env("ZKR_SEQUENCER_TOKEN", SEQ_TOKEN)
+    .env("ZKR_WORKER_TOKEN", WORKER_TOKEN);
+    let out = run_bounded(
+        cmd,
+        Duration::from_secs(60),
+        "coordinator with a capacity-4 deployment",
+    );
+    let stderr = text(&out.stderr);
+    assert!(
+        !out.status.success()
+            && stderr.contains("is for capacity 4, the coordinator runs capacity 8"),
+        "expected the deployment's capacity refused, got {}: {stderr}",
+        out.status
+    );
+    assert!(
+        !dir.path().join("data").exists(),
+        "expected nothing opened before the L1 settings are valid"
+    );
+}
+
+#[test]
 fn submit_worker_status_and_proof_commands_drive_a_configured_coordinator() {
     let dir = tempfile::tempdir().expect("temp dir");
     let config = dir.path().join("coordinator.toml");

@@ -28,6 +28,8 @@ const DRAIN: Duration = Duration::from_secs(10);
 pub fn run(args: CoordinatorArgs) -> anyhow::Result<()> {
     let settings = args.resolve()?;
     check_capacity(settings.capacity)?;
+    // Before anything is built or opened: a wrong deployment file fails at once.
+    let l1_deposits = l1_deposit_queue(&settings)?;
     if let Some((cert, key)) = &settings.tls {
         for (what, path) in [("certificate", cert), ("key", key)] {
             std::fs::metadata(path).with_context(|| format!("TLS {what} {}", path.display()))?;
@@ -73,7 +75,7 @@ pub fn run(args: CoordinatorArgs) -> anyhow::Result<()> {
         failed = jobs.failed,
         "store opened"
     );
-    runtime()?.block_on(serve_until_signal(coord, settings))
+    runtime()?.block_on(serve_until_signal(coord, settings, l1_deposits))
 }
 
 /// L1's deposit queue from the settings' RPC URL and deployment file, when given.
@@ -105,6 +107,7 @@ fn l1_deposit_queue(settings: &CoordinatorSettings) -> anyhow::Result<Option<L1D
 async fn serve_until_signal(
     coord: Arc<Coordinator>,
     settings: CoordinatorSettings,
+    l1_deposits: Option<L1DepositQueue>,
 ) -> anyhow::Result<()> {
     let listener = TcpListener::bind(settings.listen)
         .await
@@ -138,7 +141,7 @@ async fn serve_until_signal(
         sequencer_token: settings.sequencer_token.clone(),
         worker_token: settings.worker_token.clone(),
         admin_token: settings.admin_token.clone(),
-        l1_deposits: l1_deposit_queue(&settings)?,
+        l1_deposits,
         max_message_bytes: settings.max_message_bytes,
         tls: settings.tls_files(),
     };
