@@ -632,3 +632,36 @@ async fn a_data_directory_refuses_another_chain_id_or_capacity_than_it_was_made_
         .expect("the settings it was made with open it");
     assert_eq!(coord.store().last_batch().unwrap(), 1, "batch 1 kept");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn without_an_admin_token_every_admin_call_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve_without_admin(dir.path()).await;
+    let mut seq = served.sequencer(SEQ_TOKEN).await;
+    seq.submit_batch(request(&submissions(1, 4)[0]))
+        .await
+        .expect("batch 1 accepted");
+    // No token opens the admin API: not the admin token the tests use, nor the other roles'.
+    for token in [ADMIN_TOKEN, SEQ_TOKEN, WORKER_TOKEN] {
+        let msg = expect_code(
+            served
+                .admin(token)
+                .await
+                .revert_batches(v1::RevertBatchesRequest { keep_through: 0 })
+                .await,
+            Code::Unauthenticated,
+            &format!("a revert with token {token:?} on a coordinator without an admin token"),
+        )
+        .await;
+        assert!(
+            msg.contains("admin API: off"),
+            "expected the admin API said to be off, got: {msg}"
+        );
+    }
+    assert_eq!(
+        served.coord.store().last_batch().unwrap(),
+        1,
+        "batch 1 kept"
+    );
+    served.stop().await;
+}

@@ -143,12 +143,26 @@ pub async fn serve_with(
     max_range_batches: u64,
     wrap: Option<Arc<Wrapper>>,
 ) -> Served {
-    serve_full(dir, lease_ms, max_attempts, max_range_batches, wrap, None).await
+    serve_full(
+        dir,
+        lease_ms,
+        max_attempts,
+        max_range_batches,
+        wrap,
+        None,
+        Some(ADMIN_TOKEN),
+    )
+    .await
+}
+
+/// Serves a coordinator on `dir` started without an admin token (its Admin API off).
+pub async fn serve_without_admin(dir: &Path) -> Served {
+    serve_full(dir, 60_000, 3, 0, None, None, None).await
 }
 
 /// Serves a coordinator on `dir` that checks submitted deposits against `l1`'s queue.
 pub async fn serve_checking_l1(dir: &Path, l1: L1DepositQueue) -> Served {
-    serve_full(dir, 60_000, 3, 0, None, Some(l1)).await
+    serve_full(dir, 60_000, 3, 0, None, Some(l1), Some(ADMIN_TOKEN)).await
 }
 
 async fn serve_full(
@@ -158,6 +172,7 @@ async fn serve_full(
     max_range_batches: u64,
     wrap: Option<Arc<Wrapper>>,
     l1_deposits: Option<L1DepositQueue>,
+    admin_token: Option<&str>,
 ) -> Served {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
@@ -194,7 +209,7 @@ async fn serve_full(
     let server_config = ServerConfig {
         sequencer_token: SEQ_TOKEN.into(),
         worker_token: WORKER_TOKEN.into(),
-        admin_token: Some(ADMIN_TOKEN.into()),
+        admin_token: admin_token.map(str::to_owned),
         l1_deposits,
         max_message_bytes: MAX_MESSAGE,
         tls: None,
