@@ -5,10 +5,14 @@
 //! needs both circuits to share it: the union of their gate sets, the larger
 //! degree, 84 public inputs. The batch circuit is padded to the aggregation
 //! circuit's shape and the aggregation circuit rebuilt against it until the two
-//! agree (one round in practice, after a probe build).
+//! agree (one round in practice, after a probe build). A batch circuit larger
+//! than the aggregation circuit is not padded: one leaf step per batch proof
+//! brings it into the shape ([`MAX_DIRECT_DEGREE_BITS`]).
 
 use tracing::debug;
-use zkr_circuits::batch::{BatchCircuit, BatchProof};
+use zkr_circuits::batch::{BatchCircuit, BatchProof, C, D, NUM_PUBLIC_INPUTS};
+use zkr_circuits::recursion::LeafStep;
+use zkr_circuits::state::F;
 
 /// The chain id [`Circuits::build`] takes, and zkr's default, for crates that
 /// build the circuits without depending on `zkr-circuits` (the ceremony).
@@ -21,6 +25,29 @@ use crate::tree::{plan, Part};
 /// Rounds of the shape fixed point before giving up.
 const MAX_ROUNDS: usize = 5;
 
+/// The largest batch circuit (log2 of its rows) padded into the shared shape.
+/// The aggregation circuit needs 2^14 rows (two verifiers and a SHA-256
+/// node), so a batch circuit up to that size joins the shape for free; a
+/// larger one keeps its size and each proof takes one [`LeafStep`] into the shape.
+pub const MAX_DIRECT_DEGREE_BITS: usize = 14;
+
+/// What the aggregation circuit verifies as a batch proof in one round.
+enum Outer {
+    /// The batch circuit itself, padded to the shape.
+    Direct(Box<BatchCircuit>),
+    /// A leaf step over the batch circuit at its natural size.
+    Leaf(Box<LeafStep>),
+}
+
+impl Outer {
+    fn data(&self) -> &plonky2::plonk::circuit_data::CircuitData<F, C, D> {
+        match self {
+            Outer::Direct(b) => b.data(),
+            Outer::Leaf(l) => l.data(),
+        }
+    }
+}
+
 /// The batch circuit of one capacity and the aggregation circuit over it, in one shape.
 #[derive(Debug)]
 pub struct Circuits {
@@ -32,34 +59,59 @@ impl Circuits {
     /// Builds both circuits for batches of `capacity` chunk slots on rollup chain `chain_id`.
     pub fn build(capacity: usize, chain_id: ChainId) -> Result<Self, AggregationError> {
         let plain = BatchCircuit::build(capacity, chain_id);
-        let mut shape = plain.data().common.clone();
         // The aggregation circuit's public inputs: 16 values and its verifier data.
-        shape.num_public_inputs = zkr_circuits::batch::NUM_PUBLIC_INPUTS
-            + 4
-            + 4 * shape.config.fri_config.num_cap_elements();
+        let num_public_inputs =
+            NUM_PUBLIC_INPUTS + 4 + 4 * plain.data().common.config.fri_config.num_cap_elements();
+        let direct = plain.degree_bits() <= MAX_DIRECT_DEGREE_BITS;
         // Round 0 only discovers the aggregation circuit's gates and size: the
-        // unpadded batch circuit's verifier data stands in.
+        // batch circuit (or a leaf step over it) stands in for the shape, and
+        // its verifier data for the batch proofs' verifier data.
+        let mut shape = if direct {
+            let mut shape = plain.data().common.clone();
+            shape.num_public_inputs = num_public_inputs;
+            shape
+        } else {
+            let leaf = LeafStep::build(plain.data(), NUM_PUBLIC_INPUTS, None, num_public_inputs);
+            leaf.data().common.clone()
+        };
         let probe = AggregationCircuit::build(&shape, &plain.data().verifier_only);
         shape = probe.data().common.clone();
         let mut last = String::new();
         for round in 1..=MAX_ROUNDS {
-            let batch = BatchCircuit::build_in_shape(capacity, chain_id, &shape);
-            let aggregation =
-                AggregationCircuit::build(&batch.data().common, &batch.data().verifier_only);
+            let outer = if direct {
+                Outer::Direct(Box::new(BatchCircuit::build_in_shape(
+                    capacity, chain_id, &shape,
+                )))
+            } else {
+                Outer::Leaf(Box::new(LeafStep::build(
+                    plain.data(),
+                    NUM_PUBLIC_INPUTS,
+                    Some(&shape),
+                    shape.num_public_inputs,
+                )))
+            };
+            let data = outer.data();
+            let aggregation = AggregationCircuit::build(&data.common, &data.verifier_only);
             debug!(
                 round,
-                batch_degree = batch.degree_bits(),
+                batch_degree = plain.degree_bits(),
+                leaf_step = !direct,
+                shape_degree = data.common.degree_bits(),
                 aggregation_degree = aggregation.degree_bits(),
                 aggregation_rows = aggregation.num_gates(),
                 "recursion shape round"
             );
-            if aggregation.data().common == batch.data().common {
+            if aggregation.data().common == data.common {
+                let batch = match outer {
+                    Outer::Direct(batch) => *batch,
+                    Outer::Leaf(leaf) => plain.with_leaf(*leaf),
+                };
                 return Ok(Self { batch, aggregation });
             }
             last = format!(
-                "round {round}: batch degree 2^{}, {} gate types; aggregation degree 2^{}, {} gate types",
-                batch.degree_bits(),
-                batch.data().common.gates.len(),
+                "round {round}: batch proofs of degree 2^{}, {} gate types; aggregation degree 2^{}, {} gate types",
+                data.common.degree_bits(),
+                data.common.gates.len(),
                 aggregation.degree_bits(),
                 aggregation.data().common.gates.len()
             );

@@ -11,12 +11,12 @@ use plonky2::plonk::circuit_builder::CircuitBuilder;
 use plonky2::plonk::circuit_data::CircuitData;
 use zkr_aggregator::{range_commitment, AggregationError, Checks, Child, Circuits, RangeProof};
 use zkr_circuits::batch::{BatchProof, BatchPublicValues, C, D, NUM_PUBLIC_INPUTS};
-use zkr_circuits::executor::apply;
 use zkr_circuits::ops::signing::DEFAULT_CHAIN_ID as CHAIN;
 use zkr_circuits::recursion::pad_to_shape;
-use zkr_circuits::state::{MemoryBackend, F};
-use zkr_circuits::witness::{generate, BatchWitness};
-use zkr_circuits::workload::batch_chain;
+use zkr_circuits::state::F;
+use zkr_circuits::witness::BatchWitness;
+
+mod common;
 
 const CAP: usize = 8;
 const BATCHES: usize = 8;
@@ -29,22 +29,7 @@ fn circuits() -> &'static Circuits {
 /// Eight chained batches, executed natively: their witnesses and public values.
 fn prepared() -> &'static [(BatchWitness, BatchPublicValues)] {
     static P: OnceLock<Vec<(BatchWitness, BatchPublicValues)>> = OnceLock::new();
-    P.get_or_init(|| {
-        let chain = batch_chain(BATCHES, CAP, CHAIN, 5).expect("valid chain");
-        let mut state = MemoryBackend::new();
-        chain
-            .iter()
-            .map(|c| {
-                let exec = apply(&mut state, &c.batch, CAP, CHAIN).expect("batch applies");
-                let values = BatchPublicValues {
-                    old_root: exec.old_root,
-                    new_root: exec.new_root,
-                    commitment: exec.commitment,
-                };
-                (generate(&exec).expect("witness generates"), values)
-            })
-            .collect()
-    })
+    P.get_or_init(|| common::executed_chain(BATCHES, CAP, CHAIN, 5))
 }
 
 /// The proof of batch `i`, proven on first use (each test process proves only

@@ -169,6 +169,40 @@ pub fn random_batch<B: StateBackend, R: Rng + ?Sized>(
     })
 }
 
+/// A batch of signed transfers only, as many as fit in `capacity` chunks
+/// (fewer only when no sender has funds left), between accounts of the state
+/// in `backend`, fees paid to `operator` (which must exist): the workload the
+/// settlement benchmark settles.
+pub fn transfer_batch<B: StateBackend, R: Rng + ?Sized>(
+    backend: &B,
+    number: u64,
+    operator: AccountId,
+    capacity: usize,
+    chain_id: ChainId,
+    rng: &mut R,
+) -> Result<Batch, ExecError> {
+    let view = StateView::new(backend);
+    let mut model = Model::read(&view, operator, chain_id)?;
+    let mut operations = Vec::new();
+    let mut failed_draws = 0;
+    while operations.len() * TRANSFER_CHUNKS + TRANSFER_CHUNKS <= capacity
+        && failed_draws < MAX_FAILED_DRAWS
+    {
+        match model.transfer(rng) {
+            Some(op) => {
+                operations.push(op);
+                failed_draws = 0;
+            }
+            None => failed_draws += 1,
+        }
+    }
+    Ok(Batch {
+        number,
+        operator,
+        operations,
+    })
+}
+
 /// A deposit of 1 to 10,000 whole tokens, in steps of 0.001.
 fn random_deposit_amount<R: Rng + ?Sized>(rng: &mut R) -> u128 {
     rng.gen_range(1_000..=10_000_000u128) * (UNIT / 1_000)
@@ -580,6 +614,36 @@ mod tests {
                         panic!("seed {seed} capacity {capacity}: expected batch {number} to execute, got: {e}");
                     }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn transfer_batches_are_full_of_signed_transfers_that_execute() {
+        let capacity = 32;
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let mut backend = genesis_state(24, 3, &mut rng);
+        // Enough batches that senders spend most of what they hold.
+        for number in 2..22 {
+            let batch = transfer_batch(&backend, number, OPERATOR, capacity, CHAIN, &mut rng)
+                .expect("reading a memory state cannot fail");
+            let others: Vec<_> = batch
+                .operations
+                .iter()
+                .filter(|op| !matches!(op, Operation::Transfer(_)))
+                .collect();
+            assert!(
+                others.is_empty(),
+                "batch {number}: expected transfers only, got {others:?}"
+            );
+            assert_eq!(
+                batch.chunks(),
+                capacity,
+                "batch {number}: expected {capacity} one-chunk transfers, got {} chunks",
+                batch.chunks()
+            );
+            if let Err(e) = apply(&mut backend, &batch, capacity, CHAIN) {
+                panic!("batch {number}: expected the transfers to execute, got: {e}");
             }
         }
     }

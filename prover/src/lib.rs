@@ -3,7 +3,9 @@
 pub mod aggregate;
 pub mod client;
 pub mod coordinator;
+pub mod cost;
 pub mod deposit_check;
+pub mod dev_keys;
 pub mod metrics;
 pub mod settlement;
 pub mod store;

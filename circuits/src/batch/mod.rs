@@ -5,6 +5,9 @@
 //! Public inputs (16 field elements): `old_root[4] || new_root[4] || commitment[8]`,
 //! the commitment as eight big-endian 32-bit words. Built in a recursion shape
 //! ([`BatchCircuit::build_in_shape`]), zeros follow up to the shape's count.
+//! A circuit larger than the shape keeps its natural size and its proof is
+//! brought into the shape by one [`LeafStep`] ([`BatchCircuit::with_leaf`]):
+//! batch size is then free of the recursion shape.
 
 mod lane;
 mod proof;
@@ -25,7 +28,7 @@ use crate::gadgets::nonzero::NonZeroIf;
 use crate::gadgets::sha256::{digest_words, digest_words_native, sha256_circuit};
 use crate::gadgets::uint128::{limbs_of, SumEq, U128Target};
 use crate::ops::signing::ChainId;
-use crate::recursion::{pad_to_shape, prove_catching_panics};
+use crate::recursion::{pad_to_shape, prove_catching_panics, LeafStep};
 use crate::state::{BALANCE_TREE_DEPTH, F};
 use crate::witness::BatchWitness;
 use lane::LaneTargets;
@@ -83,6 +86,7 @@ pub struct BatchCircuit {
     num_gates: usize,
     data: CircuitData<F, C, D>,
     targets: BatchTargets,
+    leaf: Option<LeafStep>,
 }
 
 impl std::fmt::Debug for BatchCircuit {
@@ -92,6 +96,7 @@ impl std::fmt::Debug for BatchCircuit {
             .field("chain_id", &self.chain_id)
             .field("degree_bits", &self.degree_bits())
             .field("num_gates", &self.num_gates)
+            .field("leaf", &self.leaf)
             .finish()
     }
 }
@@ -251,6 +256,7 @@ impl BatchCircuit {
                 commitment,
                 operator_exists,
             },
+            leaf: None,
         }
     }
 
@@ -264,18 +270,40 @@ impl BatchCircuit {
         self.chain_id
     }
 
-    /// log2 of the padded row count.
+    /// log2 of the padded row count of the rules circuit (the leaf step's are its own).
     pub fn degree_bits(&self) -> usize {
         self.data.common.degree_bits()
     }
 
-    /// Rows used before padding to a power of two.
+    /// Rows of the rules circuit before padding to a power of two.
     pub fn num_gates(&self) -> usize {
         self.num_gates
     }
 
-    /// The circuit data (for recursion: verifier data and common data).
+    /// The circuit data of the proofs [`Self::prove`] makes (the leaf step's,
+    /// when there is one): for recursion, their verifier and common data.
     pub fn data(&self) -> &CircuitData<F, C, D> {
+        self.leaf.as_ref().map_or(&self.data, LeafStep::data)
+    }
+
+    /// The leaf step that brings this circuit's proofs into a recursion shape, if any.
+    pub fn leaf(&self) -> Option<&LeafStep> {
+        self.leaf.as_ref()
+    }
+
+    /// This circuit (at its natural size) with `leaf`, built over it, as the
+    /// last step of every proof.
+    ///
+    /// # Panics
+    /// If this circuit already has a leaf step (a construction bug).
+    pub fn with_leaf(mut self, leaf: LeafStep) -> Self {
+        assert!(self.leaf.is_none(), "a batch circuit takes one leaf step");
+        self.leaf = Some(leaf);
+        self
+    }
+
+    /// The rules circuit's data, whatever step follows it (what a leaf step is built over).
+    pub fn rules_data(&self) -> &CircuitData<F, C, D> {
         &self.data
     }
 
@@ -326,15 +354,25 @@ impl BatchCircuit {
             .assign(witness)
             .map_err(|e| CircuitError::Unsatisfied(e.to_string()))?;
         let proof = prove_catching_panics(&self.data, pw).map_err(CircuitError::Unsatisfied)?;
+        let proof = match &self.leaf {
+            None => proof,
+            Some(leaf) => {
+                // Checked here, where the error names the batch, not the leaf step.
+                self.data
+                    .verify(proof.clone())
+                    .map_err(|e| CircuitError::Unsatisfied(e.to_string()))?;
+                leaf.prove(&proof).map_err(CircuitError::Unsatisfied)?
+            }
+        };
         let proof = BatchProof { proof };
         self.verify(&proof)
             .map_err(|e| CircuitError::Unsatisfied(e.to_string()))?;
         Ok(proof)
     }
 
-    /// Verifies a batch proof of this circuit.
+    /// Verifies a batch proof of this circuit (through its leaf step, if any).
     pub fn verify(&self, proof: &BatchProof) -> Result<(), CircuitError> {
-        self.data
+        self.data()
             .verify(proof.proof.clone())
             .map_err(|e| CircuitError::Invalid(e.to_string()))
     }

@@ -75,7 +75,7 @@ impl BatchProof {
 
     /// Decodes a proof of `circuit`.
     pub fn from_bytes(bytes: &[u8], circuit: &BatchCircuit) -> Result<Self, CircuitError> {
-        let proof = ProofWithPublicInputs::from_bytes(bytes.to_vec(), &circuit.data.common)
+        let proof = ProofWithPublicInputs::from_bytes(bytes.to_vec(), &circuit.data().common)
             .map_err(|e| CircuitError::Malformed(e.to_string()))?;
         Ok(Self { proof })
     }

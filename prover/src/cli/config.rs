@@ -27,8 +27,10 @@ pub const DEFAULT_CAPACITY: usize = 8;
 const DEFAULT_LEASE_MS: u64 = 30_000;
 /// Default number of leases a job gets before it fails for good.
 const DEFAULT_MAX_ATTEMPTS: u32 = 3;
-/// Default size at which the open range is sealed automatically.
-const DEFAULT_MAX_RANGE_BATCHES: u64 = 8;
+/// Default size at which the open range is sealed automatically: the wrap
+/// and L1's range proof cost the same for any range, so a long range spreads
+/// them over more transfers (the settlement benchmark measures it).
+const DEFAULT_MAX_RANGE_BATCHES: u64 = 32;
 /// Default largest gRPC message: witnesses grow with the capacity, so leave room.
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 64 << 20;
 
@@ -42,7 +44,7 @@ variable overrides the file; relative paths are relative to the file):
   capacity = 8                      # batch circuit capacity, pubdata chunks
   lease_ms = 30000                  # a lease lapses this long after its last heartbeat
   max_attempts = 3                  # leases a job gets before it fails for good
-  max_range_batches = 8             # seal the open range at this many batches; 0: only on SealRange
+  max_range_batches = 32            # seal the open range at this many batches; 0: only on SealRange
   max_message_bytes = 67108864      # largest gRPC request or response
   wrap_keys = \"wrap-keys\"            # the wrap's keys (zkr wrap-setup): wrap every range
 
@@ -200,7 +202,7 @@ pub struct CoordinatorArgs {
     #[arg(long, env = "ZKR_MAX_ATTEMPTS", value_name = "N")]
     pub max_attempts: Option<u32>,
     /// Accepted batches at which the open range is sealed for aggregation
-    /// automatically; 0 seals only on request (`zkr seal`) [default: 8].
+    /// automatically; 0 seals only on request (`zkr seal`) [default: 32].
     #[arg(long, env = "ZKR_MAX_RANGE_BATCHES", value_name = "N")]
     pub max_range_batches: Option<u64>,
     /// Largest gRPC request or response in bytes [default: 67108864].

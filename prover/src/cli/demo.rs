@@ -37,6 +37,7 @@ use zkr_proto::v1;
 use zkr_prover::client;
 use zkr_prover::coordinator::server::{serve, ServerConfig};
 use zkr_prover::coordinator::{Coordinator, CoordinatorConfig, QueueConfig};
+use zkr_prover::cost::{Cost, Meter};
 use zkr_prover::store::Store;
 use zkr_prover::worker::{self, WorkerConfig};
 
@@ -150,7 +151,7 @@ async fn run_service(args: DemoArgs) -> anyhow::Result<()> {
         // Only the demo's own cache is replaced when stale, never a directory named by the user.
         let (dir, replace_stale) = match &args.wrap_keys {
             Some(dir) => (dir.clone(), false),
-            None => (super::wrap::default_dev_keys_dir(capacity), true),
+            None => (zkr_prover::dev_keys::default_dir(capacity), true),
         };
         let c = circuits.clone();
         let keys = dir.clone();
@@ -244,6 +245,9 @@ async fn run_service(args: DemoArgs) -> anyhow::Result<()> {
 
     // The demo is the sequencer: it builds each batch on the coordinator's state,
     // computes the roots it claims, and submits it over gRPC.
+    // What settling costs, from the first submission to the last proof (the
+    // sequencer's execution and the demo's checks included: one process).
+    let meter = Meter::start();
     let bar = progress::steps(total);
     let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
     let mut batches = Vec::new();
@@ -327,6 +331,7 @@ async fn run_service(args: DemoArgs) -> anyhow::Result<()> {
         (Some(w), Ok((_, pv))) => Some(check_wrap(&mut sequencer, w, first, last, pv).await),
         _ => None,
     };
+    let proving_cost = meter.cost();
     let settled = match (&wrapped, &checked, l1) {
         (Some(Ok(_)), Ok((_, pv)), Some(l1)) => {
             let range = RangeArg { first, last };
@@ -359,6 +364,7 @@ async fn run_service(args: DemoArgs) -> anyhow::Result<()> {
         println!("  public input: 0x{}", hex::encode(w.public_input));
         println!("  (SHA-256(old root || new root || commitment) mod r: what L1 recomputes)");
     }
+    print_cost(&batches, proving_cost, wrapper.is_some());
     match settled {
         Some(settled) => print_settled(&settled?, first, last),
         None if !args.no_wrap && !args.no_l1 && first != 1 => println!(
@@ -368,6 +374,24 @@ async fn run_service(args: DemoArgs) -> anyhow::Result<()> {
         None => {}
     }
     Ok(())
+}
+
+/// Prints what proving the run cost, per operation settled.
+fn print_cost(batches: &[Batch], cost: Cost, wrapped: bool) {
+    let ops: usize = batches.iter().map(|b| b.operations.len()).sum();
+    let transfers: usize = batches.iter().map(|b| OpCounts::of(b).transfers).sum();
+    let per = |d: Duration| d.as_secs_f64() / ops.max(1) as f64;
+    println!(
+        "cost: {ops} operations ({transfers} signed transfers) from the first submission to the \
+         {} proof in {:.1} s wall, {:.1} s CPU: {:.3} s wall and {:.3} s CPU per operation \
+         ({WORKERS} workers in this process; `cargo bench -p zkr-benches --bench settlement` \
+         splits it by stage for full batches of transfers)",
+        if wrapped { "wrapped" } else { "range" },
+        cost.wall.as_secs_f64(),
+        cost.cpu.as_secs_f64(),
+        per(cost.wall),
+        per(cost.cpu),
+    );
 }
 
 /// Prints what settling the range on L1 cost.

@@ -6,10 +6,11 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use clap::Args;
-use tracing::{info, warn};
-use zkr_aggregator::wrap::keys::{KeysDir, KeysError, Origin, PK_FILE};
+use tracing::info;
+use zkr_aggregator::wrap::keys::{KeysDir, PK_FILE};
 use zkr_aggregator::wrap::wrapper::{Wrapper, WrapperError};
 use zkr_aggregator::Circuits;
+use zkr_prover::dev_keys;
 
 use super::proving::build_circuits;
 use super::{check_capacity, progress};
@@ -66,24 +67,14 @@ pub fn run(args: WrapSetupArgs) -> anyhow::Result<()> {
 
 /// Makes insecure dev keys for `circuits`' wrap and writes them to `dir`.
 fn setup_insecure(circuits: &Circuits, dir: &KeysDir) -> anyhow::Result<Wrapper> {
-    warn!(
-        dir = %dir.path().display(),
-        "generating INSECURE development wrap keys: whoever ran this can forge proofs"
-    );
     let spinner = progress::spinner(format!(
-        "wrap keys (insecure dev setup, capacity {}): shrink circuit and Groth16 setup…",
-        circuits.capacity()
+        "wrap keys (insecure dev setup, capacity {}): shrink circuit, Groth16 setup, writing to {}…",
+        circuits.capacity(),
+        dir.path().display()
     ));
-    let start = Instant::now();
-    let wrapper = Wrapper::setup_insecure_dev(circuits.aggregation(), &mut rand::rngs::OsRng);
+    let wrapper = dev_keys::make(circuits, dir);
     spinner.finish_and_clear();
-    let wrapper = wrapper.context("wrap setup")?;
-    info!(elapsed = ?start.elapsed(), "wrap keys generated");
-    let spinner = progress::spinner(format!("writing wrap keys to {}…", dir.path().display()));
-    let saved = wrapper.save(dir, Origin::InsecureDev);
-    spinner.finish_and_clear();
-    saved.with_context(|| format!("writing wrap keys to {}", dir.path().display()))?;
-    Ok(wrapper)
+    wrapper.with_context(|| format!("making wrap keys in {}", dir.path().display()))
 }
 
 /// Loads the wrap of `circuits` from the keys in `dir` (the proving key only
@@ -107,35 +98,16 @@ fn load_keys(circuits: &Circuits, dir: &Path, prover: bool) -> Result<Wrapper, W
     Ok(wrapper)
 }
 
-/// The wrap of `circuits` with the dev keys in `dir`: loaded when present,
-/// else generated (insecurely) and written there for the next run. Keys of
-/// another circuit (a cache left by another zkr version) are replaced when
-/// `replace_stale`, else refused.
+/// The wrap of `circuits` with the dev keys in `dir` ([`dev_keys::load_or_make`]).
 pub fn dev_keys(circuits: &Circuits, dir: &Path, replace_stale: bool) -> anyhow::Result<Wrapper> {
-    let keys = KeysDir::new(dir);
-    if keys.exists() {
-        match load_keys(circuits, dir, true) {
-            Ok(w) => return Ok(w),
-            Err(WrapperError::Keys(KeysError::WrongCircuit { found, .. })) if replace_stale => {
-                warn!(dir = %dir.display(), stale = %found, "cached wrap keys are for another circuit: making new ones");
-            }
-            Err(e) => {
-                return Err(e).with_context(|| format!("loading wrap keys from {}", dir.display()))
-            }
-        }
-    }
-    setup_insecure(circuits, &keys)
-}
-
-/// Where the demo keeps its dev keys: the user's cache directory, one folder per capacity.
-pub fn default_dev_keys_dir(capacity: usize) -> PathBuf {
-    let cache = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .unwrap_or_else(|| PathBuf::from(".zkr-cache"));
-    cache
-        .join("zkr")
-        .join("wrap-dev-keys")
-        .join(format!("capacity-{capacity}"))
+    let spinner = progress::spinner(format!(
+        "wrap keys of capacity {}: loading from {} (or making INSECURE dev keys there)…",
+        circuits.capacity(),
+        dir.display()
+    ));
+    let loaded = dev_keys::load_or_make(circuits, dir, replace_stale);
+    spinner.finish_and_clear();
+    let (wrapper, source) = loaded.with_context(|| format!("wrap keys in {}", dir.display()))?;
+    info!(dir = %dir.display(), circuit = wrapper.circuit_id(), ?source, "wrap dev keys ready");
+    Ok(wrapper)
 }

@@ -35,10 +35,37 @@ where
     C: ConstraintSynthesizer<Fr>,
     R: RngCore + CryptoRng,
 {
+    prove_with_stages(backend, pk, circuit, rng, &mut |_| {})
+}
+
+/// A finished stage of one Groth16 proof, in the order they run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// The circuit's constraints and assignment (witness synthesis).
+    Synthesis,
+    /// The QAP quotient `h` (the NTTs).
+    Quotient,
+    /// The multi-scalar multiplications, and the proof.
+    Msm,
+}
+
+/// [`prove_with`], calling `on_stage` as each [`Stage`] ends (what a cost
+/// breakdown or a progress display hangs on).
+pub fn prove_with_stages<C, R>(
+    backend: &dyn Backend,
+    pk: &ProvingKey,
+    circuit: C,
+    rng: &mut R,
+    on_stage: &mut dyn FnMut(Stage),
+) -> Result<Proof, Groth16Error>
+where
+    C: ConstraintSynthesizer<Fr>,
+    R: RngCore + CryptoRng,
+{
     // Drawn in arkworks' order: the same rng gives the same proof as arkworks' prover.
     let r = Fr::rand(rng);
     let s = Fr::rand(rng);
-    prove_with_randomness(backend, pk, circuit, r, s)
+    prove_stages(backend, pk, circuit, r, s, on_stage)
 }
 
 /// Proves `circuit` under `pk` with blinding `r` and `s` (zero-knowledge only if they are random).
@@ -52,10 +79,25 @@ pub fn prove_with_randomness<C>(
 where
     C: ConstraintSynthesizer<Fr>,
 {
+    prove_stages(backend, pk, circuit, r, s, &mut |_| {})
+}
+
+fn prove_stages<C>(
+    backend: &dyn Backend,
+    pk: &ProvingKey,
+    circuit: C,
+    r: Fr,
+    s: Fr,
+    on_stage: &mut dyn FnMut(Stage),
+) -> Result<Proof, Groth16Error>
+where
+    C: ConstraintSynthesizer<Fr>,
+{
     let start = Instant::now();
     let (matrices, z) = synthesize(circuit)?;
     let constraints = matrices.num_constraints;
     tracing::debug!(elapsed = ?start.elapsed(), constraints, "synthesized");
+    on_stage(Stage::Synthesis);
     let form = check_key(pk, &matrices)?;
 
     let start = Instant::now();
@@ -63,6 +105,7 @@ where
     let witness = &z[matrices.num_instance_variables..];
     drop(matrices);
     tracing::debug!(elapsed = ?start.elapsed(), backend = backend.name(), "QAP quotient");
+    on_stage(Stage::Quotient);
 
     let start = Instant::now();
     let backend_error = |source: BackendError| Groth16Error::Backend {
@@ -91,13 +134,14 @@ where
         + pk.vk.beta_g2
         + pk.vk.delta_g2 * s;
     let c = a * s + b_g1 * r - delta_g1 * (r * s) + l_acc + h_acc;
-    tracing::debug!(elapsed = ?start.elapsed(), backend = backend.name(), "MSMs");
-
-    Ok(Proof {
+    let proof = Proof {
         a: a.into_affine(),
         b: b_g2.into_affine(),
         c: c.into_affine(),
-    })
+    };
+    tracing::debug!(elapsed = ?start.elapsed(), backend = backend.name(), "MSMs");
+    on_stage(Stage::Msm);
+    Ok(proof)
 }
 
 /// The constraint matrices and the full assignment (instance, then witness) of `circuit`.
