@@ -119,7 +119,7 @@ fn check_range_proof(p: &v1::ProofResponse, expected: &BatchPublicValues, what: 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn five_batches_sealed_into_a_range_are_aggregated_by_two_workers_and_served() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let served = serve_on(dir.path(), 60_000, 3).await;
+    let served = serve_on(dir.path(), 60_000).await;
     let mut seq = served.sequencer(SEQ_TOKEN).await;
     let subs = submissions(5, 51);
     submit_all(&mut seq, &subs).await;
@@ -295,7 +295,7 @@ async fn five_batches_sealed_into_a_range_are_aggregated_by_two_workers_and_serv
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn forged_step_proofs_are_refused_and_the_job_stays_leased() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let served = serve_on(dir.path(), 120_000, 3).await;
+    let served = serve_on(dir.path(), 120_000).await;
     let mut seq = served.sequencer(SEQ_TOKEN).await;
     let subs = submissions(2, 52);
     submit_all(&mut seq, &subs).await;
@@ -447,9 +447,10 @@ async fn forged_step_proofs_are_refused_and_the_job_stays_leased() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn full_ranges_seal_themselves_and_a_failed_batch_fails_its_range() {
+async fn full_ranges_seal_themselves_a_failed_batch_fails_its_range_and_an_operator_retry_proves_it(
+) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let served = serve_with_ranges(dir.path(), 60_000, 3, 2).await;
+    let served = serve_with_ranges(dir.path(), 60_000, 2).await;
     let mut seq = served.sequencer(SEQ_TOKEN).await;
     submit_all(&mut seq, &submissions(3, 53)).await;
     let list = seq
@@ -479,7 +480,7 @@ async fn full_ranges_seal_themselves_and_a_failed_batch_fails_its_range() {
     served.stop().await;
 
     // Reopened with a limit of 1, the open batch is sealed at once: a range of one batch.
-    let served = serve_with_ranges(dir.path(), 60_000, 3, 1).await;
+    let served = serve_with_ranges(dir.path(), 60_000, 1).await;
     let mut seq = served.sequencer(SEQ_TOKEN).await;
     let r3 = seq
         .get_range(v1::GetRangeRequest { batch_number: 3 })
@@ -562,6 +563,111 @@ async fn full_ranges_seal_themselves_and_a_failed_batch_fails_its_range() {
         JobState::Failed,
         "the step failed with its range"
     );
+
+    // The operator's way out: only the admin role retries, and a retry of
+    // nothing failed, or of a batch never accepted, changes nothing.
+    let retry = |target| v1::RetryJobsRequest {
+        target: Some(target),
+    };
+    use v1::retry_jobs_request::Target;
+    let mut as_worker = served.admin(WORKER_TOKEN).await;
+    expect_code(
+        as_worker.retry_jobs(retry(Target::BatchNumber(1))).await,
+        Code::Unauthenticated,
+        "a retry with the worker's token",
+    );
+    let mut admin = served.admin(ADMIN_TOKEN).await;
+    let msg = expect_code(
+        admin.retry_jobs(retry(Target::BatchNumber(9))).await,
+        Code::NotFound,
+        "a retry of a batch never accepted",
+    );
+    assert!(
+        msg.contains("batch 9") && msg.contains("last accepted batch is 3"),
+        "message: {msg}"
+    );
+    let msg = expect_code(
+        admin
+            .retry_jobs(retry(Target::Range(v1::BatchRange { first: 3, last: 3 })))
+            .await,
+        Code::FailedPrecondition,
+        "a retry of a range with nothing failed",
+    );
+    assert!(msg.contains("nothing to retry"), "message: {msg}");
+    expect_code(
+        admin
+            .retry_jobs(retry(Target::Range(v1::BatchRange { first: 2, last: 1 })))
+            .await,
+        Code::InvalidArgument,
+        "a range given backwards",
+    );
+    expect_code(
+        admin
+            .retry_jobs(v1::RetryJobsRequest { target: None })
+            .await,
+        Code::InvalidArgument,
+        "a retry naming nothing",
+    );
+
+    // Naming batch 2, which did not fail, retries its whole range: batch 1's
+    // job and the step failed with it.
+    let out = admin
+        .retry_jobs(retry(Target::BatchNumber(2)))
+        .await
+        .expect("retry of range 1..2")
+        .into_inner();
+    assert_eq!(
+        (
+            out.jobs,
+            out.batches.clone(),
+            out.ranges
+                .iter()
+                .map(|r| (r.first, r.last))
+                .collect::<Vec<_>>()
+        ),
+        (2, vec![1], vec![(1, 2)]),
+        "expected batch 1's job and the step queued again, and range 1..2 revived"
+    );
+    let r1 = seq
+        .get_range(v1::GetRangeRequest { batch_number: 1 })
+        .await
+        .expect("range 1..2")
+        .into_inner();
+    assert_eq!(
+        (r1.status, r1.error.as_str()),
+        (v1::RangeStatus::Aggregating as i32, ""),
+        "expected range 1..2 aggregating again with no error"
+    );
+    let b1 = seq
+        .get_batch(v1::GetBatchRequest { batch_number: 1 })
+        .await
+        .expect("batch 1")
+        .into_inner();
+    assert_eq!(
+        (b1.status, b1.attempts),
+        (v1::BatchStatus::Accepted as i32, 0),
+        "expected batch 1 queued again with its attempts reset"
+    );
+    expect_code(
+        admin.retry_jobs(retry(Target::JobId(job.job_id))).await,
+        Code::FailedPrecondition,
+        "a second retry of the same job",
+    );
+
+    // A worker then proves range 1..2 and range 3..3 to the end.
+    let (stop, worker) = spawn_worker(served.url(), "after-retry");
+    for batch in [1, 3] {
+        wait_range(
+            &mut seq,
+            batch,
+            Duration::from_secs(1800),
+            "proven range after the retry",
+            proven,
+        )
+        .await;
+    }
+    let _ = stop.send(true);
+    let _ = worker.await;
     served.stop().await;
 }
 
@@ -574,14 +680,7 @@ async fn sequencer(url: &str) -> SequencerApi {
 async fn coordinator_killed_mid_aggregation_restarts_and_completes_the_range() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("data");
-    let flags = [
-        "--lease-ms",
-        "5000",
-        "--max-attempts",
-        "5",
-        "--max-range-batches",
-        "3",
-    ];
+    let flags = ["--lease-ms", "5000", "--max-range-batches", "3"];
     let first = CoordinatorProcess::start(&data, &flags);
     let mut seq = sequencer(&first.url()).await;
     let subs = submissions(3, 54);
@@ -702,7 +801,7 @@ async fn revert_drops_unproven_batches_with_their_ranges_and_other_batches_then_
     use zkr_circuits::workload::{random_batch, OPERATOR};
 
     let dir = tempfile::tempdir().expect("temp dir");
-    let served = serve_on(dir.path(), 60_000, 3).await;
+    let served = serve_on(dir.path(), 60_000).await;
     let mut seq = served.sequencer(SEQ_TOKEN).await;
     let subs = submissions(4, 23);
     let values = executed_values(&subs);

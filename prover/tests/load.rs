@@ -29,7 +29,7 @@ fn batches() -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn batches_from_four_clients_are_each_proven_once_by_three_workers() {
     let dir = tempfile::tempdir().unwrap();
-    let served = serve_on(dir.path(), 10_000, 3).await;
+    let served = serve_on(dir.path(), 10_000).await;
     let total = batches();
     let subs = std::sync::Arc::new(submissions(total, 42));
 

@@ -27,7 +27,7 @@ fn expect_values(text: &str, expected: &[(&str, f64)]) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn metrics_report_queue_jobs_proofs_and_lease_expiries() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let served = serve_on(dir.path(), 1_000, 3).await;
+    let served = serve_on(dir.path(), 1_000).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind metrics");

@@ -85,7 +85,7 @@ async fn coordinator_killed_with_jobs_queued_and_leased_restarts_and_proves_each
     let data = dir.path().join("data");
     // Short leases so that the jobs held by the dead coordinator's client lapse quickly;
     // batch 1's lease is held by heartbeats while it is proven by hand.
-    let flags = ["--lease-ms", "20000", "--max-attempts", "5"];
+    let flags = ["--lease-ms", "20000", "--retry-ms", "100"];
     let first = CoordinatorProcess::start(&data, &flags);
     let url = first.url();
     let mut seq = sequencer(&url).await;

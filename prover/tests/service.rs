@@ -12,6 +12,7 @@ use zkr_circuits::state::StateView;
 use zkr_circuits::workload::workload_key;
 use zkr_proto::convert::root_to_bytes;
 use zkr_proto::v1;
+use zkr_prover::store::JobState;
 
 fn request(s: &zkr_proto::convert::BatchSubmission) -> v1::SubmitBatchRequest {
     s.into()
@@ -31,7 +32,7 @@ async fn expect_code<T: std::fmt::Debug>(
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn bad_submissions_are_refused_and_leave_the_store_unchanged() {
     let dir = tempfile::tempdir().unwrap();
-    let served = serve_on(dir.path(), 5_000, 3).await;
+    let served = serve_on(dir.path(), 5_000).await;
     let mut seq = served.sequencer(SEQ_TOKEN).await;
     let subs = submissions(3, 1);
     seq.submit_batch(request(&subs[0]))
@@ -148,7 +149,7 @@ async fn bad_submissions_are_refused_and_leave_the_store_unchanged() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn resubmission_is_idempotent_and_other_content_already_exists() {
     let dir = tempfile::tempdir().unwrap();
-    let served = serve_on(dir.path(), 5_000, 3).await;
+    let served = serve_on(dir.path(), 5_000).await;
     let mut seq = served.sequencer(SEQ_TOKEN).await;
     let subs = submissions(2, 2);
     let first = seq
@@ -182,7 +183,7 @@ async fn resubmission_is_idempotent_and_other_content_already_exists() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn worker_proves_batches_and_the_proof_is_served() {
     let dir = tempfile::tempdir().unwrap();
-    let served = serve_on(dir.path(), 5_000, 3).await;
+    let served = serve_on(dir.path(), 5_000).await;
     let mut seq = served.sequencer(SEQ_TOKEN).await;
     for s in submissions(3, 3) {
         seq.submit_batch(request(&s)).await.expect("accepted");
@@ -230,42 +231,87 @@ async fn worker_proves_batches_and_the_proof_is_served() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn killed_worker_lease_expires_and_another_worker_completes() {
+async fn a_worker_killed_mid_proof_three_times_leaves_the_job_queued_and_another_worker_completes()
+{
     let dir = tempfile::tempdir().unwrap();
-    // Short leases so the dead worker's lapses soon; attempts to spare on a loaded machine.
-    let served = serve_on(dir.path(), 1_500, 5).await;
+    // Short leases so that the dead worker's lapse soon.
+    let served = serve_on(dir.path(), 1_500).await;
     let mut seq = served.sequencer(SEQ_TOKEN).await;
     let s = submissions(1, 4);
     seq.submit_batch(request(&s[0])).await.expect("accepted");
 
-    // A worker takes the job and dies without a word.
-    let mut dead = served.fleet(WORKER_TOKEN).await;
-    let id = dead
-        .register_worker(v1::RegisterWorkerRequest::default())
-        .await
-        .unwrap()
-        .into_inner()
-        .worker_id;
-    let job = dead
-        .acquire_job(v1::AcquireJobRequest {
-            worker_id: id,
-            wait_ms: 1000,
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .job
-        .expect("the dead worker got the job");
-    assert_eq!(job.attempt, 1);
-    drop(dead);
+    // A worker takes the job and dies without a word, three times over. Each
+    // poll waits far longer than the backoff: it must wake when the backoff ends.
+    let mut job_id = None;
+    for attempt in 1..=3u32 {
+        let mut dead = served.fleet(WORKER_TOKEN).await;
+        let id = dead
+            .register_worker(v1::RegisterWorkerRequest::default())
+            .await
+            .unwrap()
+            .into_inner()
+            .worker_id;
+        let job = dead
+            .acquire_job(v1::AcquireJobRequest {
+                worker_id: id,
+                wait_ms: 600_000,
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .job
+            .expect("the dead worker got the job");
+        assert_eq!(job.attempt, attempt, "attempt {attempt}");
+        job_id = Some(job.job_id);
+        drop(dead);
+        // Wait for the lapse to be recorded (the sweeper runs every lease).
+        let guard = std::time::Instant::now() + Duration::from_secs(600);
+        loop {
+            let info = seq
+                .get_batch(v1::GetBatchRequest { batch_number: 1 })
+                .await
+                .expect("batch 1")
+                .into_inner();
+            if info.status == v1::BatchStatus::Accepted as i32 && info.error.contains("expired") {
+                break;
+            }
+            assert_ne!(
+                info.status,
+                v1::BatchStatus::Failed as i32,
+                "attempt {attempt}: a lapsed lease must never fail the batch: {}",
+                info.error
+            );
+            assert!(
+                std::time::Instant::now() < guard,
+                "attempt {attempt}: the lease never lapsed"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    let job_id = job_id.expect("a job");
+    let job = served
+        .coord
+        .store()
+        .jobs()
+        .expect("jobs")
+        .into_iter()
+        .find(|j| j.id == job_id)
+        .expect("the job is stored");
+    assert_eq!(
+        job.state,
+        JobState::Queued,
+        "expected the job queued after three lapses, got {:?}",
+        job.state
+    );
 
     let (stop, worker) = spawn_worker(served.url(), "survivor");
     wait_proven(&served.coord, 1, Duration::from_secs(1800)).await;
     let _ = stop.send(true);
     assert_eq!(worker.await.unwrap().completed, 1);
-    assert!(
-        served.coord.job_attempts(job.job_id) >= 2,
-        "the job was leased again"
+    assert_eq!(
+        served.coord.job_attempts(job_id),
+        4,
+        "three lapses, then the survivor"
     );
     assert!(
         served
@@ -273,7 +319,7 @@ async fn killed_worker_lease_expires_and_another_worker_completes() {
             .counters
             .lease_expiries
             .load(std::sync::atomic::Ordering::Relaxed)
-            >= 1
+            >= 3
     );
     served.stop().await;
 }
@@ -281,7 +327,7 @@ async fn killed_worker_lease_expires_and_another_worker_completes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn forged_completions_are_refused_and_the_job_stays_leased() {
     let dir = tempfile::tempdir().unwrap();
-    let served = serve_on(dir.path(), 60_000, 3).await;
+    let served = serve_on(dir.path(), 60_000).await;
     let mut seq = served.sequencer(SEQ_TOKEN).await;
     let subs = submissions(2, 5);
     for s in &subs {
@@ -389,7 +435,7 @@ async fn forged_completions_are_refused_and_the_job_stays_leased() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn requests_without_the_roles_token_are_unauthenticated() {
     let dir = tempfile::tempdir().unwrap();
-    let served = serve_on(dir.path(), 5_000, 3).await;
+    let served = serve_on(dir.path(), 5_000).await;
     let s = submissions(1, 6);
     let ch = zkr_prover::client::channel(&served.url(), None)
         .await
@@ -428,7 +474,7 @@ async fn requests_without_the_roles_token_are_unauthenticated() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn watch_streams_status_changes_until_proven() {
     let dir = tempfile::tempdir().unwrap();
-    let served = serve_on(dir.path(), 5_000, 3).await;
+    let served = serve_on(dir.path(), 5_000).await;
     let mut seq = served.sequencer(SEQ_TOKEN).await;
     let mut stream = seq
         .watch_batches(v1::WatchBatchesRequest { from_batch: 1 })
@@ -578,7 +624,7 @@ async fn a_data_directory_refuses_another_chain_id_or_capacity_than_it_was_made_
     use zkr_prover::store::{Store, StoreError};
 
     let dir = tempfile::tempdir().unwrap();
-    let served = serve_on(dir.path(), 5_000, 3).await;
+    let served = serve_on(dir.path(), 5_000).await;
     let mut seq = served.sequencer(SEQ_TOKEN).await;
     seq.submit_batch(request(&submissions(1, 3)[0]))
         .await
@@ -590,7 +636,8 @@ async fn a_data_directory_refuses_another_chain_id_or_capacity_than_it_was_made_
         chain_id,
         queue: QueueConfig {
             lease_ms: 5_000,
-            max_attempts: 3,
+            retry_ms: 100,
+            retry_max_ms: 5_000,
         },
         max_range_batches: 0,
         wrap: None,

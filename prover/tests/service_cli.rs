@@ -10,7 +10,9 @@ use std::process::{Output, Stdio};
 use std::time::Duration;
 
 use common::process::{run_bounded, terminate, wait_exit, zkr, CoordinatorProcess};
-use common::{SEQ_TOKEN, WORKER_TOKEN};
+use common::{ADMIN_TOKEN, MAX_MESSAGE, SEQ_TOKEN, WORKER_TOKEN};
+use zkr_proto::v1;
+use zkr_prover::client;
 
 fn path(p: &Path) -> &str {
     p.to_str().expect("temp paths are UTF-8")
@@ -314,5 +316,133 @@ fn submit_worker_status_and_proof_commands_drive_a_configured_coordinator() {
     assert!(
         stopped.success(),
         "coordinator after SIGTERM: expected a clean exit, got {stopped}"
+    );
+}
+
+/// Leases batch 1's job as a worker and fails it as a witness the circuit
+/// refuses would (not retryable).
+fn fail_batch_job_for_good(url: &str) {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let ch = client::channel(url, None).await.expect("connect");
+        let mut fleet = client::fleet(ch, WORKER_TOKEN, MAX_MESSAGE).expect("fleet client");
+        let worker_id = fleet
+            .register_worker(v1::RegisterWorkerRequest::default())
+            .await
+            .expect("registered")
+            .into_inner()
+            .worker_id;
+        let job = fleet
+            .acquire_job(v1::AcquireJobRequest {
+                worker_id,
+                wait_ms: 60_000,
+            })
+            .await
+            .expect("acquire")
+            .into_inner()
+            .job
+            .expect("batch 1's job");
+        let requeued = fleet
+            .fail_job(v1::FailJobRequest {
+                worker_id,
+                job_id: job.job_id,
+                lease_id: job.lease_id,
+                error: "witness refused".into(),
+                retryable: false,
+            })
+            .await
+            .expect("failure recorded")
+            .into_inner()
+            .requeued;
+        assert!(
+            !requeued,
+            "expected a deterministic failure to fail the job"
+        );
+    });
+}
+
+#[test]
+fn status_names_a_failed_batch_with_the_command_that_retries_it_and_admin_retry_does() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let coord =
+        CoordinatorProcess::start(&dir.path().join("data"), &["--admin-token", ADMIN_TOKEN]);
+    let url = coord.url();
+    let replica = dir.path().join("replica");
+    let file = dir.path().join("b1.json");
+    gen_batch(&replica, "1", &file);
+    succeeded(
+        &client(
+            &url,
+            &["submit", path(&file), "--state-dir", path(&replica)],
+        ),
+        "submit",
+    );
+    let table = succeeded(&client(&url, &["status"]), "status");
+    assert!(
+        !table.contains("needs attention"),
+        "status: expected nothing stuck before any failure, got:\n{table}"
+    );
+
+    fail_batch_job_for_good(&url);
+    let table = succeeded(&client(&url, &["status"]), "status");
+    assert!(
+        table.contains("needs attention:")
+            && table.contains("batch 1 failed: witness refused")
+            && table.contains("zkr admin retry --batch 1"),
+        "status: expected the failed batch named with its retry command, got:\n{table}"
+    );
+    let one = succeeded(&client(&url, &["status", "1"]), "status 1");
+    assert!(
+        one.contains("to retry:    zkr admin retry --batch 1"),
+        "status 1: expected the retry command, got:\n{one}"
+    );
+
+    let admin = |args: &[&str], token: Option<&str>| {
+        let mut cmd = zkr();
+        cmd.arg("admin").args(args).args(["--coordinator", &url]);
+        if let Some(t) = token {
+            cmd.env("ZKR_ADMIN_TOKEN", t);
+        }
+        run_bounded(cmd, Duration::from_secs(60), &format!("zkr admin {args:?}"))
+    };
+    let out = admin(&["retry", "--batch", "1"], None);
+    let stderr = text(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("no admin token"),
+        "retry without a token: expected a refusal naming the token, got {}: {stderr}",
+        out.status
+    );
+    let out = admin(&["retry", "999"], Some(ADMIN_TOKEN));
+    let stderr = text(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("job 999 does not exist"),
+        "retry of an unknown job: expected it named, got {}: {stderr}",
+        out.status
+    );
+    let out = admin(&["retry", "--range", "1-1"], Some(ADMIN_TOKEN));
+    let stderr = text(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("FIRST..LAST"),
+        "retry with a malformed range: expected the format named, got {}: {stderr}",
+        out.status
+    );
+    let done = succeeded(
+        &admin(&["retry", "--batch", "1"], Some(ADMIN_TOKEN)),
+        "admin retry --batch 1",
+    );
+    assert_eq!(
+        done.trim(),
+        "1 job queued again; batch 1 proving again",
+        "admin retry: expected what was queued again"
+    );
+    let table = succeeded(&client(&url, &["status"]), "status");
+    assert!(
+        !table.contains("needs attention") && table.contains("1 accepted, 0 failed"),
+        "status after the retry: expected batch 1 accepted and nothing stuck, got:\n{table}"
+    );
+    let stopped = coord.stop();
+    assert!(
+        stopped.success(),
+        "coordinator: expected a clean exit, got {stopped}"
     );
 }

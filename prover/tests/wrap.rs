@@ -167,7 +167,7 @@ async fn ranges_are_wrapped_checked_served_and_their_wrap_jobs_survive_a_restart
     );
 
     // 1. A coordinator without the keys: range 1..2 is proven but not wrapped.
-    let served = serve_on(&data, LEASE_MS, 3).await;
+    let served = serve_on(&data, LEASE_MS).await;
     let mut seq = served.sequencer(SEQ_TOKEN).await;
     for s in &subs[..2] {
         seq.submit_batch(v1::SubmitBatchRequest::from(s))
@@ -192,7 +192,7 @@ async fn ranges_are_wrapped_checked_served_and_their_wrap_jobs_survive_a_restart
     served.stop().await;
 
     // 2. Restarted with the keys: range 1..2 gets its wrap job; range 3..3 gets one when sealed.
-    let served = serve_with(&data, LEASE_MS, 3, 0, Some(verifier.clone())).await;
+    let served = serve_with(&data, LEASE_MS, 0, Some(verifier.clone())).await;
     let mut seq = served.sequencer(SEQ_TOKEN).await;
     assert_eq!(
         wrap_status(&range_of(&mut seq, 1).await),
@@ -334,7 +334,7 @@ async fn ranges_are_wrapped_checked_served_and_their_wrap_jobs_survive_a_restart
     // 3. The coordinator goes down with both wrap jobs leased and comes back:
     // the jobs, their leases and the ranges' wrap state are as they were.
     served.stop().await;
-    let served = serve_with(&data, LEASE_MS, 3, 0, Some(verifier.clone())).await;
+    let served = serve_with(&data, LEASE_MS, 0, Some(verifier.clone())).await;
     let mut seq = served.sequencer(SEQ_TOKEN).await;
     let mut fleet = served.fleet(WORKER_TOKEN).await;
     for first in [1, 3] {

@@ -34,7 +34,8 @@ pub async fn start(circuits: Arc<Circuits>) -> Service {
         chain_id: circuits.chain_id(),
         queue: QueueConfig {
             lease_ms: 600_000,
-            max_attempts: 3,
+            retry_ms: 1_000,
+            retry_max_ms: 60_000,
         },
         max_range_batches: 0,
         wrap: None,

@@ -49,6 +49,40 @@ enum AdminCommand {
     /// must be 0, the last batch of a sealed range or a batch of the open
     /// range; a range whose wrapped proof is stored is never dropped.
     Revert(RevertArgs),
+    /// Queue failed jobs again, once the failure's cause is fixed (a worker
+    /// or coordinator upgrade, a bad machine taken out). Name a job (as `zkr
+    /// status` shows it), --batch N or --range A..B. A sealed range is retried
+    /// whole: every failed job of it (its batches', steps' and wrap's); jobs
+    /// already proven are kept. Transient failures (lapsed leases, panics,
+    /// backend errors) are retried by the coordinator itself and need nothing.
+    Retry(RetryArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["job", "batch", "range"])))]
+struct RetryArgs {
+    /// The failed job, by id.
+    #[arg(value_name = "JOB")]
+    job: Option<u64>,
+    /// The failed batch (with its sealed range, if any).
+    #[arg(long, value_name = "N")]
+    batch: Option<u64>,
+    /// Every failed job of batches A..B (both included) and of the sealed ranges they touch.
+    #[arg(long, value_name = "A..B", value_parser = parse_span)]
+    range: Option<(u64, u64)>,
+}
+
+/// `A..B` (both included) as a pair.
+fn parse_span(s: &str) -> Result<(u64, u64), String> {
+    let (a, b) = s
+        .split_once("..")
+        .ok_or_else(|| format!("expected FIRST..LAST (for example 3..8), got {s:?}"))?;
+    let num = |t: &str| {
+        t.trim()
+            .parse::<u64>()
+            .map_err(|e| format!("{t:?} in {s:?} is not a batch number: {e}"))
+    };
+    Ok((num(a)?, num(b)?))
 }
 
 #[derive(Debug, Args)]
@@ -70,6 +104,7 @@ pub fn run(args: AdminArgs) -> anyhow::Result<()> {
         let mut api = client::admin(channel, token)?;
         match args.command {
             AdminCommand::Revert(r) => revert(&mut api, r.to).await,
+            AdminCommand::Retry(r) => retry(&mut api, r).await,
         }
     })
 }
@@ -112,4 +147,85 @@ async fn revert(api: &mut client::AdminApi, to: u64) -> anyhow::Result<()> {
         to + 1
     );
     Ok(())
+}
+
+async fn retry(api: &mut client::AdminApi, args: RetryArgs) -> anyhow::Result<()> {
+    use v1::retry_jobs_request::Target;
+    let (target, what) = match (args.job, args.batch, args.range) {
+        (Some(id), _, _) => (Target::JobId(id), format!("job {id}")),
+        (_, Some(n), _) => (Target::BatchNumber(n), format!("batch {n}")),
+        (_, _, Some((first, last))) => (
+            Target::Range(v1::BatchRange { first, last }),
+            format!("batches {first}..{last}"),
+        ),
+        // clap requires one of the three.
+        (None, None, None) => anyhow::bail!("name a job, --batch N or --range A..B"),
+    };
+    let out = api
+        .retry_jobs(v1::RetryJobsRequest {
+            target: Some(target),
+        })
+        .await
+        .map_err(status_error)
+        .with_context(|| format!("retrying {what}"))?
+        .into_inner();
+    println!("{}", retry_summary(&out));
+    Ok(())
+}
+
+/// What a retry queued again, in words.
+fn retry_summary(out: &v1::RetryJobsResponse) -> String {
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let mut line = format!("{} job{} queued again", out.jobs, plural(out.jobs as usize));
+    if !out.batches.is_empty() {
+        let list: Vec<String> = out.batches.iter().map(u64::to_string).collect();
+        line.push_str(&format!(
+            "; batch{} {} proving again",
+            if out.batches.len() == 1 { "" } else { "es" },
+            list.join(", ")
+        ));
+    }
+    if !out.ranges.is_empty() {
+        let list: Vec<String> = out
+            .ranges
+            .iter()
+            .map(|r| format!("{}..{}", r.first, r.last))
+            .collect();
+        line.push_str(&format!(
+            "; range{} {} no longer failed",
+            plural(out.ranges.len()),
+            list.join(", ")
+        ));
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_span_is_two_batch_numbers_and_anything_else_is_named() {
+        assert_eq!(parse_span("3..8"), Ok((3, 8)));
+        for bad in ["3", "3..x", "..8", "3-8"] {
+            let err = parse_span(bad).expect_err(bad);
+            assert!(
+                err.contains(bad),
+                "expected the error to quote {bad:?}, got {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_retry_summary_names_the_jobs_batches_and_ranges() {
+        let out = v1::RetryJobsResponse {
+            jobs: 4,
+            batches: vec![3],
+            ranges: vec![v1::BatchRange { first: 3, last: 4 }],
+        };
+        assert_eq!(
+            retry_summary(&out),
+            "4 jobs queued again; batch 3 proving again; range 3..4 no longer failed"
+        );
+    }
 }

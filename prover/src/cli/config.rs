@@ -25,8 +25,10 @@ const DEFAULT_DATA_DIR: &str = "zkr-data";
 pub const DEFAULT_CAPACITY: usize = 8;
 /// Default lease length without a heartbeat.
 const DEFAULT_LEASE_MS: u64 = 30_000;
-/// Default number of leases a job gets before it fails for good.
-const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+/// Default backoff before the first retry of a job after a transient failure.
+const DEFAULT_RETRY_MS: u64 = 1_000;
+/// Default longest backoff between retries.
+const DEFAULT_RETRY_MAX_MS: u64 = 300_000;
 /// Default size at which the open range is sealed automatically: the wrap
 /// and L1's range proof cost the same for any range, so a long range spreads
 /// them over more transfers (the settlement benchmark measures it).
@@ -43,7 +45,8 @@ variable overrides the file; relative paths are relative to the file):
   data_dir = \"zkr-data\"             # holds zkr.redb: state, batches, jobs, proofs
   capacity = 8                      # batch circuit capacity, pubdata chunks
   lease_ms = 30000                  # a lease lapses this long after its last heartbeat
-  max_attempts = 3                  # leases a job gets before it fails for good
+  retry_ms = 1000                   # backoff before retrying after a transient failure; doubles
+  retry_max_ms = 300000             # longest backoff (transient failures never fail a job)
   max_range_batches = 32            # seal the open range at this many batches; 0: only on SealRange
   max_message_bytes = 67108864      # largest gRPC request or response
   wrap_keys = \"wrap-keys\"            # the wrap's keys (zkr wrap-setup): wrap every range
@@ -104,7 +107,8 @@ struct FileConfig {
     capacity: Option<usize>,
     chain_id: Option<u64>,
     lease_ms: Option<u64>,
-    max_attempts: Option<u32>,
+    retry_ms: Option<u64>,
+    retry_max_ms: Option<u64>,
     max_range_batches: Option<u64>,
     max_message_bytes: Option<usize>,
     wrap_keys: Option<PathBuf>,
@@ -198,9 +202,15 @@ pub struct CoordinatorArgs {
     /// last heartbeat [default: 30000].
     #[arg(long, env = "ZKR_LEASE_MS", value_name = "MS")]
     pub lease_ms: Option<u64>,
-    /// Leases a job gets before it fails for good [default: 3].
-    #[arg(long, env = "ZKR_MAX_ATTEMPTS", value_name = "N")]
-    pub max_attempts: Option<u32>,
+    /// Backoff before a job is retried after a transient failure (a lapsed
+    /// lease, a worker's panic or backend error); it doubles with each attempt
+    /// up to --retry-max-ms. Transient failures never fail a job for good
+    /// [default: 1000].
+    #[arg(long, env = "ZKR_RETRY_MS", value_name = "MS")]
+    pub retry_ms: Option<u64>,
+    /// Longest backoff between retries [default: 300000].
+    #[arg(long, env = "ZKR_RETRY_MAX_MS", value_name = "MS")]
+    pub retry_max_ms: Option<u64>,
     /// Accepted batches at which the open range is sealed for aggregation
     /// automatically; 0 seals only on request (`zkr seal`) [default: 32].
     #[arg(long, env = "ZKR_MAX_RANGE_BATCHES", value_name = "N")]
@@ -273,8 +283,10 @@ pub struct CoordinatorSettings {
     pub chain_id: u64,
     /// Lease length in milliseconds.
     pub lease_ms: u64,
-    /// Leases per job.
-    pub max_attempts: u32,
+    /// First retry backoff in milliseconds.
+    pub retry_ms: u64,
+    /// Longest retry backoff in milliseconds.
+    pub retry_max_ms: u64,
     /// Batches at which the open range is sealed automatically (0: never).
     pub max_range_batches: u64,
     /// Largest gRPC message.
@@ -402,10 +414,11 @@ impl CoordinatorArgs {
                 .or(file.chain_id)
                 .unwrap_or(zkr_circuits::ops::signing::DEFAULT_CHAIN_ID),
             lease_ms: self.lease_ms.or(file.lease_ms).unwrap_or(DEFAULT_LEASE_MS),
-            max_attempts: self
-                .max_attempts
-                .or(file.max_attempts)
-                .unwrap_or(DEFAULT_MAX_ATTEMPTS),
+            retry_ms: self.retry_ms.or(file.retry_ms).unwrap_or(DEFAULT_RETRY_MS),
+            retry_max_ms: self
+                .retry_max_ms
+                .or(file.retry_max_ms)
+                .unwrap_or(DEFAULT_RETRY_MAX_MS),
             max_range_batches: self
                 .max_range_batches
                 .or(file.max_range_batches)
@@ -427,8 +440,10 @@ impl CoordinatorArgs {
             "lease_ms is 0: a lease must last at least 1 ms"
         );
         anyhow::ensure!(
-            settings.max_attempts > 0,
-            "max_attempts is 0: a job must be leased at least once"
+            settings.retry_ms > 0 && settings.retry_ms <= settings.retry_max_ms,
+            "retry_ms {} must be at least 1 and at most retry_max_ms {}",
+            settings.retry_ms,
+            settings.retry_max_ms
         );
         anyhow::ensure!(
             settings.max_message_bytes >= 64 * 1024,
@@ -492,7 +507,8 @@ mod tests {
             capacity: None,
             chain_id: None,
             lease_ms: None,
-            max_attempts: None,
+            retry_ms: None,
+            retry_max_ms: None,
             max_range_batches: None,
             max_message_bytes: None,
             sequencer_token: None,
@@ -568,7 +584,11 @@ mod tests {
             s.max_range_batches, 0,
             "max_range_batches: the flag (0, never) wins over the file"
         );
-        assert_eq!(s.max_attempts, DEFAULT_MAX_ATTEMPTS, "max_attempts default");
+        assert_eq!(
+            (s.retry_ms, s.retry_max_ms),
+            (DEFAULT_RETRY_MS, DEFAULT_RETRY_MAX_MS),
+            "retry backoff defaults"
+        );
         assert_eq!(
             (s.sequencer_token.as_str(), s.worker_token.as_str()),
             ("s-file", "w-flag"),
@@ -598,18 +618,20 @@ mod tests {
             (
                 s.capacity,
                 s.lease_ms,
-                s.max_attempts,
+                s.retry_ms,
+                s.retry_max_ms,
                 s.max_range_batches,
                 s.max_message_bytes
             ),
             (
                 DEFAULT_CAPACITY,
                 DEFAULT_LEASE_MS,
-                DEFAULT_MAX_ATTEMPTS,
+                DEFAULT_RETRY_MS,
+                DEFAULT_RETRY_MAX_MS,
                 DEFAULT_MAX_RANGE_BATCHES,
                 DEFAULT_MAX_MESSAGE_BYTES
             ),
-            "(capacity, lease_ms, max_attempts, max_range_batches, max_message_bytes)"
+            "(capacity, lease_ms, retry_ms, retry_max_ms, max_range_batches, max_message_bytes)"
         );
         assert_eq!(s.tls, None, "plain text without TLS files");
     }
@@ -710,7 +732,8 @@ mod tests {
                 file.listen,
                 file.capacity,
                 file.lease_ms,
-                file.max_attempts,
+                file.retry_ms,
+                file.retry_max_ms,
                 file.max_range_batches,
                 file.max_message_bytes
             ),
@@ -718,7 +741,8 @@ mod tests {
                 Some(DEFAULT_LISTEN),
                 Some(DEFAULT_CAPACITY),
                 Some(DEFAULT_LEASE_MS),
-                Some(DEFAULT_MAX_ATTEMPTS),
+                Some(DEFAULT_RETRY_MS),
+                Some(DEFAULT_RETRY_MAX_MS),
                 Some(DEFAULT_MAX_RANGE_BATCHES),
                 Some(DEFAULT_MAX_MESSAGE_BYTES)
             ),

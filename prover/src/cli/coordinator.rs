@@ -48,7 +48,8 @@ pub fn run(args: CoordinatorArgs) -> anyhow::Result<()> {
         chain_id: settings.chain_id,
         queue: QueueConfig {
             lease_ms: settings.lease_ms,
-            max_attempts: settings.max_attempts,
+            retry_ms: settings.retry_ms,
+            retry_max_ms: settings.retry_max_ms,
         },
         max_range_batches: settings.max_range_batches,
         wrap,

@@ -167,7 +167,8 @@ async fn run_service(args: DemoArgs) -> anyhow::Result<()> {
         chain_id,
         queue: QueueConfig {
             lease_ms: 30_000,
-            max_attempts: 3,
+            retry_ms: 1_000,
+            retry_max_ms: 60_000,
         },
         // The demo seals its own batches as one range when they are in.
         max_range_batches: 0,

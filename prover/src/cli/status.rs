@@ -147,6 +147,9 @@ async fn show_one(api: &mut SequencerApi, n: u64) -> anyhow::Result<()> {
     if !b.error.is_empty() {
         println!("  error:       {}", b.error);
     }
+    if b.status == v1::BatchStatus::Failed as i32 {
+        println!("  to retry:    zkr admin retry --batch {n} (once the cause is fixed)");
+    }
     match api.get_range(v1::GetRangeRequest { batch_number: n }).await {
         Ok(r) => {
             let r = r.into_inner();
@@ -233,7 +236,76 @@ async fn show_all(api: &mut SequencerApi) -> anyhow::Result<()> {
         ),
         None => println!("open range: empty"),
     }
+    let hints = stuck(&batches, &list.ranges);
+    if !hints.is_empty() {
+        println!();
+        println!("needs attention:");
+        for h in hints {
+            println!("  {h}");
+        }
+    }
     Ok(())
+}
+
+/// Attempts after which a job still being retried is worth a look.
+const RETRIES_WORTH_A_LOOK: u32 = 3;
+
+/// What is stuck, each with the command that unsticks it: failed batches and
+/// ranges (which only an operator's retry or revert moves), and jobs failing
+/// attempt after attempt (which the coordinator retries by itself).
+fn stuck(batches: &[v1::BatchInfo], ranges: &[v1::RangeInfo]) -> Vec<String> {
+    let mut out = Vec::new();
+    let in_range = |n: u64| {
+        ranges.iter().find(|r| {
+            r.range
+                .as_ref()
+                .is_some_and(|s| s.first <= n && n <= s.last)
+        })
+    };
+    for r in ranges {
+        let Some(s) = r.range.as_ref() else { continue };
+        let span = format!("{}..{}", s.first, s.last);
+        if r.status == v1::RangeStatus::Failed as i32 {
+            out.push(format!(
+                "range {span} failed: {}\n    once the cause is fixed: zkr admin retry --range {span}\n    or drop it and what follows: zkr admin revert --to {} (zkr l1 revert first if L1 committed it)",
+                r.error,
+                s.first - 1
+            ));
+        } else if let Some(w) = r.wrap.as_ref() {
+            if w.status == v1::WrapStatus::Failed as i32 {
+                out.push(format!(
+                    "the wrap of range {span} failed: {}\n    once the cause is fixed: zkr admin retry --range {span}",
+                    w.error
+                ));
+            } else if w.attempts >= RETRIES_WORTH_A_LOOK && !w.error.is_empty() {
+                out.push(format!(
+                    "the wrap of range {span} has taken {} attempts (last failure: {}); it is retried with backoff: if every attempt fails alike, look at the wrap workers' logs",
+                    w.attempts, w.error
+                ));
+            }
+        }
+    }
+    for b in batches {
+        let n = b.batch_number;
+        let failed = b.status == v1::BatchStatus::Failed as i32;
+        let proven = b.status == v1::BatchStatus::Proven as i32;
+        match in_range(n) {
+            // A failed batch fails its range: the range's line says it.
+            Some(r) if failed && r.status == v1::RangeStatus::Failed as i32 => {}
+            _ if failed => out.push(format!(
+                "batch {n} failed: {}\n    once the cause is fixed: zkr admin retry --batch {n}",
+                b.error
+            )),
+            _ if !proven && b.attempts >= RETRIES_WORTH_A_LOOK && !b.error.is_empty() => {
+                out.push(format!(
+                    "batch {n} has taken {} attempts (last failure: {}); it is retried with backoff: if every attempt fails alike, look at the workers' logs",
+                    b.attempts, b.error
+                ))
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// One line per change, as `watch` prints it.
@@ -354,6 +426,79 @@ mod tests {
         assert!(
             line.ends_with("after sealing; wrapped in 81.5 s"),
             "expected the wrap time after the range's, got {line:?}"
+        );
+    }
+
+    fn range(first: u64, last: u64, status: v1::RangeStatus) -> v1::RangeInfo {
+        v1::RangeInfo {
+            range: Some(v1::BatchRange { first, last }),
+            status: status as i32,
+            error: "batch 3 failed: witness refused".into(),
+            ..Default::default()
+        }
+    }
+
+    fn batch(n: u64, status: v1::BatchStatus, attempts: u32, error: &str) -> v1::BatchInfo {
+        v1::BatchInfo {
+            batch_number: n,
+            status: status as i32,
+            attempts,
+            error: error.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn stuck_names_each_failed_thing_once_with_the_command_that_unsticks_it() {
+        let batches = [
+            batch(3, v1::BatchStatus::Failed, 1, "witness refused"),
+            batch(4, v1::BatchStatus::Proven, 1, ""),
+            batch(5, v1::BatchStatus::Proven, 1, ""),
+            batch(
+                7,
+                v1::BatchStatus::Accepted,
+                4,
+                "lease 9 of worker 2 expired",
+            ),
+            batch(8, v1::BatchStatus::Failed, 1, "bad witness"),
+            batch(9, v1::BatchStatus::Proving, 2, "out of memory"),
+        ];
+        let mut wrapped = range(5, 6, v1::RangeStatus::Proven);
+        wrapped.wrap = Some(v1::WrapInfo {
+            status: v1::WrapStatus::Failed as i32,
+            error: "key mismatch".into(),
+            ..Default::default()
+        });
+        let ranges = [range(3, 4, v1::RangeStatus::Failed), wrapped];
+        let hints = stuck(&batches, &ranges);
+        assert_eq!(hints.len(), 4, "expected 4 hints, got {hints:#?}");
+        assert!(
+            hints[0].starts_with("range 3..4 failed: batch 3 failed")
+                && hints[0].contains("zkr admin retry --range 3..4")
+                && hints[0].contains("zkr admin revert --to 2"),
+            "the failed range, once, with retry and revert: {}",
+            hints[0]
+        );
+        assert!(
+            hints[1].starts_with("the wrap of range 5..6 failed: key mismatch")
+                && hints[1].contains("zkr admin retry --range 5..6"),
+            "the failed wrap of a proven range: {}",
+            hints[1]
+        );
+        assert!(
+            hints[2].starts_with("batch 7 has taken 4 attempts") && !hints[2].contains("zkr admin"),
+            "a batch retried again and again needs a look, not a command: {}",
+            hints[2]
+        );
+        assert!(
+            hints[3].starts_with("batch 8 failed: bad witness")
+                && hints[3].contains("zkr admin retry --batch 8"),
+            "a failed batch of the open range: {}",
+            hints[3]
+        );
+        assert!(
+            stuck(&batches[1..3], &ranges[..0]).is_empty(),
+            "nothing is stuck when every batch is proven"
         );
     }
 

@@ -206,6 +206,72 @@ pub struct RevertOutcome {
     pub root: Digest,
 }
 
+/// What an operator's retry names: a job, a batch, or batches `first..=last`.
+/// A sealed range is retried whole (L1 takes whole ranges): naming any of its
+/// batches or jobs retries every failed job of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RetryTarget {
+    /// A job, by id.
+    Job(u64),
+    /// A batch, by number.
+    Batch(u64),
+    /// Batches `first..=last`.
+    Range(u64, u64),
+}
+
+impl std::fmt::Display for RetryTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RetryTarget::Job(id) => write!(f, "job {id}"),
+            RetryTarget::Batch(n) => write!(f, "batch {n}"),
+            RetryTarget::Range(a, b) => write!(f, "batches {a}..{b}"),
+        }
+    }
+}
+
+/// Why a retry is refused; nothing changes.
+#[derive(Debug, thiserror::Error)]
+pub enum RetryError {
+    /// No such job.
+    #[error("job {0} does not exist")]
+    UnknownJob(u64),
+    /// The batches named were never accepted.
+    #[error("{target}: the last accepted batch is {last}")]
+    UnknownBatch {
+        /// What was named.
+        target: RetryTarget,
+        /// The last accepted batch.
+        last: u64,
+    },
+    /// A range given backwards or from batch 0.
+    #[error(
+        "batches {first}..{last} are not a range: batches are numbered from 1, first before last"
+    )]
+    BadRange {
+        /// First batch given.
+        first: u64,
+        /// Last batch given.
+        last: u64,
+    },
+    /// No job of what was named has failed.
+    #[error("nothing to retry: no job of {0} has failed")]
+    NothingFailed(RetryTarget),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a retry queued again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryOutcome {
+    /// Jobs queued again.
+    pub jobs: usize,
+    /// Batches whose proving job was queued again.
+    pub batches: Vec<u64>,
+    /// Sealed ranges no longer failed, as (first, last).
+    pub ranges: Vec<(u64, u64)>,
+}
+
 /// A job handed to a worker, with its witness.
 #[derive(Clone, Debug)]
 pub struct Assignment {
@@ -224,7 +290,7 @@ pub struct CoordinatorConfig {
     pub capacity: usize,
     /// Rollup chain id transfers and withdrawals are signed for.
     pub chain_id: zkr_circuits::ops::signing::ChainId,
-    /// Lease length and attempts.
+    /// Lease length and retry backoff.
     pub queue: QueueConfig,
     /// Accepted batches at which the open range is sealed automatically; 0 never.
     pub max_range_batches: u64,
@@ -463,6 +529,7 @@ impl Coordinator {
             },
             attempts: 0,
             last_error: error,
+            not_before_ms: 0,
             step: None,
         }
     }
@@ -576,6 +643,7 @@ impl Coordinator {
             state: JobState::Queued,
             attempts: 0,
             last_error: None,
+            not_before_ms: 0,
             step: None,
         };
         let now = now_ms();
@@ -731,6 +799,7 @@ impl Coordinator {
                 },
                 attempts: 0,
                 last_error: error.clone(),
+                not_before_ms: 0,
                 step: Some(step),
             });
             steps.push(StepRecord {
@@ -798,6 +867,128 @@ impl Coordinator {
         Ok(outcome)
     }
 
+    /// Queues again every failed job of `target` (an operator's way out of a
+    /// failed state, once its cause is fixed): a failed batch's proving job,
+    /// and, for a sealed range it touches, every failed job of the range (its
+    /// batches', steps' and wrap's), which then aggregates again (or stays
+    /// proven when only its wrap failed). Done jobs are kept.
+    pub fn retry(&self, target: RetryTarget) -> Result<RetryOutcome, RetryError> {
+        let mut inner = self.lock();
+        let last = self.store.last_batch()?;
+        let (first_batch, last_batch) = match target {
+            RetryTarget::Job(id) => {
+                let job = inner.queue.get(id).ok_or(RetryError::UnknownJob(id))?;
+                let n = match job.step {
+                    Some(step) => step.start,
+                    None => job.batch_number,
+                };
+                (n, n)
+            }
+            RetryTarget::Batch(n) => (n, n),
+            RetryTarget::Range(a, b) => {
+                if a == 0 || a > b {
+                    return Err(RetryError::BadRange { first: a, last: b });
+                }
+                (a, b)
+            }
+        };
+        if first_batch == 0 || last_batch > last {
+            return Err(RetryError::UnknownBatch { target, last });
+        }
+        let mut ranges: Vec<RangeRecord> = self
+            .store
+            .ranges()?
+            .into_iter()
+            .filter(|r| r.first <= last_batch && r.last >= first_batch)
+            .collect();
+        // Whole ranges: every batch of a range touched, and the batches named.
+        let mut numbers: BTreeSet<u64> = (first_batch..=last_batch).collect();
+        for r in &ranges {
+            numbers.extend(r.first..=r.last);
+        }
+        let mut batches = Vec::new();
+        for n in numbers {
+            let b = self
+                .store
+                .batch(n)?
+                .ok_or_else(|| corrupt(format!("batch {n}"), "missing"))?;
+            batches.push(b);
+        }
+        let mut ids: Vec<u64> = batches.iter().map(|b| b.job_id).collect();
+        for r in &ranges {
+            ids.extend(r.steps.iter().map(|s| s.job_id));
+            ids.extend(r.wrap.as_ref().map(|w| w.job_id));
+        }
+        let jobs = inner.queue.requeued_failed(&ids);
+        if jobs.is_empty() {
+            return Err(RetryError::NothingFailed(target));
+        }
+        let again: BTreeSet<u64> = jobs.iter().map(|j| j.id).collect();
+        let now = now_ms();
+        let batches: Vec<BatchRecord> = batches
+            .into_iter()
+            .filter(|b| again.contains(&b.job_id))
+            .map(|mut b| {
+                b.status = BatchStatus::Accepted;
+                b.error = None;
+                b.updated_ms = now;
+                b
+            })
+            .collect();
+        let mut revived = Vec::new();
+        for r in &mut ranges {
+            let mut changed = false;
+            if let Some(w) = r.wrap.as_mut().filter(|w| again.contains(&w.job_id)) {
+                if let Some(job) = jobs.iter().find(|j| j.id == w.job_id) {
+                    set_wrap_state(w, job, now);
+                    changed = true;
+                }
+            }
+            if r.status == RangeStatus::Failed {
+                let root_done = r.steps.last().is_some_and(|s| {
+                    inner
+                        .queue
+                        .get(s.job_id)
+                        .is_some_and(|j| j.state == JobState::Done)
+                });
+                r.status = if root_done {
+                    RangeStatus::Proven
+                } else {
+                    RangeStatus::Aggregating
+                };
+                r.error = None;
+                revived.push((r.first, r.last));
+                changed = true;
+            }
+            if changed {
+                r.updated_ms = now;
+            }
+        }
+        self.store.apply(&Changes {
+            jobs: jobs.clone(),
+            batches: batches.clone(),
+            ranges: ranges.clone(),
+            ..Changes::default()
+        })?;
+        for j in &jobs {
+            inner.queue.push(j.clone());
+        }
+        drop(inner);
+        for b in &batches {
+            self.publish(b);
+        }
+        // A range failed before wrapping was turned on gets its wrap job now.
+        self.queue_missing_wraps()?;
+        self.jobs_ready.notify_waiters();
+        let outcome = RetryOutcome {
+            jobs: jobs.len(),
+            batches: batches.iter().map(|b| b.number()).collect(),
+            ranges: revived,
+        };
+        tracing::warn!(%target, jobs = outcome.jobs, batches = ?outcome.batches, ranges = ?outcome.ranges, "failed jobs queued again by the operator");
+        Ok(outcome)
+    }
+
     /// Registers a worker accepting `kinds` of jobs; returns its id.
     pub fn register_worker(&self, name: &str, kinds: &[JobKind]) -> Result<u64, StoreError> {
         let mut inner = self.lock();
@@ -820,7 +1011,7 @@ impl Coordinator {
         Ok(())
     }
 
-    /// Returns lapsed leases to the queue (or fails their jobs); called periodically.
+    /// Returns lapsed leases' jobs to the queue, each after its backoff; called periodically.
     pub fn expire_leases(&self) -> Result<usize, StoreError> {
         let mut inner = self.lock();
         let changed = inner.queue.expire(now_ms());
@@ -840,7 +1031,7 @@ impl Coordinator {
         Ok(n)
     }
 
-    /// Saves jobs whose state changed (leased, requeued, failed for good), with
+    /// Saves jobs whose state changed (leased, queued again, failed), with
     /// what follows for their batches and ranges, in one commit; then publishes the batches' new status. A job
     /// failed for good fails the range it belongs to, and that range's
     /// unfinished steps.
@@ -875,10 +1066,11 @@ impl Coordinator {
                         JobState::Done => BatchStatus::Proven,
                         JobState::Failed => BatchStatus::Failed,
                     };
-                    b.error = if b.status == BatchStatus::Failed {
-                        job.last_error.clone()
-                    } else {
+                    // While a retry is pending, why the last attempt failed.
+                    b.error = if b.status == BatchStatus::Proven {
                         None
+                    } else {
+                        job.last_error.clone()
                     };
                     b.updated_ms = now;
                     if b.status == BatchStatus::Failed {
@@ -978,9 +1170,8 @@ impl Coordinator {
         Ok(())
     }
 
-    fn try_acquire(&self, worker: u64) -> Result<Option<Assignment>, JobError> {
-        let mut inner = self.lock();
-        self.known_worker(&inner, worker)?;
+    /// The kinds of jobs `worker` may be handed.
+    fn kinds_for(&self, inner: &Inner, worker: u64) -> Vec<JobKind> {
         // Workers registered before kinds were recorded prove batches only.
         let mut kinds = inner
             .workers
@@ -991,8 +1182,18 @@ impl Coordinator {
         if self.config.wrap.is_none() {
             kinds.retain(|&k| k != JobKind::Wrap);
         }
-        let Some(job) = inner.queue.acquire(worker, &kinds, now_ms()) else {
-            return Ok(None);
+        kinds
+    }
+
+    /// Leases a job to `worker` if one is ready; otherwise says when the first
+    /// job it could take that is backing off after a failure may be leased.
+    fn try_acquire(&self, worker: u64) -> Result<Result<Assignment, Option<u64>>, JobError> {
+        let mut inner = self.lock();
+        self.known_worker(&inner, worker)?;
+        let kinds = self.kinds_for(&inner, worker);
+        let now = now_ms();
+        let Some(job) = inner.queue.acquire(worker, &kinds, now) else {
+            return Ok(Err(inner.queue.next_retry_ms(&kinds, now)));
         };
         self.persist(&mut inner, std::slice::from_ref(&job))?;
         let what = || format!("job {}", job.id);
@@ -1022,7 +1223,7 @@ impl Coordinator {
                 (proof, (range.first, range.last))
             }
         };
-        Ok(Some(Assignment {
+        Ok(Ok(Assignment {
             job,
             witness,
             range,
@@ -1064,13 +1265,20 @@ impl Coordinator {
             let notified = self.jobs_ready.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            if let Some(a) = self.try_acquire(worker)? {
-                return Ok(Some(a));
-            }
+            let retry_at = match self.try_acquire(worker)? {
+                Ok(a) => return Ok(Some(a)),
+                Err(retry_at) => retry_at,
+            };
+            // A job backing off after a failure wakes the poll when its wait ends.
+            let wake = retry_at
+                .map(|at| {
+                    tokio::time::Instant::now() + Duration::from_millis(at.saturating_sub(now_ms()))
+                })
+                .map_or(deadline, |at| at.min(deadline));
             // A long-poll ends early when the server shuts down, so shutdown need not wait for it.
             tokio::select! {
-                woken = tokio::time::timeout_at(deadline, notified) => {
-                    if woken.is_err() {
+                woken = tokio::time::timeout_at(wake, notified) => {
+                    if woken.is_err() && wake >= deadline {
                         return Ok(None);
                     }
                 }

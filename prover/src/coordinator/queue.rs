@@ -1,6 +1,14 @@
-//! The job queue's rules: leases, heartbeats, expiry, bounded attempts, and
-//! readiness of jobs whose dependencies are done. Plain data, no I/O: every
-//! change returns the records the caller must persist.
+//! The job queue's rules: leases, heartbeats, expiry, retries with backoff,
+//! and readiness of jobs whose dependencies are done. Plain data, no I/O:
+//! every change returns the records the caller must persist.
+//!
+//! Failures come in two classes. A transient one (a lapsed lease: the worker
+//! died, ran out of memory or lost its network; or a failure its worker calls
+//! retryable: a panic, a backend error, a shutdown) queues the job again after
+//! a backoff that doubles with each attempt up to a cap, and never fails it
+//! for good: one flaky machine must not stop settlement. A deterministic one
+//! (the witness is refused) fails the job with its reason, and only an
+//! operator's retry queues it again.
 
 use std::collections::BTreeMap;
 
@@ -11,8 +19,22 @@ use crate::store::{JobKind, JobRecord, JobState, Lease};
 pub struct QueueConfig {
     /// How long a lease lasts without a heartbeat.
     pub lease_ms: u64,
-    /// Leases a job may be given before it fails for good.
-    pub max_attempts: u32,
+    /// Backoff before the first retry after a transient failure; it doubles
+    /// with each further attempt.
+    pub retry_ms: u64,
+    /// The longest backoff.
+    pub retry_max_ms: u64,
+}
+
+impl QueueConfig {
+    /// The wait before a job that has been leased `attempts` times may be
+    /// leased again after a transient failure.
+    pub fn backoff_ms(&self, attempts: u32) -> u64 {
+        let doublings = attempts.saturating_sub(1).min(32);
+        self.retry_ms
+            .saturating_mul(1u64 << doublings)
+            .min(self.retry_max_ms)
+    }
 }
 
 /// Why a worker's request about a job is refused.
@@ -132,12 +154,12 @@ impl Queue {
                 .all(|d| self.jobs.get(d).is_some_and(|j| j.state == JobState::Done))
     }
 
-    /// Leases the oldest ready job of one of `kinds` to `worker`.
+    /// Leases the oldest ready job of one of `kinds` whose backoff is over to `worker`.
     pub fn acquire(&mut self, worker: u64, kinds: &[JobKind], now_ms: u64) -> Option<JobRecord> {
         let id = self
             .jobs
             .values()
-            .find(|j| kinds.contains(&j.kind) && self.ready(j))
+            .find(|j| kinds.contains(&j.kind) && j.not_before_ms <= now_ms && self.ready(j))
             .map(|j| j.id)?;
         // Random, so that a lease cannot be guessed: whoever holds the worker
         // token but not the lease can neither renew, complete nor fail the job.
@@ -155,7 +177,18 @@ impl Queue {
         let job = self.jobs.get_mut(&id)?;
         job.state = JobState::Leased(lease);
         job.attempts += 1;
+        job.not_before_ms = 0;
         Some(job.clone())
+    }
+
+    /// When the first job of one of `kinds` now backing off may be leased,
+    /// if one is (so that a waiting worker wakes for it).
+    pub fn next_retry_ms(&self, kinds: &[JobKind], now_ms: u64) -> Option<u64> {
+        self.jobs
+            .values()
+            .filter(|j| kinds.contains(&j.kind) && j.not_before_ms > now_ms && self.ready(j))
+            .map(|j| j.not_before_ms)
+            .min()
     }
 
     /// The job holding `lease_id`, if any.
@@ -241,7 +274,8 @@ impl Queue {
         Ok(job.clone())
     }
 
-    /// Records a worker's failure: requeued if retryable and attempts remain, else failed.
+    /// Records a worker's failure: a retryable one queues the job again after
+    /// its backoff, any other fails it.
     pub fn fail(
         &mut self,
         worker: u64,
@@ -252,41 +286,60 @@ impl Queue {
         now_ms: u64,
     ) -> Result<JobRecord, QueueError> {
         self.check_lease(worker, job_id, lease_id, now_ms)?;
-        let max = self.config.max_attempts;
+        let config = self.config;
         let job = self
             .jobs
             .get_mut(&job_id)
             .ok_or(QueueError::UnknownJob(job_id))?;
         job.last_error = Some(error.to_string());
-        job.state = if retryable && job.attempts < max {
-            JobState::Queued
+        if retryable {
+            job.state = JobState::Queued;
+            job.not_before_ms = now_ms + config.backoff_ms(job.attempts);
         } else {
-            JobState::Failed
-        };
+            job.state = JobState::Failed;
+        }
         Ok(job.clone())
     }
 
-    /// Returns lapsed leases' jobs to the queue (or fails them when out of attempts).
+    /// Returns lapsed leases' jobs to the queue, each after its backoff.
     pub fn expire(&mut self, now_ms: u64) -> Vec<JobRecord> {
-        let max = self.config.max_attempts;
+        let config = self.config;
         let mut changed = Vec::new();
         for job in self.jobs.values_mut() {
             if let JobState::Leased(l) = job.state {
                 if l.expires_ms < now_ms {
+                    let backoff = config.backoff_ms(job.attempts);
                     job.last_error = Some(format!(
-                        "lease {} of worker {} expired (attempt {} of {max})",
-                        l.lease_id, l.worker_id, job.attempts
+                        "lease {} of worker {} expired (attempt {}; retried in {:.1} s)",
+                        l.lease_id,
+                        l.worker_id,
+                        job.attempts,
+                        backoff as f64 / 1000.0
                     ));
-                    job.state = if job.attempts < max {
-                        JobState::Queued
-                    } else {
-                        JobState::Failed
-                    };
+                    job.state = JobState::Queued;
+                    job.not_before_ms = now_ms + backoff;
                     changed.push(job.clone());
                 }
             }
         }
         changed
+    }
+
+    /// Copies of the failed jobs among `ids`, queued again with their attempts
+    /// and backoff reset (an operator's retry); the caller stores them, then
+    /// [`Queue::push`]es them.
+    pub fn requeued_failed(&self, ids: &[u64]) -> Vec<JobRecord> {
+        ids.iter()
+            .filter_map(|id| self.jobs.get(id))
+            .filter(|j| j.state == JobState::Failed)
+            .map(|j| JobRecord {
+                state: JobState::Queued,
+                attempts: 0,
+                last_error: None,
+                not_before_ms: 0,
+                ..j.clone()
+            })
+            .collect()
     }
 
     /// Fails every job of `ids` that is neither done nor failed yet (a lease
@@ -319,7 +372,7 @@ impl Queue {
         c
     }
 
-    /// Ready jobs of a kind.
+    /// Ready jobs of a kind (those backing off after a failure included).
     pub fn depth(&self, kind: JobKind) -> u64 {
         self.jobs
             .values()
@@ -334,7 +387,8 @@ mod tests {
 
     const CFG: QueueConfig = QueueConfig {
         lease_ms: 1000,
-        max_attempts: 2,
+        retry_ms: 100,
+        retry_max_ms: 800,
     };
 
     fn job(id: u64, deps: Vec<u64>) -> JobRecord {
@@ -347,6 +401,7 @@ mod tests {
             state: JobState::Queued,
             attempts: 0,
             last_error: None,
+            not_before_ms: 0,
             step: None,
         }
     }
@@ -407,42 +462,60 @@ mod tests {
     }
 
     #[test]
-    fn lapsed_lease_requeues_then_fails_after_max_attempts() {
+    fn a_lapsed_lease_requeues_after_a_growing_backoff_and_never_fails_the_job() {
         let mut q = Queue::new(vec![job(1, vec![])], CFG);
         let first = q.acquire(7, &[JobKind::BatchProof], 0).unwrap();
         assert!(
             q.expire(1000).is_empty(),
             "not lapsed at its expiry instant"
         );
-        let changed = q.expire(1001);
-        assert_eq!(changed.len(), 1);
-        assert_eq!(
-            changed[0].state,
-            JobState::Queued,
-            "requeued after the first lapse"
-        );
-        let second = q
-            .acquire(8, &[JobKind::BatchProof], 2000)
-            .expect("handed out again");
-        assert_eq!(second.attempts, 2);
+        let mut now = 1001;
+        let mut expected_backoffs = Vec::new();
+        let mut backoffs = Vec::new();
+        // A worker killed mid-proof again and again: the job is never failed.
+        for attempt in 1..=6u32 {
+            let changed = q.expire(now);
+            assert_eq!(changed.len(), 1, "attempt {attempt}: one lease lapsed");
+            let j = &changed[0];
+            assert_eq!(
+                j.state,
+                JobState::Queued,
+                "attempt {attempt}: expected the job queued again, got {:?}",
+                j.state
+            );
+            let backoff = j.not_before_ms - now;
+            backoffs.push(backoff);
+            expected_backoffs.push((100u64 << (attempt - 1)).min(800));
+            assert!(
+                j.last_error.as_deref().unwrap_or("").contains("expired"),
+                "expected the lapse recorded, got {:?}",
+                j.last_error
+            );
+            assert!(
+                q.acquire(8, &[JobKind::BatchProof], j.not_before_ms - 1)
+                    .is_none(),
+                "attempt {attempt}: not leased before its backoff is over"
+            );
+            assert_eq!(
+                q.next_retry_ms(&[JobKind::BatchProof], now),
+                Some(j.not_before_ms),
+                "a waiting worker is told when to look again"
+            );
+            now = j.not_before_ms;
+            let again = q
+                .acquire(8, &[JobKind::BatchProof], now)
+                .expect("leased again once the backoff is over");
+            assert_eq!(again.attempts, attempt + 1);
+            now += 1001;
+        }
+        assert_eq!(backoffs, expected_backoffs, "doubling backoff, capped");
         assert!(
             matches!(
-                q.complete(7, 1, lease_of(&first).lease_id, 2001),
+                q.complete(7, 1, lease_of(&first).lease_id, now - 1000),
                 Err(QueueError::WrongLease { .. })
             ),
             "the first worker's stale lease is refused"
         );
-        let changed = q.expire(4000);
-        assert_eq!(
-            changed[0].state,
-            JobState::Failed,
-            "failed after 2 attempts"
-        );
-        assert!(changed[0]
-            .last_error
-            .as_deref()
-            .unwrap_or("")
-            .contains("expired"));
     }
 
     #[test]
@@ -484,19 +557,59 @@ mod tests {
     }
 
     #[test]
-    fn fail_requeues_retryable_and_fails_the_rest() {
+    fn a_retryable_failure_requeues_after_backoff_and_a_deterministic_one_fails() {
         let mut q = Queue::new(vec![job(1, vec![]), job(2, vec![])], CFG);
         let a = q.acquire(7, &[JobKind::BatchProof], 0).unwrap();
         let b = q.acquire(7, &[JobKind::BatchProof], 0).unwrap();
         let ra = q
-            .fail(7, 1, lease_of(&a).lease_id, "out of memory", true, 1)
+            .fail(7, 1, lease_of(&a).lease_id, "out of memory", true, 10)
             .unwrap();
-        assert_eq!(ra.state, JobState::Queued);
+        assert_eq!(
+            (ra.state, ra.not_before_ms),
+            (JobState::Queued, 110),
+            "queued again after the first backoff"
+        );
         let rb = q
-            .fail(7, 2, lease_of(&b).lease_id, "bad witness", false, 1)
+            .fail(7, 2, lease_of(&b).lease_id, "bad witness", false, 10)
             .unwrap();
         assert_eq!(rb.state, JobState::Failed);
         assert_eq!(rb.last_error.as_deref(), Some("bad witness"));
+        assert!(
+            q.acquire(7, &[JobKind::BatchProof], 10_000).map(|j| j.id) == Some(1)
+                && q.acquire(7, &[JobKind::BatchProof], 10_000).is_none(),
+            "the retryable job is leased again, the failed one never"
+        );
+    }
+
+    #[test]
+    fn an_operator_retry_requeues_failed_jobs_only_with_attempts_reset() {
+        let mut q = Queue::new(vec![job(1, vec![]), job(2, vec![]), job(3, vec![])], CFG);
+        let a = q.acquire(7, &[JobKind::BatchProof], 0).unwrap();
+        q.fail(7, 1, lease_of(&a).lease_id, "bad witness", false, 1)
+            .unwrap();
+        let b = q.acquire(7, &[JobKind::BatchProof], 0).unwrap();
+        q.complete(7, 2, lease_of(&b).lease_id, 1).unwrap();
+        let again = q.requeued_failed(&[1, 2, 3, 9]);
+        assert_eq!(
+            again.iter().map(|j| j.id).collect::<Vec<_>>(),
+            vec![1],
+            "only the failed job: not the done one, the queued one or an unknown id"
+        );
+        assert_eq!(
+            (&again[0].state, again[0].attempts, &again[0].last_error),
+            (&JobState::Queued, 0, &None),
+            "queued with a clean slate"
+        );
+        assert_eq!(
+            q.get(1).map(|j| j.state.clone()),
+            Some(JobState::Failed),
+            "the queue changes only when the caller pushes the copies"
+        );
+        q.push(again[0].clone());
+        assert_eq!(
+            q.acquire(8, &[JobKind::BatchProof], 2).map(|j| j.id),
+            Some(1)
+        );
     }
 
     #[test]

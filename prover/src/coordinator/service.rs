@@ -18,7 +18,9 @@ use zkr_proto::v1::admin_server::Admin;
 use zkr_proto::v1::prover_fleet_server::ProverFleet;
 use zkr_proto::v1::sequencer_server::Sequencer;
 
-use super::{Coordinator, JobError, RevertError, SealError, Submission, SubmitError};
+use super::{
+    Coordinator, JobError, RetryError, RetryTarget, RevertError, SealError, Submission, SubmitError,
+};
 use crate::deposit_check::L1DepositQueue;
 use crate::store::{
     BatchRecord, BatchStatus, JobKind, JobState, RangeRecord, RangeStatus, WrapStatus,
@@ -101,6 +103,16 @@ fn revert_status(e: RevertError) -> Status {
         }
         RevertError::Store(crate::store::StoreError::NoUndo(_)) => Status::failed_precondition(msg),
         RevertError::Store(_) => internal(msg),
+    }
+}
+
+fn retry_status(e: RetryError) -> Status {
+    let msg = e.to_string();
+    match e {
+        RetryError::UnknownJob(_) | RetryError::UnknownBatch { .. } => Status::not_found(msg),
+        RetryError::BadRange { .. } => Status::invalid_argument(msg),
+        RetryError::NothingFailed(_) => Status::failed_precondition(msg),
+        RetryError::Store(_) => internal(msg),
     }
 }
 
@@ -761,6 +773,36 @@ impl Admin for AdminService {
             ranges: outcome.ranges.into_iter().map(range).collect(),
             jobs: outcome.jobs as u64,
             root: root_to_bytes(&outcome.root),
+        }))
+    }
+
+    async fn retry_jobs(
+        &self,
+        request: Request<v1::RetryJobsRequest>,
+    ) -> Result<Response<v1::RetryJobsResponse>, Status> {
+        use v1::retry_jobs_request::Target;
+        let target = match request.into_inner().target {
+            Some(Target::JobId(id)) => RetryTarget::Job(id),
+            Some(Target::BatchNumber(n)) => RetryTarget::Batch(n),
+            Some(Target::Range(r)) => RetryTarget::Range(r.first, r.last),
+            None => {
+                return Err(Status::invalid_argument(
+                    "no target: name a job, a batch or a range of batches",
+                ))
+            }
+        };
+        let coord = self.coord.clone();
+        let outcome = blocking(move || coord.retry(target))
+            .await?
+            .map_err(retry_status)?;
+        Ok(Response::new(v1::RetryJobsResponse {
+            jobs: outcome.jobs as u64,
+            batches: outcome.batches,
+            ranges: outcome
+                .ranges
+                .into_iter()
+                .map(|(first, last)| v1::BatchRange { first, last })
+                .collect(),
         }))
     }
 }

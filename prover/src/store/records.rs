@@ -89,7 +89,10 @@ pub struct Lease {
     pub expires_ms: u64,
 }
 
-/// Job lifecycle: queued → leased → done | failed (a lapsed lease returns it to the queue).
+/// Job lifecycle: queued → leased → done | failed. A lapsed lease or a
+/// transient failure returns the job to the queue (after a backoff); only a
+/// deterministic failure, or its range's, fails it, and `zkr admin retry`
+/// queues a failed job again.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum JobState {
     /// Waiting for a worker (and for its dependencies).
@@ -98,7 +101,8 @@ pub enum JobState {
     Leased(Lease),
     /// Proof accepted.
     Done,
-    /// Out of attempts, or failed for good.
+    /// Failed deterministically (the witness is refused), or with its range;
+    /// only an operator's retry queues it again.
     Failed,
 }
 
@@ -121,10 +125,18 @@ pub struct JobRecord {
     pub attempts: u32,
     /// Last failure or lease expiry.
     pub last_error: Option<String>,
+    /// When a job queued again after a transient failure may be leased
+    /// (unix ms; 0: at once).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub not_before_ms: u64,
     /// The aggregation step an aggregate job proves (`None` for batch jobs and
     /// for records written before aggregation existed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step: Option<Step>,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }
 
 /// Where a sealed range is in the pipeline.

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tonic::Code;
 use zkr_aggregator::wrap::groth16;
-use zkr_aggregator::wrap::wrapper::Wrapper;
+use zkr_aggregator::wrap::wrapper::{Wrapper, WrapperError};
 use zkr_aggregator::{Circuits, RangeProof};
 use zkr_circuits::witness::BatchWitness;
 use zkr_proto::v1;
@@ -290,34 +290,52 @@ impl Task {
         }
     }
 
-    /// Proves it; returns the proof bytes.
-    fn prove(&self, prover: &Prover) -> Result<Vec<u8>, String> {
+    /// Proves it; returns the proof bytes, or the failure and its class.
+    fn prove(&self, prover: &Prover) -> Result<Vec<u8>, Outcome> {
+        // The circuit refusing the witness is deterministic: every worker would.
+        let refused = |error: String| Outcome::Failed {
+            error,
+            retryable: false,
+        };
         let circuits = &prover.circuits;
         match self {
             Task::Batch(w) => circuits
                 .batch()
                 .prove(w)
                 .map(|p| p.to_bytes())
-                .map_err(|e| e.to_string()),
+                .map_err(|e| refused(e.to_string())),
             Task::Aggregate(w) => w
                 .prove(circuits)
                 .map(|p| p.to_bytes())
-                .map_err(|e| e.to_string()),
+                .map_err(|e| refused(e.to_string())),
             Task::Wrap(bytes) => {
-                let wrapper = prover
-                    .wrapper
-                    .as_ref()
-                    .ok_or("this worker holds no wrap proving key")?;
+                let wrapper = prover.wrapper.as_ref().ok_or(Outcome::Failed {
+                    error: "this worker holds no wrap proving key".into(),
+                    retryable: true,
+                })?;
                 let aggregation = circuits.aggregation();
                 let range = RangeProof::from_bytes(bytes, aggregation)
-                    .map_err(|e| format!("range proof to wrap: {e}"))?;
+                    .map_err(|e| refused(format!("range proof to wrap: {e}")))?;
                 let wrapped = wrapper
                     .prove(aggregation, &range, &mut rand::rngs::OsRng)
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| Outcome::Failed {
+                        error: e.to_string(),
+                        retryable: wrap_failure_is_transient(&e),
+                    })?;
                 Ok(groth16::proof_to_evm(&wrapped.proof).to_vec())
             }
         }
     }
+}
+
+/// Whether another attempt at a wrap may succeed after `e`: the Groth16
+/// backend (a device, its memory) and the keys on disk are this machine's
+/// trouble; a range proof the shrink or wrap circuit refuses is the job's.
+fn wrap_failure_is_transient(e: &WrapperError) -> bool {
+    matches!(
+        e,
+        WrapperError::Groth16(_) | WrapperError::NoProvingKey | WrapperError::Keys(_)
+    )
 }
 
 /// Proves the job on a blocking thread, heartbeating meanwhile; `None` on shutdown.
@@ -346,7 +364,8 @@ async fn prove_with_heartbeats(
             done = &mut proving => {
                 return Some(match done {
                     Ok(Ok(proof)) => Outcome::Proof(proof),
-                    Ok(Err(error)) => Outcome::Failed { error, retryable: false },
+                    Ok(Err(failed)) => failed,
+                    // A panic may be this machine's (memory, a device): retry elsewhere.
                     Err(e) => Outcome::Failed { error: format!("prover thread: {e}"), retryable: true },
                 });
             }

@@ -119,34 +119,33 @@ impl Served {
     }
 }
 
+/// First retry backoff of the tests' coordinators: short, since tests wait on events.
+pub const RETRY_MS: u64 = 100;
+/// Longest retry backoff of the tests' coordinators.
+pub const RETRY_MAX_MS: u64 = 2_000;
+
 /// Serves a coordinator on `dir` with the given lease length; ranges are sealed
-/// only on request.
-pub async fn serve_on(dir: &Path, lease_ms: u64, max_attempts: u32) -> Served {
-    serve_with_ranges(dir, lease_ms, max_attempts, 0).await
+/// only on request. Jobs are retried after transient failures within
+/// [`RETRY_MS`]..[`RETRY_MAX_MS`].
+pub async fn serve_on(dir: &Path, lease_ms: u64) -> Served {
+    serve_with_ranges(dir, lease_ms, 0).await
 }
 
 /// Serves a coordinator on `dir` that seals the open range at `max_range_batches` (0: never).
-pub async fn serve_with_ranges(
-    dir: &Path,
-    lease_ms: u64,
-    max_attempts: u32,
-    max_range_batches: u64,
-) -> Served {
-    serve_with(dir, lease_ms, max_attempts, max_range_batches, None).await
+pub async fn serve_with_ranges(dir: &Path, lease_ms: u64, max_range_batches: u64) -> Served {
+    serve_with(dir, lease_ms, max_range_batches, None).await
 }
 
 /// Serves a coordinator on `dir`, wrapping every range when given the wrap's verifier.
 pub async fn serve_with(
     dir: &Path,
     lease_ms: u64,
-    max_attempts: u32,
     max_range_batches: u64,
     wrap: Option<Arc<Wrapper>>,
 ) -> Served {
     serve_full(
         dir,
         lease_ms,
-        max_attempts,
         max_range_batches,
         wrap,
         None,
@@ -157,18 +156,17 @@ pub async fn serve_with(
 
 /// Serves a coordinator on `dir` started without an admin token (its Admin API off).
 pub async fn serve_without_admin(dir: &Path) -> Served {
-    serve_full(dir, 60_000, 3, 0, None, None, None).await
+    serve_full(dir, 60_000, 0, None, None, None).await
 }
 
 /// Serves a coordinator on `dir` that checks submitted deposits against `l1`'s queue.
 pub async fn serve_checking_l1(dir: &Path, l1: L1DepositQueue) -> Served {
-    serve_full(dir, 60_000, 3, 0, None, Some(l1), Some(ADMIN_TOKEN)).await
+    serve_full(dir, 60_000, 0, None, Some(l1), Some(ADMIN_TOKEN)).await
 }
 
 async fn serve_full(
     dir: &Path,
     lease_ms: u64,
-    max_attempts: u32,
     max_range_batches: u64,
     wrap: Option<Arc<Wrapper>>,
     l1_deposits: Option<L1DepositQueue>,
@@ -195,7 +193,8 @@ async fn serve_full(
         chain_id: CHAIN,
         queue: QueueConfig {
             lease_ms,
-            max_attempts,
+            retry_ms: RETRY_MS,
+            retry_max_ms: RETRY_MAX_MS,
         },
         max_range_batches,
         wrap,
