@@ -621,7 +621,9 @@ fn uint256_json_requires_0x_and_64_hex_digits() {
 
 #[test]
 fn keys_directory_round_trips_and_refuses_other_circuits_and_altered_files() {
-    use zkr_aggregator::wrap::keys::{KeysDir, KeysError, Origin, MANIFEST_FILE, PK_FILE, VK_FILE};
+    use zkr_aggregator::wrap::keys::{
+        KeysDir, KeysError, Origin, EVM_VK_FILE, MANIFEST_FILE, PK_FILE, VK_FILE,
+    };
     let (pk, vk, _, _) = square_keys();
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = KeysDir::new(tmp.path().join("keys"));
@@ -676,6 +678,48 @@ fn keys_directory_round_trips_and_refuses_other_circuits_and_altered_files() {
         }
         std::fs::write(&path, &original).expect("restore");
     }
+
+    // What a verifier contract is made from: every file checked, the EVM key
+    // derived from the pinned wrap.vk, and a swapped verifying-key.json refused.
+    let (m, evm) = dir
+        .checked_evm_verifying_key("circuit-a")
+        .expect("untouched keys pass");
+    assert_eq!((m, evm), (manifest.clone(), vk_to_evm(vk)));
+    let mut rng = StdRng::seed_from_u64(8);
+    let (_, other_vk) =
+        setup_insecure_dev(SquareCircuit { x: Fr::from(3u64) }, &mut rng).expect("another setup");
+    let json = tmp.path().join("keys").join(EVM_VK_FILE);
+    let original = std::fs::read(&json).expect("EVM key");
+    std::fs::write(
+        &json,
+        serde_json::to_vec(&vk_to_evm(&other_vk)).expect("encode"),
+    )
+    .expect("swap the EVM key");
+    match dir.checked_evm_verifying_key("circuit-a") {
+        Err(KeysError::EvmKeyMismatch { path }) => assert!(path.ends_with(EVM_VK_FILE)),
+        other => panic!("expected a swapped verifying-key.json refused, got {other:?}"),
+    }
+    std::fs::write(&json, &original).expect("restore");
+    let pk_path = tmp.path().join("keys").join(PK_FILE);
+    let pk_bytes = std::fs::read(&pk_path).expect("pk");
+    let mut altered = pk_bytes.clone();
+    altered[0] ^= 1;
+    std::fs::write(&pk_path, &altered).expect("alter pk");
+    assert!(
+        matches!(
+            dir.checked_evm_verifying_key("circuit-a"),
+            Err(KeysError::HashMismatch { .. })
+        ),
+        "expected an altered proving key refused before a verifier is made"
+    );
+    std::fs::write(&pk_path, &pk_bytes).expect("restore pk");
+    assert!(
+        matches!(
+            dir.checked_evm_verifying_key("circuit-b"),
+            Err(KeysError::WrongCircuit { .. })
+        ),
+        "expected keys of another circuit refused"
+    );
 
     dir.write("circuit-a", Origin::InsecureDev, None, vk)
         .expect("verifier-only keys written");

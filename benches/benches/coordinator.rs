@@ -24,12 +24,12 @@ async fn submit_then_acquire(circuits: Arc<Circuits>, chain: &[ChainedBatch]) ->
     let ch = client::channel(&url, None).await.expect("connect");
     let mut seq = client::sequencer(ch.clone(), SEQUENCER_TOKEN, MAX_MESSAGE).expect("client");
     let mut fleet = client::fleet(ch, WORKER_TOKEN, MAX_MESSAGE).expect("client");
-    let worker_id = fleet
+    let registered = fleet
         .register_worker(v1::RegisterWorkerRequest::default())
         .await
         .expect("register")
-        .into_inner()
-        .worker_id;
+        .into_inner();
+    let (worker_id, worker_id_secret) = (registered.worker_id, registered.worker_secret);
     let requests: Vec<v1::SubmitBatchRequest> = chain
         .iter()
         .map(|c| {
@@ -48,6 +48,7 @@ async fn submit_then_acquire(circuits: Arc<Circuits>, chain: &[ChainedBatch]) ->
             .acquire_job(v1::AcquireJobRequest {
                 worker_id,
                 wait_ms: 1000,
+                worker_secret: worker_id_secret.clone(),
             })
             .await
             .expect("acquire")

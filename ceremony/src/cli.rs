@@ -153,14 +153,22 @@ enum Zkey {
     /// Writes the final .zkey of the wrap circuit as the keys directory the
     /// zkr prover and coordinator load (`--keys DIR`).
     ///
-    /// The keys are named after the wrap circuit of the given capacity and
-    /// chain id, whose circuits are built (minutes). Verify the .zkey against
-    /// the circuit's .r1cs (`zkey verify`) first: this command checks only
-    /// that it has one public input; a .zkey of another circuit fails at
-    /// proving time.
+    /// First it verifies the .zkey against the wrap's .r1cs and the final
+    /// powers of tau (as `zkey verify`), and checks that the .r1cs is the wrap
+    /// circuit of the given capacity and chain id, whose circuits are built
+    /// (minutes): keys of another circuit would make a verifier that refuses
+    /// every proof, or accepts another circuit's. A .zkey without a
+    /// contribution is refused (anyone can forge its proofs) unless
+    /// --allow-insecure, and its keys are then labelled insecure.
     ExportKeys {
         /// The final .zkey (after the beacon).
         zkey: PathBuf,
+        /// The wrap circuit's .r1cs (`r1cs export`), which the .zkey must be of.
+        #[arg(long, value_name = "FILE")]
+        r1cs: PathBuf,
+        /// The final, prepared powers-of-tau file the .zkey was made from.
+        #[arg(long, value_name = "FILE")]
+        ptau: PathBuf,
         /// The keys directory to write.
         #[arg(long, value_name = "DIR")]
         keys: PathBuf,
@@ -174,9 +182,14 @@ enum Zkey {
         /// Replace keys already in the directory.
         #[arg(long)]
         force: bool,
+        /// Export a .zkey without contributions, labelled insecure (tests only).
+        #[arg(long)]
+        allow_insecure: bool,
     },
     /// Verifies a .zkey against its circuit and the final powers of tau:
-    /// the keys are the circuit's, and every contribution is sound.
+    /// the keys are the circuit's, and every contribution is sound. A .zkey
+    /// without a contribution fails: its toxic waste is public, so anyone can
+    /// forge its proofs.
     Verify {
         /// The circuit.
         r1cs: PathBuf,
@@ -386,13 +399,28 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Zkey(Zkey::ExportKeys {
             zkey,
+            r1cs,
+            ptau,
             keys,
             capacity,
             chain_id,
             force,
-        }) => export_keys(&zkey, &keys, capacity, chain_id, force)?,
+            allow_insecure,
+        }) => export_keys(
+            &Export {
+                zkey,
+                r1cs,
+                ptau,
+                keys,
+                capacity,
+                chain_id,
+            },
+            force,
+            allow_insecure,
+        )?,
         Command::Zkey(Zkey::Verify { r1cs, ptau, zkey }) => {
             let report = crate::zkey::verify::verify_files(&r1cs, &ptau, &zkey)?;
+            crate::zkey::verify::require_contributions(&zkey, report.contributions.len())?;
             println!("{}", format_hash(&report.cs_hash, Some("Circuit Hash:")));
             for c in &report.contributions {
                 match &c.name {
@@ -549,54 +577,90 @@ fn build_shrink(capacity: usize, chain_id: ChainId) -> Result<ShrinkCircuit> {
     }))
 }
 
-/// `zkey export-keys`: the final `.zkey` of the wrap circuit as the keys
-/// directory zkr's prover and coordinator load.
-fn export_keys(
-    zkey: &Path,
-    keys: &Path,
+/// What `zkey export-keys` reads and writes.
+struct Export {
+    zkey: PathBuf,
+    r1cs: PathBuf,
+    ptau: PathBuf,
+    keys: PathBuf,
     capacity: usize,
     chain_id: ChainId,
-    force: bool,
-) -> Result<()> {
-    let dir = KeysDir::new(keys);
+}
+
+/// `zkey export-keys`: the final `.zkey` of the wrap circuit, verified and
+/// tied to the wrap circuit, as the keys directory zkr's prover and
+/// coordinator load.
+fn export_keys(e: &Export, force: bool, allow_insecure: bool) -> Result<()> {
+    let dir = KeysDir::new(&e.keys);
     if dir.exists() && !force {
         bail!(
             "{} already holds wrap keys; pass --force to replace them",
-            keys.display()
+            e.keys.display()
         );
     }
-    let file = ZkeyFile::open(zkey)?;
+    let file = ZkeyFile::open(&e.zkey)?;
     if file.header.n_public != 1 {
         bail!(
             "{}: {} public inputs, the wrap circuit has 1: not the wrap circuit's keys",
-            zkey.display(),
+            e.zkey.display(),
             file.header.n_public
         );
     }
-    if file.mpc.contributions.is_empty() {
+    let contributions = file.mpc.contributions.len();
+    let origin = if contributions == 0 && allow_insecure {
         tracing::warn!(
-            "{} has no contributions: its toxic waste is public (δ = 1), for tests only",
-            zkey.display()
+            "{} has no contributions: its toxic waste is public, so anyone can forge its proofs; exporting it labelled insecure (--allow-insecure)",
+            e.zkey.display()
+        );
+        Origin::InsecureDev
+    } else {
+        crate::zkey::verify::require_contributions(&e.zkey, contributions)?;
+        Origin::Ceremony
+    };
+    let report = step(
+        "verifying the .zkey against the circuit and the powers of tau",
+        || crate::zkey::verify::verify_files(&e.r1cs, &e.ptau, &e.zkey),
+    )?;
+    let circuit = R1cs::read(&e.r1cs)?;
+    let shrink = build_shrink(e.capacity, e.chain_id)?;
+    let wrap = WrapCircuit::new(&shrink, None).context("building the wrap circuit")?;
+    let expected = step("synthesizing the wrap circuit's constraints", || {
+        crate::r1cs::export::from_circuit(wrap)
+    })
+    .context("synthesizing the wrap circuit")?;
+    if circuit != expected {
+        bail!(
+            "{} is not the wrap circuit of capacity {}, chain id {} ({} constraints and {} wires, the wrap has {} and {}): the .zkey is of another circuit",
+            e.r1cs.display(),
+            e.capacity,
+            e.chain_id,
+            circuit.constraints.len(),
+            circuit.n_wires,
+            expected.constraints.len(),
+            expected.n_wires
         );
     }
-    let shrink = build_shrink(capacity, chain_id)?;
+    drop((circuit, expected));
     let pk = step("reading the proving key", || {
         crate::zkey::export::proving_key(&file)
     })?;
     let id = circuit_id(&shrink);
-    step(&format!("writing {}", keys.display()), || {
-        dir.write(&id, Origin::Ceremony, Some(&pk), &pk.vk)
+    step(&format!("writing {}", e.keys.display()), || {
+        dir.write(&id, origin, Some(&pk), &pk.vk)
     })
-    .with_context(|| format!("writing the keys to {}", keys.display()))?;
+    .with_context(|| format!("writing the keys to {}", e.keys.display()))?;
     println!(
-        "Keys of {} ({} contribution(s)) written to {} for the wrap of capacity {capacity} (circuit {id})",
-        zkey.display(),
-        file.mpc.contributions.len(),
-        keys.display()
-    );
-    println!(
-        "Check them against the circuit first: zkr-ceremony zkey verify wrap.r1cs final.ptau {}",
-        zkey.display()
+        "Keys of {} ({} contribution(s) verified, circuit hash {}) written to {} for the wrap of capacity {} (circuit {id}){}",
+        e.zkey.display(),
+        report.contributions.len(),
+        hex::encode(&report.cs_hash[..8]),
+        e.keys.display(),
+        e.capacity,
+        if origin == Origin::InsecureDev {
+            ": INSECURE, for tests only"
+        } else {
+            ""
+        }
     );
     Ok(())
 }

@@ -351,3 +351,66 @@ fn zkey_with_a_skipped_contribution_fails_naming_the_broken_link() {
     );
     assert_mentions(&err, &["contribution #2 \"carol\""]);
 }
+
+#[test]
+fn a_zkey_without_contributions_fails_verify_and_export_keys_and_one_of_another_circuit_is_not_exported(
+) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    prepared_ptau(d);
+    // One public input, as the wrap circuit has: only the circuit tie tells them apart.
+    export_cubic(d, "c.r1cs", 1);
+    zkr_ok(d, &["zkey", "new", "c.r1cs", "final.ptau", "c0.zkey"]);
+    let err = zkr_err(d, &["zkey", "verify", "c.r1cs", "final.ptau", "c0.zkey"]);
+    assert_mentions(&err, &["c0.zkey", "no contribution", "forge"]);
+    let export = |zkey: &str, extra: &[&str]| {
+        let mut args = vec![
+            "zkey",
+            "export-keys",
+            zkey,
+            "--r1cs",
+            "c.r1cs",
+            "--ptau",
+            "final.ptau",
+            "--keys",
+            "keys",
+            "--capacity",
+            "3",
+        ];
+        args.extend_from_slice(extra);
+        zkr_err(d, &args)
+    };
+    let err = export("c0.zkey", &[]);
+    assert_mentions(&err, &["c0.zkey", "no contribution"]);
+    assert!(
+        !d.join("keys").exists(),
+        "expected no keys written for a .zkey without contributions"
+    );
+
+    zkr_ok(
+        d,
+        &[
+            "zkey",
+            "contribute",
+            "c0.zkey",
+            "c1.zkey",
+            "--name",
+            "alice",
+        ],
+    );
+    zkr_ok(d, &["zkey", "verify", "c.r1cs", "final.ptau", "c1.zkey"]);
+    // Sound keys, but of the test circuit: refused once the wrap circuit is
+    // built and compared.
+    let err = export("c1.zkey", &[]);
+    assert_mentions(
+        &err,
+        &[
+            "c.r1cs is not the wrap circuit of capacity 3",
+            "another circuit",
+        ],
+    );
+    assert!(
+        !d.join("keys").exists(),
+        "expected no keys written for another circuit's .zkey"
+    );
+}

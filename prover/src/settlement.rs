@@ -11,6 +11,7 @@ use alloy::providers::{DynProvider, Provider};
 use alloy::rpc::types::TransactionRequest;
 use alloy::sol_types::{SolCall, SolValue};
 use serde::{Deserialize, Serialize};
+use zkr_aggregator::wrap::keys::{KeysDir, KeysError, Manifest, Origin};
 use zkr_circuits::ops::{Batch, Deposit, Operation};
 use zkr_contracts::rollup::compile_test_token;
 use zkr_contracts::{
@@ -65,6 +66,15 @@ pub enum SettlementError {
     /// The input does not fit the contract.
     #[error("{0}")]
     Invalid(String),
+    /// The wrap keys are missing, of another circuit, or altered.
+    #[error(transparent)]
+    Keys(#[from] KeysError),
+    /// The wrap keys come from the insecure dev setup.
+    #[error("the keys in {dir} are INSECURE development keys: whoever made them can forge any proof and take the funds the rollup holds. Deploy keys from the ceremony (`zkr-ceremony zkey export-keys`), or pass --insecure-dev for a test deployment")]
+    InsecureKeys {
+        /// The keys directory.
+        dir: String,
+    },
 }
 
 fn rpc(what: impl Into<String>) -> impl FnOnce(&dyn std::fmt::Display) -> SettlementError {
@@ -100,6 +110,10 @@ pub struct Deployment {
     pub verifier_gas: u64,
     /// Gas of the rollup's creation.
     pub rollup_gas: u64,
+    /// Whether the verifier holds insecure dev keys (anyone who made them can
+    /// forge proofs): a test deployment.
+    #[serde(default)]
+    pub insecure_dev: bool,
 }
 
 impl Deployment {
@@ -132,18 +146,70 @@ pub fn read_verifying_key(path: &Path) -> Result<EvmVerifyingKey, SettlementErro
     Ok(vk)
 }
 
-/// Compiles the verifier of `vk` and `Rollup.sol` and deploys both from
+/// The wrap keys a verifier contract is made from, checked.
+#[derive(Clone, Debug)]
+pub struct VerifierKeys {
+    /// The verifying key, derived from the hash-pinned `wrap.vk`.
+    pub vk: EvmVerifyingKey,
+    /// The wrap circuit the keys are for.
+    pub circuit_id: String,
+    /// Whether they come from the insecure dev setup.
+    pub insecure_dev: bool,
+}
+
+/// Whether the keys of `manifest` (in `dir`) are insecure dev keys; an error
+/// when they are and `allow_insecure_dev` is not set.
+pub fn refuse_insecure(
+    manifest: &Manifest,
+    dir: &Path,
+    allow_insecure_dev: bool,
+) -> Result<bool, SettlementError> {
+    let insecure = manifest.origin == Origin::InsecureDev;
+    if insecure && !allow_insecure_dev {
+        return Err(SettlementError::InsecureKeys {
+            dir: dir.display().to_string(),
+        });
+    }
+    Ok(insecure)
+}
+
+/// Reads the keys in `dir` for the wrap circuit `circuit_id` (of the rollup's
+/// capacity and chain id), every key file checked against the manifest's
+/// hashes; insecure dev keys are refused unless `allow_insecure_dev`: whoever
+/// made them can forge a proof of any state, and with it withdraw every fund.
+pub fn verifier_keys(
+    dir: &Path,
+    circuit_id: &str,
+    allow_insecure_dev: bool,
+) -> Result<VerifierKeys, SettlementError> {
+    let (manifest, evm) = KeysDir::new(dir).checked_evm_verifying_key(circuit_id)?;
+    let insecure_dev = refuse_insecure(&manifest, dir, allow_insecure_dev)?;
+    // The aggregator's and the contracts' EVM keys share one JSON encoding.
+    let vk: EvmVerifyingKey = serde_json::to_value(&evm)
+        .and_then(serde_json::from_value)
+        .map_err(|e| SettlementError::Key {
+            path: dir.display().to_string(),
+            reason: e.to_string(),
+        })?;
+    vk.check()?;
+    Ok(VerifierKeys {
+        vk,
+        circuit_id: manifest.circuit_id,
+        insecure_dev,
+    })
+}
+
+/// Compiles the verifier of `keys` and `Rollup.sol` and deploys both from
 /// `from`, which becomes the rollup's owner and `operator`.
 pub async fn deploy_rollup(
     provider: &DynProvider,
     from: Address,
-    vk: &EvmVerifyingKey,
+    keys: &VerifierKeys,
     capacity: usize,
     genesis_root: B256,
-    circuit_id: String,
     delays: RollupDelays,
 ) -> Result<Deployment, SettlementError> {
-    let source = generate_verifier(vk)?;
+    let source = generate_verifier(&keys.vk)?;
     let verifier_code = compile("Verifier.sol", &source, VERIFIER_CONTRACT)?;
     let rollup_code = compile_rollup()?;
     let chain_id = provider
@@ -159,12 +225,13 @@ pub async fn deploy_rollup(
         rollup: rollup.address,
         capacity,
         genesis_root,
-        circuit_id,
+        circuit_id: keys.circuit_id.clone(),
         deployer: from,
         block: rollup.block,
         delays,
         verifier_gas: verifier.gas_used,
         rollup_gas: rollup.gas_used,
+        insecure_dev: keys.insecure_dev,
     })
 }
 

@@ -315,7 +315,7 @@ async fn forged_step_proofs_are_refused_and_the_job_stays_leased() {
     );
 
     let mut fleet = served.fleet(WORKER_TOKEN).await;
-    let worker_id = fleet
+    let registered = fleet
         .register_worker(v1::RegisterWorkerRequest {
             name: "forger".into(),
             capabilities: Some(v1::Capabilities {
@@ -326,12 +326,13 @@ async fn forged_step_proofs_are_refused_and_the_job_stays_leased() {
         })
         .await
         .expect("registered")
-        .into_inner()
-        .worker_id;
+        .into_inner();
+    let (worker_id, worker_id_secret) = (registered.worker_id, registered.worker_secret);
     let job = fleet
         .acquire_job(v1::AcquireJobRequest {
             worker_id,
             wait_ms: 2_000,
+            worker_secret: worker_id_secret.clone(),
         })
         .await
         .expect("acquire answers")
@@ -374,6 +375,7 @@ async fn forged_step_proofs_are_refused_and_the_job_stays_leased() {
         lease_id: job.lease_id,
         proof,
         prove_ms: 1,
+        worker_secret: worker_id_secret.clone(),
     };
     for (forged, what) in [
         (batch1, "the batch proof of its first batch"),
@@ -397,6 +399,7 @@ async fn forged_step_proofs_are_refused_and_the_job_stays_leased() {
         .heartbeat(v1::HeartbeatRequest {
             worker_id,
             lease_ids: vec![job.lease_id],
+            worker_secret: worker_id_secret.clone(),
         })
         .await
         .expect("heartbeat")
@@ -505,16 +508,17 @@ async fn full_ranges_seal_themselves_a_failed_batch_fails_its_range_and_an_opera
 
     // Batch 1's job fails for good: range 1..2 fails, and its step with it.
     let mut fleet: FleetApi = served.fleet(WORKER_TOKEN).await;
-    let worker_id = fleet
+    let registered = fleet
         .register_worker(v1::RegisterWorkerRequest::default())
         .await
         .expect("registered")
-        .into_inner()
-        .worker_id;
+        .into_inner();
+    let (worker_id, worker_id_secret) = (registered.worker_id, registered.worker_secret);
     let job = fleet
         .acquire_job(v1::AcquireJobRequest {
             worker_id,
             wait_ms: 1_000,
+            worker_secret: worker_id_secret.clone(),
         })
         .await
         .expect("acquire")
@@ -529,6 +533,7 @@ async fn full_ranges_seal_themselves_a_failed_batch_fails_its_range_and_an_opera
             lease_id: job.lease_id,
             error: "witness does not fit".into(),
             retryable: false,
+            worker_secret: worker_id_secret.clone(),
         })
         .await
         .expect("failure recorded")

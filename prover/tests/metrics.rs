@@ -63,16 +63,17 @@ async fn metrics_report_queue_jobs_proofs_and_lease_expiries() {
 
     // A worker takes a job, offers garbage, and vanishes: one rejection, one lapsed lease.
     let mut fleet = served.fleet(WORKER_TOKEN).await;
-    let worker_id = fleet
+    let registered = fleet
         .register_worker(v1::RegisterWorkerRequest::default())
         .await
         .expect("registered")
-        .into_inner()
-        .worker_id;
+        .into_inner();
+    let (worker_id, worker_id_secret) = (registered.worker_id, registered.worker_secret);
     let job = fleet
         .acquire_job(v1::AcquireJobRequest {
             worker_id,
             wait_ms: 1_000,
+            worker_secret: worker_id_secret.clone(),
         })
         .await
         .expect("acquire")
@@ -94,6 +95,7 @@ async fn metrics_report_queue_jobs_proofs_and_lease_expiries() {
             lease_id: job.lease_id,
             proof: vec![0; 64],
             prove_ms: 1,
+            worker_secret: worker_id_secret.clone(),
         })
         .await;
     assert!(

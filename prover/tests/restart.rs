@@ -41,11 +41,12 @@ async fn statuses(seq: &mut SequencerApi) -> Vec<i32> {
     out
 }
 
-async fn acquire(fleet: &mut FleetApi, worker_id: u64) -> v1::Job {
+async fn acquire(fleet: &mut FleetApi, worker_id: u64, worker_id_secret: &[u8]) -> v1::Job {
     fleet
         .acquire_job(v1::AcquireJobRequest {
             worker_id,
             wait_ms: 2_000,
+            worker_secret: worker_id_secret.to_vec(),
         })
         .await
         .expect("acquire answers")
@@ -58,6 +59,7 @@ async fn acquire(fleet: &mut FleetApi, worker_id: u64) -> v1::Job {
 async fn hold_lease_while<T>(
     fleet: &mut FleetApi,
     worker_id: u64,
+    worker_id_secret: &[u8],
     lease_id: u64,
     mut work: tokio::task::JoinHandle<T>,
 ) -> T {
@@ -66,7 +68,7 @@ async fn hold_lease_while<T>(
             done = &mut work => return done.expect("the work finished"),
             _ = tokio::time::sleep(Duration::from_secs(1)) => {
                 let renewed = fleet
-                    .heartbeat(v1::HeartbeatRequest { worker_id, lease_ids: vec![lease_id] })
+                    .heartbeat(v1::HeartbeatRequest { worker_id, lease_ids: vec![lease_id], worker_secret: worker_id_secret.to_vec() })
                     .await
                     .expect("heartbeat answers")
                     .into_inner();
@@ -104,13 +106,13 @@ async fn coordinator_killed_with_jobs_queued_and_leased_restarts_and_proves_each
     // The circuit is built before the lease is taken, so the lease only covers proving.
     let _ = circuits();
     let mut hand = fleet(&url).await;
-    let worker_id = hand
+    let registered = hand
         .register_worker(v1::RegisterWorkerRequest::default())
         .await
         .expect("registered")
-        .into_inner()
-        .worker_id;
-    let job1 = acquire(&mut hand, worker_id).await;
+        .into_inner();
+    let (worker_id, worker_id_secret) = (registered.worker_id, registered.worker_secret);
+    let job1 = acquire(&mut hand, worker_id, &worker_id_secret).await;
     let witness = zkr_circuits::witness::BatchWitness::from_bytes(&job1.witness).expect("witness");
     // Proven as a worker proves: heartbeats hold the lease however long it takes.
     let proving = tokio::task::spawn_blocking(move || {
@@ -120,20 +122,28 @@ async fn coordinator_killed_with_jobs_queued_and_leased_restarts_and_proves_each
             .expect("batch 1 proves")
             .to_bytes()
     });
-    let proof1 = hold_lease_while(&mut hand, worker_id, job1.lease_id, proving).await;
+    let proof1 = hold_lease_while(
+        &mut hand,
+        worker_id,
+        &worker_id_secret,
+        job1.lease_id,
+        proving,
+    )
+    .await;
     let completion = v1::CompleteJobRequest {
         worker_id,
         job_id: job1.job_id,
         lease_id: job1.lease_id,
         proof: proof1.clone(),
         prove_ms: 1,
+        worker_secret: worker_id_secret.clone(),
     };
     hand.complete_job(completion.clone())
         .await
         .expect("batch 1's proof accepted");
     let held = [
-        acquire(&mut hand, worker_id).await,
-        acquire(&mut hand, worker_id).await,
+        acquire(&mut hand, worker_id, &worker_id_secret).await,
+        acquire(&mut hand, worker_id, &worker_id_secret).await,
     ];
     let held_batches: Vec<_> = held.iter().map(|j| j.target).collect();
     assert_eq!(
@@ -183,8 +193,8 @@ async fn coordinator_killed_with_jobs_queued_and_leased_restarts_and_proves_each
     let mut hand = fleet(&url).await;
     let again = hand.complete_job(completion).await;
     assert!(
-        matches!(&again, Err(s) if s.code() == Code::FailedPrecondition && s.message().contains("already done")),
-        "a second completion of batch 1's job: expected FAILED_PRECONDITION (already done), got {again:?}"
+        matches!(&again, Err(s) if s.code() == Code::FailedPrecondition && s.message().contains("is not held by this worker")),
+        "a second completion of batch 1's job: expected FAILED_PRECONDITION (not held), got {again:?}"
     );
 
     let (stop, worker) = spawn_worker(url.clone(), "after-restart");

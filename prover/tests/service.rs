@@ -245,16 +245,17 @@ async fn a_worker_killed_mid_proof_three_times_leaves_the_job_queued_and_another
     let mut job_id = None;
     for attempt in 1..=3u32 {
         let mut dead = served.fleet(WORKER_TOKEN).await;
-        let id = dead
+        let registered = dead
             .register_worker(v1::RegisterWorkerRequest::default())
             .await
             .unwrap()
-            .into_inner()
-            .worker_id;
+            .into_inner();
+        let (id, id_secret) = (registered.worker_id, registered.worker_secret);
         let job = dead
             .acquire_job(v1::AcquireJobRequest {
                 worker_id: id,
                 wait_ms: 600_000,
+                worker_secret: id_secret.clone(),
             })
             .await
             .unwrap()
@@ -334,18 +335,20 @@ async fn forged_completions_are_refused_and_the_job_stays_leased() {
         seq.submit_batch(request(s)).await.expect("accepted");
     }
     let mut fleet = served.fleet(WORKER_TOKEN).await;
-    let id = fleet
+    let registered = fleet
         .register_worker(v1::RegisterWorkerRequest::default())
         .await
         .unwrap()
-        .into_inner()
-        .worker_id;
+        .into_inner();
+    let (id, id_secret) = (registered.worker_id, registered.worker_secret);
     let acquire = |f: &mut zkr_prover::client::FleetApi| {
         let mut f = f.clone();
+        let secret = id_secret.clone();
         async move {
             f.acquire_job(v1::AcquireJobRequest {
                 worker_id: id,
                 wait_ms: 1000,
+                worker_secret: secret,
             })
             .await
             .unwrap()
@@ -369,6 +372,7 @@ async fn forged_completions_are_refused_and_the_job_stays_leased() {
         lease_id: job.lease_id,
         proof,
         prove_ms: 1,
+        worker_secret: id_secret.clone(),
     };
     let msg = expect_code(
         fleet.complete_job(complete(&job1, proof2.clone())).await,
@@ -393,20 +397,89 @@ async fn forged_completions_are_refused_and_the_job_stays_leased() {
     )
     .await;
     // Another worker cannot complete a job it does not hold, even with a good proof.
-    let other = fleet
+    let registered = fleet
         .register_worker(v1::RegisterWorkerRequest::default())
         .await
         .unwrap()
-        .into_inner()
-        .worker_id;
+        .into_inner();
+    let (other, other_secret) = (registered.worker_id, registered.worker_secret);
     let mut stolen = complete(&job2, proof2.clone());
     stolen.worker_id = other;
-    expect_code(
-        fleet.complete_job(stolen).await,
+    stolen.worker_secret = other_secret.clone();
+    let not_held = expect_code(
+        fleet.complete_job(stolen.clone()).await,
         Code::FailedPrecondition,
         "not the holder",
     )
     .await;
+    // Refused alike whether the job exists or not: no probing others' jobs.
+    let mut no_such_job = stolen.clone();
+    no_such_job.job_id = 999;
+    let not_a_job = expect_code(
+        fleet.complete_job(no_such_job).await,
+        Code::FailedPrecondition,
+        "a job that does not exist",
+    )
+    .await;
+    assert_eq!(
+        not_held.replace(&format!("job {}", job2.job_id), "job J"),
+        not_a_job.replace("job 999", "job J"),
+        "expected one answer for another worker's job and for no job"
+    );
+    let mut fail_other = v1::FailJobRequest {
+        worker_id: other,
+        job_id: job2.job_id,
+        lease_id: job2.lease_id,
+        error: "give it up".into(),
+        retryable: false,
+        worker_secret: other_secret.clone(),
+    };
+    expect_code(
+        fleet.fail_job(fail_other.clone()).await,
+        Code::FailedPrecondition,
+        "failing another worker's job",
+    )
+    .await;
+    // Another worker's id with this worker's secret, or an unknown id, is not that worker.
+    stolen.worker_secret = id_secret.clone();
+    expect_code(
+        fleet.complete_job(stolen).await,
+        Code::PermissionDenied,
+        "the second worker's id with the first worker's secret",
+    )
+    .await;
+    fail_other.worker_secret = id_secret.clone();
+    expect_code(
+        fleet.fail_job(fail_other).await,
+        Code::PermissionDenied,
+        "a failure report under another worker's id",
+    )
+    .await;
+    expect_code(
+        fleet
+            .acquire_job(v1::AcquireJobRequest {
+                worker_id: 77,
+                wait_ms: 0,
+                worker_secret: id_secret.clone(),
+            })
+            .await,
+        Code::PermissionDenied,
+        "an unknown worker id",
+    )
+    .await;
+    let beat = fleet
+        .heartbeat(v1::HeartbeatRequest {
+            worker_id: other,
+            lease_ids: vec![job1.lease_id, job2.lease_id],
+            worker_secret: other_secret.clone(),
+        })
+        .await
+        .expect("heartbeat answers")
+        .into_inner();
+    assert!(
+        beat.leases.iter().all(|l| !l.valid),
+        "expected another worker's leases not renewed, got {beat:?}"
+    );
 
     assert_eq!(
         served.coord.job_counts().0.leased,
@@ -515,7 +588,7 @@ async fn with_l1_checked_a_deposit_l1_did_not_queue_is_refused_naming_the_field(
     use zkr_circuits::workload::workload_pubkey;
     use zkr_contracts::{Anvil, EvmVerifyingKey, RollupDelays, Word};
     use zkr_prover::deposit_check::L1DepositQueue;
-    use zkr_prover::settlement::{deploy_rollup, DemoDepositor};
+    use zkr_prover::settlement::{deploy_rollup, DemoDepositor, VerifierKeys};
 
     // The genesis deposits reach thousands of ether each.
     let anvil = Anvil::start_with_args(&["--balance", "1000000000"])
@@ -532,13 +605,17 @@ async fn with_l1_checked_a_deposit_l1_did_not_queue_is_refused_naming_the_field(
         delta: [[zero; 2]; 2],
         ic: vec![[zero; 2]; 2],
     };
+    let keys = VerifierKeys {
+        vk,
+        circuit_id: "deposit-check test".into(),
+        insecure_dev: true,
+    };
     let deployment = deploy_rollup(
         &provider,
         accounts[0],
-        &vk,
+        &keys,
         CAPACITY,
         B256::repeat_byte(1),
-        "deposit-check test".into(),
         RollupDelays::default(),
     )
     .await
@@ -621,7 +698,7 @@ async fn with_l1_checked_a_deposit_l1_did_not_queue_is_refused_naming_the_field(
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_data_directory_refuses_another_chain_id_or_capacity_than_it_was_made_for() {
     use zkr_prover::coordinator::{Coordinator, CoordinatorConfig, QueueConfig};
-    use zkr_prover::store::{Store, StoreError};
+    use zkr_prover::store::StoreError;
 
     let dir = tempfile::tempdir().unwrap();
     let served = serve_on(dir.path(), 5_000).await;
@@ -660,7 +737,7 @@ async fn a_data_directory_refuses_another_chain_id_or_capacity_than_it_was_made_
             4,
         ),
     ] {
-        let store = Store::open(dir.path()).expect("the store opens");
+        let store = open_store(dir.path()).await;
         match Coordinator::open(store, circuits(), config(capacity, chain_id)) {
             Err(e @ StoreError::SettingMismatch { .. }) => {
                 let msg = e.to_string();
@@ -674,7 +751,7 @@ async fn a_data_directory_refuses_another_chain_id_or_capacity_than_it_was_made_
             Ok(_) => panic!("{what}: expected the coordinator refused, it opened"),
         }
     }
-    let store = Store::open(dir.path()).expect("the store opens");
+    let store = open_store(dir.path()).await;
     let coord = Coordinator::open(store, circuits(), config(CAPACITY, CHAIN))
         .expect("the settings it was made with open it");
     assert_eq!(coord.store().last_batch().unwrap(), 1, "batch 1 kept");
@@ -709,6 +786,77 @@ async fn without_an_admin_token_every_admin_call_is_refused() {
         served.coord.store().last_batch().unwrap(),
         1,
         "batch 1 kept"
+    );
+    served.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn oversize_requests_are_refused_by_their_size_and_lose_nothing_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve_on(dir.path(), 60_000).await;
+    let mut seq = served.sequencer(SEQ_TOKEN).await;
+    let subs = submissions(2, 8);
+    seq.submit_batch(request(&subs[0]))
+        .await
+        .expect("batch 1 accepted");
+
+    // More operations than the capacity: refused by count, before anything is built.
+    let mut long = request(&subs[1]);
+    let op = long.operations[0].clone();
+    long.operations = vec![op; CAPACITY + 1];
+    let msg = expect_code(
+        seq.submit_batch(long).await,
+        Code::InvalidArgument,
+        "capacity + 1 operations",
+    )
+    .await;
+    assert!(
+        msg.contains(&format!("{} operations", CAPACITY + 1))
+            && msg.contains(&format!("capacity {CAPACITY}")),
+        "expected the count and the capacity named, got: {msg}"
+    );
+
+    // A flood of empty operations (half a million, 1 MiB) is refused by its
+    // size before it is decoded.
+    let mut flood = request(&subs[1]);
+    flood.operations = vec![v1::Operation { op: None }; 512 * 1024];
+    match seq.submit_batch(flood).await {
+        Err(s) if matches!(s.code(), Code::OutOfRange | Code::ResourceExhausted) => {}
+        other => panic!("a 1 MiB submission: expected it refused by its size, got {other:?}"),
+    }
+
+    // A heartbeat naming 100,000 leases is refused before any is looked up.
+    let mut fleet = served.fleet(WORKER_TOKEN).await;
+    let registered = fleet
+        .register_worker(v1::RegisterWorkerRequest::default())
+        .await
+        .expect("registered")
+        .into_inner();
+    let msg = expect_code(
+        fleet
+            .heartbeat(v1::HeartbeatRequest {
+                worker_id: registered.worker_id,
+                lease_ids: (1..=100_000).collect(),
+                worker_secret: registered.worker_secret.clone(),
+            })
+            .await,
+        Code::InvalidArgument,
+        "a heartbeat of 100,000 leases",
+    )
+    .await;
+    assert!(
+        msg.contains("100000 leases") && msg.contains("at most 64"),
+        "expected the count and the limit named, got: {msg}"
+    );
+
+    // Nothing accepted was lost, and the next batch is taken.
+    seq.submit_batch(request(&subs[1]))
+        .await
+        .expect("batch 2 accepted after the refusals");
+    assert_eq!(
+        served.coord.store().last_batch().expect("last batch"),
+        2,
+        "expected batches 1 and 2 stored"
     );
     served.stop().await;
 }

@@ -103,6 +103,7 @@ fn coordinator_refuses_an_l1_deployment_of_another_capacity_before_opening_anyth
         delays: zkr_contracts::RollupDelays::default(),
         verifier_gas: 0,
         rollup_gas: 0,
+        insecure_dev: true,
     }
     .write(&deployment)
     .expect("deployment written");
@@ -326,16 +327,17 @@ fn fail_batch_job_for_good(url: &str) {
     rt.block_on(async {
         let ch = client::channel(url, None).await.expect("connect");
         let mut fleet = client::fleet(ch, WORKER_TOKEN, MAX_MESSAGE).expect("fleet client");
-        let worker_id = fleet
+        let registered = fleet
             .register_worker(v1::RegisterWorkerRequest::default())
             .await
             .expect("registered")
-            .into_inner()
-            .worker_id;
+            .into_inner();
+        let (worker_id, worker_id_secret) = (registered.worker_id, registered.worker_secret);
         let job = fleet
             .acquire_job(v1::AcquireJobRequest {
                 worker_id,
                 wait_ms: 60_000,
+                worker_secret: worker_id_secret.clone(),
             })
             .await
             .expect("acquire")
@@ -349,6 +351,7 @@ fn fail_batch_job_for_good(url: &str) {
                 lease_id: job.lease_id,
                 error: "witness refused".into(),
                 retryable: false,
+                worker_secret: worker_id_secret.clone(),
             })
             .await
             .expect("failure recorded")

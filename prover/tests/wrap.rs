@@ -92,8 +92,8 @@ async fn seal_and_aggregate(served: &Served, seq: &mut SequencerApi, first: u64,
     assert_eq!(stats.failed, 0, "expected no failed job, got {stats:?}");
 }
 
-async fn register_wrap_worker(fleet: &mut FleetApi) -> u64 {
-    fleet
+async fn register_wrap_worker(fleet: &mut FleetApi) -> (u64, Vec<u8>) {
+    let registered = fleet
         .register_worker(v1::RegisterWorkerRequest {
             name: "wrap-by-hand".into(),
             capabilities: Some(v1::Capabilities {
@@ -104,15 +104,16 @@ async fn register_wrap_worker(fleet: &mut FleetApi) -> u64 {
         })
         .await
         .expect("registered")
-        .into_inner()
-        .worker_id
+        .into_inner();
+    (registered.worker_id, registered.worker_secret)
 }
 
-async fn acquire(fleet: &mut FleetApi, worker_id: u64) -> Option<v1::Job> {
+async fn acquire(fleet: &mut FleetApi, worker_id: u64, secret: &[u8]) -> Option<v1::Job> {
     fleet
         .acquire_job(v1::AcquireJobRequest {
             worker_id,
             wait_ms: 500,
+            worker_secret: secret.to_vec(),
         })
         .await
         .expect("acquire answers")
@@ -120,13 +121,14 @@ async fn acquire(fleet: &mut FleetApi, worker_id: u64) -> Option<v1::Job> {
         .job
 }
 
-fn completion(worker_id: u64, job: &v1::Job, proof: Vec<u8>) -> v1::CompleteJobRequest {
+fn completion(worker: &(u64, Vec<u8>), job: &v1::Job, proof: Vec<u8>) -> v1::CompleteJobRequest {
     v1::CompleteJobRequest {
-        worker_id,
+        worker_id: worker.0,
         job_id: job.job_id,
         lease_id: job.lease_id,
         proof,
         prove_ms: 1,
+        worker_secret: worker.1.clone(),
     }
 }
 
@@ -212,21 +214,23 @@ async fn ranges_are_wrapped_checked_served_and_their_wrap_jobs_survive_a_restart
     // Wrap jobs go only to a worker that asks for them, oldest range first,
     // with the range proof as witness.
     let mut fleet = served.fleet(WORKER_TOKEN).await;
-    let plonky2_only = fleet
+    let registered = fleet
         .register_worker(v1::RegisterWorkerRequest::default())
         .await
         .expect("registered")
-        .into_inner()
-        .worker_id;
+        .into_inner();
+    let (plonky2_only, plonky2_only_secret) = (registered.worker_id, registered.worker_secret);
     assert!(
-        acquire(&mut fleet, plonky2_only).await.is_none(),
+        acquire(&mut fleet, plonky2_only, &plonky2_only_secret)
+            .await
+            .is_none(),
         "expected no wrap job for a worker that did not ask for wrap jobs"
     );
     let hand = register_wrap_worker(&mut fleet).await;
-    let job_a = acquire(&mut fleet, hand)
+    let job_a = acquire(&mut fleet, hand.0, &hand.1)
         .await
         .expect("range 1..2's wrap job");
-    let job_b = acquire(&mut fleet, hand)
+    let job_b = acquire(&mut fleet, hand.0, &hand.1)
         .await
         .expect("range 3..3's wrap job");
     for (job, (first, last)) in [(&job_a, (1, 2)), (&job_b, (3, 3))] {
@@ -321,7 +325,7 @@ async fn ranges_are_wrapped_checked_served_and_their_wrap_jobs_survive_a_restart
         ),
     ] {
         let why = expect_code(
-            fleet.complete_job(completion(hand, job, bytes)).await,
+            fleet.complete_job(completion(&hand, job, bytes)).await,
             Code::InvalidArgument,
             what,
         );
@@ -345,7 +349,7 @@ async fn ranges_are_wrapped_checked_served_and_their_wrap_jobs_survive_a_restart
         );
     }
     fleet
-        .complete_job(completion(hand, &job_a, good.clone()))
+        .complete_job(completion(&hand, &job_a, good.clone()))
         .await
         .expect("the wrap of range 1..2 is accepted on the lease held across the restart");
 
@@ -395,11 +399,12 @@ async fn ranges_are_wrapped_checked_served_and_their_wrap_jobs_survive_a_restart
     // A wrap given up for good fails the wrap only: range 3..3 stays proven.
     let requeued = fleet
         .fail_job(v1::FailJobRequest {
-            worker_id: hand,
+            worker_id: hand.0,
             job_id: job_b.job_id,
             lease_id: job_b.lease_id,
             error: "test gives up".into(),
             retryable: false,
+            worker_secret: hand.1.clone(),
         })
         .await
         .expect("failure recorded")

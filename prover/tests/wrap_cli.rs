@@ -312,29 +312,49 @@ fn settle_on_l1(dir: &Path, keys: &Path, url: &str, batch: &Path) {
         sol.display()
     );
     let deployment = dir.join("deployment.json");
-    let out = succeeded(
-        &l1(
-            dir,
-            &rpc,
-            url,
-            &[
-                "deploy",
-                "--wrap-keys",
-                path(keys),
-                "--capacity",
-                "8",
-                "-o",
-                path(&deployment),
-            ],
-        ),
-        "l1 deploy",
+    let deploy = |capacity: &str, extra: &[&str]| {
+        let mut args = vec![
+            "deploy",
+            "--wrap-keys",
+            path(keys),
+            "--capacity",
+            capacity,
+            "-o",
+            path(&deployment),
+        ];
+        args.extend_from_slice(extra);
+        l1(dir, &rpc, url, &args)
+    };
+    // Dev keys let whoever made them forge proofs: never deployed unasked.
+    let why = failed(
+        &deploy("8", &[]),
+        "l1 deploy of dev keys without --insecure-dev",
     );
+    assert!(
+        why.contains("INSECURE") && why.contains("--insecure-dev"),
+        "expected the dev keys refused, naming --insecure-dev, got {why}"
+    );
+    // Keys of capacity 8 make no verifier for a rollup of capacity 4.
+    let why = failed(
+        &deploy("4", &["--insecure-dev"]),
+        "l1 deploy of capacity-8 keys for capacity 4",
+    );
+    assert!(
+        why.contains("capacity 4") && why.contains("circuit"),
+        "expected keys of another circuit refused, naming the capacity, got {why}"
+    );
+    assert!(
+        !deployment.exists(),
+        "expected no deployment written after a refusal"
+    );
+    let out = succeeded(&deploy("8", &["--insecure-dev"]), "l1 deploy");
     assert!(
         out.contains("deployed on chain"),
         "expected the deployment reported, got {out}"
     );
     let d = Deployment::read(&deployment).expect("deployment JSON");
     assert_eq!(d.deployer, accounts[0], "the deployer is the key's account");
+    assert!(d.insecure_dev, "expected the deployment marked insecure");
 
     // The range's batch has genesis deposits: the contract refuses its commit until
     // they are queued on L1, and a proof of a range not closed there is refused.

@@ -118,6 +118,13 @@ pub enum KeysError {
     /// The directory has no proving key.
     #[error("{0}: no proving key in this keys directory (verifier-only copy)")]
     NoProvingKey(PathBuf),
+    /// The EVM verifying key beside the keys is not the verifying key the
+    /// manifest pins (edited or swapped since the keys were written).
+    #[error("{path} is not the verifying key of wrap.vk (whose hash the manifest pins): it was changed after the keys were written")]
+    EvmKeyMismatch {
+        /// The file.
+        path: PathBuf,
+    },
     /// A key does not decode.
     #[error("{path}: {source}")]
     Key {
@@ -378,6 +385,28 @@ impl KeysDir {
             });
         }
         Ok(pk)
+    }
+
+    /// Checks every key file present against the manifest of the circuit
+    /// `circuit_id` (the proving key's hash, streamed, when it is there) and
+    /// returns the manifest with the verifying key in the EVM encoding,
+    /// derived from the hash-pinned `wrap.vk`; a `verifying-key.json` beside
+    /// it that says otherwise is refused. What a verifier contract is made from.
+    pub fn checked_evm_verifying_key(
+        &self,
+        circuit_id: &str,
+    ) -> Result<(Manifest, EvmVerifyingKey), KeysError> {
+        let m = self.manifest_for(circuit_id)?;
+        let evm = groth16::vk_to_evm(&self.verifying_key(circuit_id)?);
+        let json = self.file(EVM_VK_FILE);
+        if json.exists() && self.evm_verifying_key()? != evm {
+            return Err(KeysError::EvmKeyMismatch { path: json });
+        }
+        let pk = self.file(PK_FILE);
+        if let (Some(expected), true) = (&m.pk_sha256, pk.exists()) {
+            Self::check_hash(&pk, expected)?;
+        }
+        Ok((m, evm))
     }
 
     /// The verifying key in the EVM encoding, as written beside the keys.

@@ -104,6 +104,19 @@ impl Drop for TempFile {
     }
 }
 
+/// Refuses a .zkey (`path`) with no contribution: its δ is the generator, a
+/// toxic waste everyone knows, so anyone could forge a proof of anything.
+pub fn require_contributions(path: &Path, contributions: usize) -> Result<(), CeremonyError> {
+    if contributions == 0 {
+        return Err(CeremonyError::Refused(format!(
+            "{} has no contribution: its δ is the generator, so anyone can forge its proofs; \
+             phase 2 needs at least one contribution (`zkr-ceremony zkey contribute`)",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Verifies `zkey` against the circuit `r1cs` and the prepared final `ptau`.
 pub fn verify(r1cs: &R1cs, ptau: &PtauFile, zkey: &ZkeyFile) -> Result<ZkeyReport, CeremonyError> {
     let nanos = std::time::SystemTime::now()

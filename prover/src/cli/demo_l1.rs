@@ -10,14 +10,13 @@ use std::path::Path;
 use alloy::primitives::{Address, B256};
 use alloy::providers::Provider;
 use anyhow::Context as _;
-use zkr_aggregator::wrap::keys::{KeysDir, EVM_VK_FILE};
 use zkr_aggregator::wrap::public_input::digest_bytes;
 use zkr_circuits::batch::BatchPublicValues;
 use zkr_circuits::ops::Batch;
 use zkr_contracts::Anvil;
 use zkr_prover::client::SequencerApi;
 use zkr_prover::deposit_check::L1DepositQueue;
-use zkr_prover::settlement::{deploy_rollup, read_verifying_key, DemoDepositor, Rollup};
+use zkr_prover::settlement::{deploy_rollup, verifier_keys, DemoDepositor, Rollup};
 
 use super::l1::{commit_batches, genesis_root, prove_range};
 use super::progress;
@@ -62,8 +61,10 @@ pub struct L1Demo {
 }
 
 impl L1Demo {
-    /// Starts anvil and deploys the verifier of the wrap keys in `keys` and the rollup.
-    pub async fn start(keys: &Path, capacity: usize) -> anyhow::Result<Self> {
+    /// Starts anvil and deploys the verifier of the wrap keys in `keys` (of
+    /// the wrap circuit `circuit`) and the rollup. Dev keys are welcome: the
+    /// chain is the demo's own.
+    pub async fn start(keys: &Path, circuit: &str, capacity: usize) -> anyhow::Result<Self> {
         let spinner = progress::spinner("L1: starting anvil, deploying the contracts…".to_owned());
         let anvil = Anvil::start_with_args(&["--balance", ANVIL_BALANCE_ETHER])
             .await
@@ -79,17 +80,14 @@ impl L1Demo {
                 accounts.len()
             );
         };
-        let manifest = KeysDir::new(keys)
-            .manifest()
-            .with_context(|| format!("reading the keys in {}", keys.display()))?;
-        let vk = read_verifying_key(&keys.join(EVM_VK_FILE))?;
+        let keys = verifier_keys(keys, circuit, true)
+            .with_context(|| format!("checking the keys in {}", keys.display()))?;
         let deployment = deploy_rollup(
             &provider,
             operator,
-            &vk,
+            &keys,
             capacity,
             genesis_root()?,
-            manifest.circuit_id,
             zkr_contracts::RollupDelays::default(),
         )
         .await

@@ -10,8 +10,9 @@ use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
-use zkr_aggregator::wrap::keys::{KeysDir, EVM_VK_FILE};
+use zkr_aggregator::wrap::keys::{circuit_id, KeysDir, EVM_VK_FILE};
 use zkr_aggregator::wrap::public_input::digest_bytes;
+use zkr_aggregator::wrap::shrink::ShrinkCircuit;
 use zkr_circuits::gadgets::sha256::sha256;
 use zkr_circuits::state::{MemoryBackend, StateView};
 use zkr_contracts::generate_verifier;
@@ -19,7 +20,9 @@ use zkr_contracts::RollupDelays;
 use zkr_proto::convert::root_from_bytes;
 use zkr_proto::v1;
 use zkr_prover::client::SequencerApi;
-use zkr_prover::settlement::{deploy_rollup, read_verifying_key, Deployment, Rollup, Sent};
+use zkr_prover::settlement::{
+    deploy_rollup, read_verifying_key, refuse_insecure, verifier_keys, Deployment, Rollup, Sent,
+};
 
 use super::config::{status_error, SequencerConnection};
 use super::proof::RangeArg;
@@ -113,6 +116,13 @@ struct DeployArgs {
     /// batch's pubdata is 4 + 24 x capacity bytes.
     #[arg(long, default_value_t = super::config::DEFAULT_CAPACITY)]
     capacity: usize,
+    #[command(flatten)]
+    chain: super::ChainIdArg,
+    /// Deploy insecure development keys (`zkr wrap-setup`): whoever made
+    /// them can forge any proof and take every fund the rollup holds. For
+    /// test deployments only; the deployment file records it.
+    #[arg(long)]
+    insecure_dev: bool,
     /// Blocks within which each L1 deposit must be in a proven batch; past
     /// them anyone may put the rollup into exodus mode (default: 3 days).
     #[arg(long, value_name = "BLOCKS", default_value_t = RollupDelays::default().priority_deadline)]
@@ -150,6 +160,12 @@ impl RollupArgs {
     /// The rollup of the deployment file, sent to with the connection's key.
     fn rollup(&self) -> anyhow::Result<Rollup> {
         let d = Deployment::read(&self.deployment)?;
+        if d.insecure_dev {
+            tracing::warn!(
+                deployment = %self.deployment.display(),
+                "this rollup's verifier holds INSECURE development keys: whoever made them can forge proofs"
+            );
+        }
         let (provider, from) = self.eth.provider()?;
         Ok(Rollup::new(provider, from, d.rollup))
     }
@@ -225,18 +241,36 @@ pub fn genesis_root() -> anyhow::Result<B256> {
 async fn deploy(args: DeployArgs) -> anyhow::Result<()> {
     super::check_capacity(args.capacity)?;
     let (provider, from) = args.eth.provider()?;
-    let keys = KeysDir::new(&args.wrap_keys);
-    let manifest = keys
+    // Refused before the circuits are built for the check below (minutes).
+    let manifest = KeysDir::new(&args.wrap_keys)
         .manifest()
         .with_context(|| format!("reading the keys in {}", args.wrap_keys.display()))?;
-    let vk = read_verifying_key(&args.wrap_keys.join(EVM_VK_FILE))?;
+    refuse_insecure(&manifest, &args.wrap_keys, args.insecure_dev)?;
+    // The keys must be those of this capacity's wrap circuit: a verifier of
+    // another circuit would refuse every range proof (or accept another's).
+    let circuits = super::proving::build_circuits(args.capacity, args.chain.chain_id)?;
+    let circuit = circuit_id(&ShrinkCircuit::build(circuits.aggregation()));
+    drop(circuits);
+    let keys = verifier_keys(&args.wrap_keys, &circuit, args.insecure_dev).with_context(|| {
+        format!(
+            "checking the keys in {} for the wrap of capacity {}, chain id {}",
+            args.wrap_keys.display(),
+            args.capacity,
+            args.chain.chain_id
+        )
+    })?;
+    if keys.insecure_dev {
+        tracing::warn!(
+            keys = %args.wrap_keys.display(),
+            "deploying a verifier of INSECURE development keys (--insecure-dev): for tests only"
+        );
+    }
     let deployment = deploy_rollup(
         &provider,
         from,
-        &vk,
+        &keys,
         args.capacity,
         genesis_root()?,
-        manifest.circuit_id,
         RollupDelays {
             priority_deadline: args.priority_deadline_blocks,
             governance_delay: args.governance_delay_blocks,

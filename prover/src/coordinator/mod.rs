@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use sha2::{Digest as _, Sha256};
 use tokio::sync::{broadcast, Notify};
 use zkr_aggregator::wrap::groth16;
 use zkr_aggregator::wrap::wrapper::Wrapper;
@@ -116,12 +117,24 @@ pub struct SubmitOutcome {
     pub accepted_now: bool,
 }
 
+/// Most leases one heartbeat renews: more than a worker proves at once, and
+/// few enough that a call's work under the lock stays small.
+pub const MAX_HEARTBEAT_LEASES: usize = 64;
+
+/// Largest request the sequencer API decodes for batches of `capacity`
+/// chunks: each operation takes a chunk at least and none comes near 1 KiB on
+/// the wire, so a request cannot make the server decode far more than a
+/// batch (a flood of empty operations would otherwise cost gigabytes).
+pub fn sequencer_request_limit(capacity: usize) -> usize {
+    64 * 1024 + capacity * 1024
+}
+
 /// Why a worker's completion or failure report is refused.
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
-    /// Unknown worker id.
-    #[error("worker {0} is not registered")]
-    UnknownWorker(u64),
+    /// An unknown worker id, or the secret is not the one it registered with.
+    #[error("worker {0} is not registered, or the secret sent is not the one it was given (register again)")]
+    NotThisWorker(u64),
     /// The lease rules refuse it.
     #[error(transparent)]
     Lease(#[from] QueueError),
@@ -132,6 +145,14 @@ pub enum JobError {
         job: u64,
         /// Why.
         reason: String,
+    },
+    /// A heartbeat names more leases than any worker holds.
+    #[error(
+        "a heartbeat names {named} leases; at most {MAX_HEARTBEAT_LEASES} are renewed per call"
+    )]
+    TooManyLeases {
+        /// Leases named.
+        named: usize,
     },
     /// A wrap job's proof came to a coordinator without the wrap's keys.
     #[error(
@@ -313,7 +334,7 @@ struct Inner {
     queue: Queue,
     next_worker_id: u64,
     /// Kinds of jobs each registered worker accepts.
-    workers: HashMap<u64, Vec<JobKind>>,
+    workers: HashMap<u64, WorkerRecord>,
 }
 
 /// The coordinator.
@@ -438,11 +459,7 @@ impl Coordinator {
         store.pin_settings(config.capacity, config.chain_id)?;
         let queue = Queue::new(store.jobs()?, config.queue);
         let next_worker_id = store.counter("next_worker_id")?;
-        let workers = store
-            .workers()?
-            .into_iter()
-            .map(|(id, w)| (id, w.kinds))
-            .collect();
+        let workers = store.workers()?.into_iter().collect();
         let (events, _) = broadcast::channel(1024);
         let coord = Self {
             store,
@@ -989,24 +1006,47 @@ impl Coordinator {
         Ok(outcome)
     }
 
-    /// Registers a worker accepting `kinds` of jobs; returns its id.
-    pub fn register_worker(&self, name: &str, kinds: &[JobKind]) -> Result<u64, StoreError> {
+    /// Registers a worker accepting `kinds` of jobs; returns its id and the
+    /// secret its later calls must carry (only its hash is kept).
+    pub fn register_worker(
+        &self,
+        name: &str,
+        kinds: &[JobKind],
+    ) -> Result<(u64, [u8; 32]), StoreError> {
+        let secret: [u8; 32] = rand::random();
         let mut inner = self.lock();
         let id = inner.next_worker_id;
         let record = WorkerRecord {
             name: name.to_string(),
             kinds: kinds.to_vec(),
+            secret_sha256: Some(hex::encode(Sha256::digest(secret))),
         };
         self.store.put_worker(id, &record, id + 1)?;
         inner.next_worker_id = id + 1;
-        inner.workers.insert(id, record.kinds);
+        inner.workers.insert(id, record);
         tracing::info!(worker = id, name, ?kinds, "worker registered");
-        Ok(id)
+        Ok((id, secret))
     }
 
-    fn known_worker(&self, inner: &Inner, worker: u64) -> Result<(), JobError> {
-        if worker == 0 || worker >= inner.next_worker_id {
-            return Err(JobError::UnknownWorker(worker));
+    /// Checks that the caller is `worker`: it sent the secret `worker` was
+    /// given. An unknown id and a wrong secret are refused alike.
+    fn authenticate(&self, inner: &Inner, worker: u64, secret: &[u8]) -> Result<(), JobError> {
+        let sent = hex::encode(Sha256::digest(secret));
+        let held = inner
+            .workers
+            .get(&worker)
+            .and_then(|w| w.secret_sha256.as_deref());
+        // Compared without an early exit, though a digest's prefix tells an
+        // attacker nothing about a secret anyway.
+        let same = held.is_some_and(|h| {
+            h.len() == sent.len()
+                && h.bytes()
+                    .zip(sent.bytes())
+                    .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                    == 0
+        });
+        if !same {
+            return Err(JobError::NotThisWorker(worker));
         }
         Ok(())
     }
@@ -1176,7 +1216,7 @@ impl Coordinator {
         let mut kinds = inner
             .workers
             .get(&worker)
-            .cloned()
+            .map(|w| w.kinds.clone())
             .unwrap_or_else(|| vec![JobKind::BatchProof]);
         // Without the wrap's keys no wrap proof could be checked: hand none out.
         if self.config.wrap.is_none() {
@@ -1187,9 +1227,13 @@ impl Coordinator {
 
     /// Leases a job to `worker` if one is ready; otherwise says when the first
     /// job it could take that is backing off after a failure may be leased.
-    fn try_acquire(&self, worker: u64) -> Result<Result<Assignment, Option<u64>>, JobError> {
+    fn try_acquire(
+        &self,
+        worker: u64,
+        secret: &[u8],
+    ) -> Result<Result<Assignment, Option<u64>>, JobError> {
         let mut inner = self.lock();
-        self.known_worker(&inner, worker)?;
+        self.authenticate(&inner, worker, secret)?;
         let kinds = self.kinds_for(&inner, worker);
         let now = now_ms();
         let Some(job) = inner.queue.acquire(worker, &kinds, now) else {
@@ -1257,6 +1301,7 @@ impl Coordinator {
     pub async fn acquire(
         &self,
         worker: u64,
+        secret: &[u8],
         wait: Duration,
     ) -> Result<Option<Assignment>, JobError> {
         let deadline = tokio::time::Instant::now() + wait;
@@ -1265,7 +1310,7 @@ impl Coordinator {
             let notified = self.jobs_ready.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            let retry_at = match self.try_acquire(worker)? {
+            let retry_at = match self.try_acquire(worker, secret)? {
                 Ok(a) => return Ok(Some(a)),
                 Err(retry_at) => retry_at,
             };
@@ -1291,10 +1336,17 @@ impl Coordinator {
     pub fn heartbeat(
         &self,
         worker: u64,
+        secret: &[u8],
         leases: &[u64],
     ) -> Result<Vec<Result<u64, QueueError>>, JobError> {
+        // Checked before the lock: the work of one call stays bounded.
+        if leases.len() > MAX_HEARTBEAT_LEASES {
+            return Err(JobError::TooManyLeases {
+                named: leases.len(),
+            });
+        }
         let mut inner = self.lock();
-        self.known_worker(&inner, worker)?;
+        self.authenticate(&inner, worker, secret)?;
         let now = now_ms();
         let mut out = Vec::with_capacity(leases.len());
         let mut changed = Vec::new();
@@ -1325,13 +1377,14 @@ impl Coordinator {
     pub fn complete(
         &self,
         worker: u64,
+        secret: &[u8],
         job_id: u64,
         lease_id: u64,
         proof_bytes: &[u8],
     ) -> Result<(), JobError> {
         let job = {
             let inner = self.lock();
-            self.known_worker(&inner, worker)?;
+            self.authenticate(&inner, worker, secret)?;
             inner
                 .queue
                 .check_lease(worker, job_id, lease_id, now_ms())?
@@ -1535,13 +1588,14 @@ impl Coordinator {
     pub fn fail(
         &self,
         worker: u64,
+        secret: &[u8],
         job_id: u64,
         lease_id: u64,
         error: &str,
         retryable: bool,
     ) -> Result<bool, JobError> {
         let mut inner = self.lock();
-        self.known_worker(&inner, worker)?;
+        self.authenticate(&inner, worker, secret)?;
         let job = inner
             .queue
             .fail(worker, job_id, lease_id, error, retryable, now_ms())?;

@@ -10,7 +10,7 @@
 //! (the witness is refused) fails the job with its reason, and only an
 //! operator's retry queues it again.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::store::{JobKind, JobRecord, JobState, Lease};
 
@@ -94,6 +94,10 @@ pub struct JobCounts {
 #[derive(Debug)]
 pub struct Queue {
     jobs: BTreeMap<u64, JobRecord>,
+    /// The job of each lease handed out: so that a heartbeat finds a lease
+    /// without scanning every job. An entry outlives its lease until the
+    /// job's next change; lookups check the job still holds it.
+    leases: HashMap<u64, u64>,
     config: QueueConfig,
 }
 
@@ -109,8 +113,16 @@ fn state_name(s: &JobState) -> &'static str {
 impl Queue {
     /// A queue holding `jobs` (as stored).
     pub fn new(jobs: Vec<JobRecord>, config: QueueConfig) -> Self {
+        let leases = jobs
+            .iter()
+            .filter_map(|j| match j.state {
+                JobState::Leased(l) => Some((l.lease_id, j.id)),
+                _ => None,
+            })
+            .collect();
         Self {
             jobs: jobs.into_iter().map(|j| (j.id, j)).collect(),
+            leases,
             config,
         }
     }
@@ -122,13 +134,27 @@ impl Queue {
 
     /// Adds a new job.
     pub fn push(&mut self, job: JobRecord) {
-        self.jobs.insert(job.id, job);
+        if let JobState::Leased(l) = job.state {
+            self.leases.insert(l.lease_id, job.id);
+        }
+        if let Some(JobState::Leased(old)) = self.jobs.insert(job.id, job).map(|j| j.state) {
+            self.forget_lease(old.lease_id);
+        }
+    }
+
+    /// Drops the index entry of a lease that ended (or may have).
+    fn forget_lease(&mut self, lease_id: u64) {
+        if self.by_lease(lease_id).is_none() {
+            self.leases.remove(&lease_id);
+        }
     }
 
     /// Drops jobs (a revert); a worker's lease on one ends with it.
     pub fn remove(&mut self, ids: &[u64]) {
         for id in ids {
-            self.jobs.remove(id);
+            if let Some(JobState::Leased(l)) = self.jobs.remove(id).map(|j| j.state) {
+                self.leases.remove(&l.lease_id);
+            }
         }
     }
 
@@ -178,7 +204,9 @@ impl Queue {
         job.state = JobState::Leased(lease);
         job.attempts += 1;
         job.not_before_ms = 0;
-        Some(job.clone())
+        let job = job.clone();
+        self.leases.insert(lease_id, id);
+        Some(job)
     }
 
     /// When the first job of one of `kinds` now backing off may be leased,
@@ -193,10 +221,21 @@ impl Queue {
 
     /// The job holding `lease_id`, if any.
     fn by_lease(&self, lease_id: u64) -> Option<u64> {
-        self.jobs
-            .values()
-            .find(|j| matches!(j.state, JobState::Leased(l) if l.lease_id == lease_id))
-            .map(|j| j.id)
+        let id = *self.leases.get(&lease_id)?;
+        let job = self.jobs.get(&id)?;
+        matches!(job.state, JobState::Leased(l) if l.lease_id == lease_id).then_some(id)
+    }
+
+    /// How many leases `worker` holds.
+    pub fn held_by(&self, worker: u64) -> usize {
+        self.leases
+            .iter()
+            .filter(|(&lease, &id)| {
+                self.jobs.get(&id).is_some_and(|j| {
+                    matches!(j.state, JobState::Leased(l) if l.lease_id == lease && l.worker_id == worker)
+                })
+            })
+            .count()
     }
 
     /// Extends a lease held by `worker`; returns the new expiry.
@@ -271,7 +310,9 @@ impl Queue {
             .ok_or(QueueError::UnknownJob(job_id))?;
         job.state = JobState::Done;
         job.last_error = None;
-        Ok(job.clone())
+        let job = job.clone();
+        self.leases.remove(&lease_id);
+        Ok(job)
     }
 
     /// Records a worker's failure: a retryable one queues the job again after
@@ -298,7 +339,9 @@ impl Queue {
         } else {
             job.state = JobState::Failed;
         }
-        Ok(job.clone())
+        let job = job.clone();
+        self.leases.remove(&lease_id);
+        Ok(job)
     }
 
     /// Returns lapsed leases' jobs to the queue, each after its backoff.
@@ -321,6 +364,9 @@ impl Queue {
                     changed.push(job.clone());
                 }
             }
+        }
+        for job in &changed {
+            self.leases.retain(|_, id| *id != job.id);
         }
         changed
     }
@@ -348,6 +394,9 @@ impl Queue {
         let mut changed = Vec::new();
         for id in ids {
             if let Some(job) = self.jobs.get_mut(id) {
+                if let JobState::Leased(l) = job.state {
+                    self.leases.remove(&l.lease_id);
+                }
                 if matches!(job.state, JobState::Queued | JobState::Leased(_)) {
                     job.state = JobState::Failed;
                     job.last_error = Some(error.to_string());
@@ -647,6 +696,44 @@ mod tests {
         assert_eq!(ids, vec![2, 3], "the leased and the queued job");
         assert!(changed.iter().all(|j| j.state == JobState::Failed));
         assert_eq!(q.get(1).map(|j| j.state.clone()), Some(JobState::Done));
+    }
+
+    #[test]
+    fn a_lease_is_found_by_its_id_only_while_its_job_holds_it() {
+        let jobs = (1..=4).map(|id| job(id, vec![])).collect();
+        let mut q = Queue::new(jobs, CFG);
+        let leases: Vec<u64> = (0..4)
+            .map(|i| lease_of(&q.acquire(7 + i % 2, &[JobKind::BatchProof], 0).unwrap()).lease_id)
+            .collect();
+        assert_eq!((q.held_by(7), q.held_by(8), q.held_by(9)), (2, 2, 0));
+        q.complete(7, 1, leases[0], 1).unwrap();
+        q.fail(8, 2, leases[1], "out of memory", true, 1).unwrap();
+        q.fail_unfinished(&[3], "range failed");
+        assert_eq!(q.expire(2_000).len(), 1, "job 4's lease lapses");
+        for (i, &lease) in leases.iter().enumerate() {
+            assert!(
+                matches!(
+                    q.heartbeat(7 + i as u64 % 2, lease, 2_000),
+                    Err(QueueError::UnknownLease(_))
+                ),
+                "lease of job {} is over: expected it unknown",
+                i + 1
+            );
+        }
+        assert_eq!((q.held_by(7), q.held_by(8)), (0, 0));
+        assert!(
+            q.leases.is_empty(),
+            "expected no index entry left, got {:?}",
+            q.leases
+        );
+        // Reopened from the store, a leased job's lease is found again.
+        let again = q
+            .acquire(9, &[JobKind::BatchProof], 10_000)
+            .expect("job 2 again");
+        let lease = lease_of(&again).lease_id;
+        let reopened = Queue::new(vec![again], CFG);
+        assert_eq!(reopened.held_by(9), 1);
+        assert_eq!(reopened.by_lease(lease), Some(2));
     }
 
     #[test]

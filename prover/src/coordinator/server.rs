@@ -15,7 +15,7 @@ use zkr_proto::v1::prover_fleet_server::ProverFleetServer;
 use zkr_proto::v1::sequencer_server::SequencerServer;
 
 use super::service::{check_bearer, AdminService, FleetService, SequencerService};
-use super::Coordinator;
+use super::{sequencer_request_limit, Coordinator};
 use crate::deposit_check::L1DepositQueue;
 
 /// Paths of a PEM certificate chain and its private key.
@@ -79,6 +79,9 @@ fn guarded<S>(
     })
 }
 
+/// Largest admin request: a job, a batch or a range, a few bytes each.
+const ADMIN_REQUEST_LIMIT: usize = 4096;
+
 /// Serves the coordinator on `listener` until `shutdown` completes.
 pub async fn serve(
     coord: Arc<Coordinator>,
@@ -120,7 +123,7 @@ pub async fn serve(
             coord.clone(),
             config.l1_deposits.clone(),
         ))
-        .max_decoding_message_size(max)
+        .max_decoding_message_size(sequencer_request_limit(coord.capacity()).min(max))
         .max_encoding_message_size(max),
         Some(config.sequencer_token.clone()),
         "sequencer",
@@ -134,7 +137,7 @@ pub async fn serve(
     );
     let admin = guarded(
         AdminServer::new(AdminService::new(coord.clone()))
-            .max_decoding_message_size(max)
+            .max_decoding_message_size(ADMIN_REQUEST_LIMIT)
             .max_encoding_message_size(max),
         config.admin_token.clone(),
         "admin",

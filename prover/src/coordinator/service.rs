@@ -78,11 +78,26 @@ fn submit_status(e: SubmitError) -> Status {
 fn job_status(e: JobError) -> Status {
     let msg = e.to_string();
     match e {
-        JobError::UnknownWorker(_) | JobError::Lease(_) | JobError::WrapOff(_) => {
-            Status::failed_precondition(msg)
-        }
+        JobError::NotThisWorker(_) => Status::permission_denied(msg),
+        JobError::Lease(_) | JobError::WrapOff(_) => Status::failed_precondition(msg),
+        JobError::TooManyLeases { .. } => Status::invalid_argument(msg),
         JobError::BadProof { .. } => Status::invalid_argument(msg),
         JobError::Store(_) => internal(msg),
+    }
+}
+
+/// A worker's report about `job` under `lease`, refused: one answer whether
+/// the job does not exist, is done, queued, or leased to another worker, so
+/// that no worker learns about others' jobs from the refusals.
+fn report_status(job: u64, lease: u64, e: JobError) -> Status {
+    match e {
+        JobError::Lease(why) => {
+            tracing::info!(job, lease, reason = %why, "worker report refused");
+            Status::failed_precondition(format!(
+                "job {job}: lease {lease} is not held by this worker (expired, finished, another worker's, or no such job)"
+            ))
+        }
+        e => job_status(e),
     }
 }
 
@@ -396,8 +411,18 @@ impl Sequencer for SequencerService {
         &self,
         request: Request<v1::SubmitBatchRequest>,
     ) -> Result<Response<v1::SubmitBatchResponse>, Status> {
-        let s = BatchSubmission::try_from(request.into_inner())
-            .map_err(|e| Status::invalid_argument(e.to_string()))?;
+        let req = request.into_inner();
+        // Refused before anything is built from the operations.
+        let capacity = self.coord.capacity();
+        if req.operations.len() > capacity {
+            return Err(Status::invalid_argument(format!(
+                "batch {}: {} operations, but a batch of capacity {capacity} holds at most {capacity} (every operation takes a chunk at least)",
+                req.batch_number,
+                req.operations.len()
+            )));
+        }
+        let s =
+            BatchSubmission::try_from(req).map_err(|e| Status::invalid_argument(e.to_string()))?;
         if let Some(queue) = &self.deposits {
             let number = s.batch.number;
             queue
@@ -635,7 +660,7 @@ impl ProverFleet for FleetService {
         }
         let coord = self.coord.clone();
         let name = req.name.clone();
-        let id = blocking(move || coord.register_worker(&name, &kinds))
+        let (id, secret) = blocking(move || coord.register_worker(&name, &kinds))
             .await?
             .map_err(internal)?;
         let lease_ms = self.coord.config().queue.lease_ms;
@@ -643,6 +668,7 @@ impl ProverFleet for FleetService {
             worker_id: id,
             heartbeat_interval_ms: (lease_ms / 3).max(1),
             lease_ms,
+            worker_secret: secret.to_vec(),
         }))
     }
 
@@ -654,7 +680,7 @@ impl ProverFleet for FleetService {
         let wait = Duration::from_millis(req.wait_ms).min(MAX_WAIT);
         let assignment = self
             .coord
-            .acquire(req.worker_id, wait)
+            .acquire(req.worker_id, &req.worker_secret, wait)
             .await
             .map_err(job_status)?;
         let job = assignment.map(|a| {
@@ -694,7 +720,8 @@ impl ProverFleet for FleetService {
         let req = request.into_inner();
         let coord = self.coord.clone();
         let ids = req.lease_ids.clone();
-        let results = blocking(move || coord.heartbeat(req.worker_id, &ids))
+        let (worker, secret) = (req.worker_id, req.worker_secret.clone());
+        let results = blocking(move || coord.heartbeat(worker, &secret, &ids))
             .await?
             .map_err(job_status)?;
         let leases = req
@@ -716,9 +743,18 @@ impl ProverFleet for FleetService {
     ) -> Result<Response<v1::CompleteJobResponse>, Status> {
         let req = request.into_inner();
         let coord = self.coord.clone();
-        blocking(move || coord.complete(req.worker_id, req.job_id, req.lease_id, &req.proof))
-            .await?
-            .map_err(job_status)?;
+        let (job, lease) = (req.job_id, req.lease_id);
+        blocking(move || {
+            coord.complete(
+                req.worker_id,
+                &req.worker_secret,
+                req.job_id,
+                req.lease_id,
+                &req.proof,
+            )
+        })
+        .await?
+        .map_err(|e| report_status(job, lease, e))?;
         Ok(Response::new(v1::CompleteJobResponse {}))
     }
 
@@ -728,9 +764,11 @@ impl ProverFleet for FleetService {
     ) -> Result<Response<v1::FailJobResponse>, Status> {
         let req = request.into_inner();
         let coord = self.coord.clone();
+        let (job, lease) = (req.job_id, req.lease_id);
         let requeued = blocking(move || {
             coord.fail(
                 req.worker_id,
+                &req.worker_secret,
                 req.job_id,
                 req.lease_id,
                 &req.error,
@@ -738,7 +776,7 @@ impl ProverFleet for FleetService {
             )
         })
         .await?
-        .map_err(job_status)?;
+        .map_err(|e| report_status(job, lease, e))?;
         Ok(Response::new(v1::FailJobResponse { requeued }))
     }
 }

@@ -269,4 +269,8 @@ pub struct WorkerRecord {
     pub name: String,
     /// Kinds of jobs it accepts.
     pub kinds: Vec<JobKind>,
+    /// SHA-256 (hex) of the secret it was given at registration; `None` for a
+    /// worker registered before secrets were issued (it must register again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_sha256: Option<String>,
 }

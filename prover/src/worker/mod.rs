@@ -120,6 +120,10 @@ pub async fn run(
         })?
         .into_inner();
     let worker_id = reg.worker_id;
+    let me = Me {
+        id: worker_id,
+        secret: reg.worker_secret,
+    };
     let heartbeat = Duration::from_millis(reg.heartbeat_interval_ms.max(10));
     tracing::info!(worker = worker_id, name = %config.name, "worker registered");
 
@@ -134,6 +138,7 @@ pub async fn run(
         let request = v1::AcquireJobRequest {
             worker_id,
             wait_ms: config.wait.as_millis() as u64,
+            worker_secret: me.secret.clone(),
         };
         let response = tokio::select! {
             r = api.acquire_job(request) => r,
@@ -174,7 +179,7 @@ pub async fn run(
                         c
                     }
                     Err(reason) => {
-                        report_failure(&mut api, worker_id, &job, &reason, true).await;
+                        report_failure(&mut api, &me, &job, &reason, true).await;
                         return Err(WorkerError::Circuits { capacity, reason });
                     }
                 }
@@ -186,8 +191,7 @@ pub async fn run(
             wrapper: config.wrapper.clone(),
         };
         let outcome =
-            prove_with_heartbeats(&mut api, worker_id, &job, prover, heartbeat, &mut shutdown)
-                .await;
+            prove_with_heartbeats(&mut api, &me, &job, prover, heartbeat, &mut shutdown).await;
         let prove_ms = started.elapsed().as_millis() as u64;
         match outcome {
             Some(Outcome::Proof(proof)) => {
@@ -197,6 +201,7 @@ pub async fn run(
                     lease_id: job.lease_id,
                     proof,
                     prove_ms,
+                    worker_secret: me.secret.clone(),
                 };
                 match api.complete_job(req).await {
                     Ok(_) => {
@@ -216,12 +221,12 @@ pub async fn run(
             }
             Some(Outcome::Failed { error, retryable }) => {
                 stats.failed += 1;
-                report_failure(&mut api, worker_id, &job, &error, retryable).await;
+                report_failure(&mut api, &me, &job, &error, retryable).await;
             }
             None => {
                 // Shutting down mid-proof: hand the job back at once.
                 stats.failed += 1;
-                report_failure(&mut api, worker_id, &job, "worker shutting down", true).await;
+                report_failure(&mut api, &me, &job, "worker shutting down", true).await;
                 break;
             }
         }
@@ -230,22 +235,23 @@ pub async fn run(
     Ok(stats)
 }
 
-async fn report_failure(
-    api: &mut FleetApi,
-    worker_id: u64,
-    job: &v1::Job,
-    error: &str,
-    retryable: bool,
-) {
+/// Who this worker is: its id and the secret that proves it.
+struct Me {
+    id: u64,
+    secret: Vec<u8>,
+}
+
+async fn report_failure(api: &mut FleetApi, me: &Me, job: &v1::Job, error: &str, retryable: bool) {
     let req = v1::FailJobRequest {
-        worker_id,
+        worker_id: me.id,
         job_id: job.job_id,
         lease_id: job.lease_id,
         error: error.to_string(),
         retryable,
+        worker_secret: me.secret.clone(),
     };
     if let Err(status) = api.fail_job(req).await {
-        tracing::warn!(worker = worker_id, job = job.job_id, %status, "could not report failure");
+        tracing::warn!(worker = me.id, job = job.job_id, %status, "could not report failure");
     }
 }
 
@@ -341,7 +347,7 @@ fn wrap_failure_is_transient(e: &WrapperError) -> bool {
 /// Proves the job on a blocking thread, heartbeating meanwhile; `None` on shutdown.
 async fn prove_with_heartbeats(
     api: &mut FleetApi,
-    worker_id: u64,
+    me: &Me,
     job: &v1::Job,
     prover: Prover,
     heartbeat: Duration,
@@ -370,12 +376,12 @@ async fn prove_with_heartbeats(
                 });
             }
             _ = ticks.tick() => {
-                let req = v1::HeartbeatRequest { worker_id, lease_ids: vec![job.lease_id] };
+                let req = v1::HeartbeatRequest { worker_id: me.id, lease_ids: vec![job.lease_id], worker_secret: me.secret.clone() };
                 match api.heartbeat(req).await {
                     Ok(r) if r.get_ref().leases.iter().all(|l| l.valid) => {}
-                    Ok(_) => tracing::warn!(worker = worker_id, job = job.job_id, "lease lost; finishing anyway"),
-                    Err(s) if s.code() == Code::Unavailable => tracing::warn!(worker = worker_id, "coordinator unavailable"),
-                    Err(s) => tracing::warn!(worker = worker_id, status = %s, "heartbeat refused"),
+                    Ok(_) => tracing::warn!(worker = me.id, job = job.job_id, "lease lost; finishing anyway"),
+                    Err(s) if s.code() == Code::Unavailable => tracing::warn!(worker = me.id, "coordinator unavailable"),
+                    Err(s) => tracing::warn!(worker = me.id, status = %s, "heartbeat refused"),
                 }
             }
             _ = shutdown.changed() => return None,

@@ -154,6 +154,23 @@ pub async fn serve_with(
     .await
 }
 
+/// Opens the store in `dir`, which a coordinator just stopped in this process
+/// may hold a moment longer (its last blocking tasks finishing); the wait is a
+/// hang guard, generous for a loaded machine.
+pub async fn open_store(dir: &Path) -> Store {
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        match Store::open(dir) {
+            Ok(s) => return s,
+            Err(e) if std::time::Instant::now() < deadline => {
+                tracing::debug!(error = %e, "store busy; retrying");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("expected the store to open, got {e}"),
+        }
+    }
+}
+
 /// Serves a coordinator on `dir` started without an admin token (its Admin API off).
 pub async fn serve_without_admin(dir: &Path) -> Served {
     serve_full(dir, 60_000, 0, None, None, None).await
@@ -176,18 +193,7 @@ async fn serve_full(
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_test_writer()
         .try_init();
-    // A coordinator just stopped in this process may hold the database a moment longer.
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    let store = loop {
-        match Store::open(dir) {
-            Ok(s) => break s,
-            Err(e) if std::time::Instant::now() < deadline => {
-                tracing::debug!(error = %e, "store busy; retrying");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            Err(e) => panic!("expected the store to open, got {e}"),
-        }
-    };
+    let store = open_store(dir).await;
     let config = CoordinatorConfig {
         capacity: CAPACITY,
         chain_id: CHAIN,
