@@ -372,7 +372,7 @@ async fn forged_step_proofs_are_refused_and_the_job_stays_leased() {
     let complete = |proof: Vec<u8>| v1::CompleteJobRequest {
         worker_id,
         job_id: job.job_id,
-        lease_id: job.lease_id,
+        lease_id: job.lease_id.clone(),
         proof,
         prove_ms: 1,
         worker_secret: worker_id_secret.clone(),
@@ -398,7 +398,7 @@ async fn forged_step_proofs_are_refused_and_the_job_stays_leased() {
     let beat = fleet
         .heartbeat(v1::HeartbeatRequest {
             worker_id,
-            lease_ids: vec![job.lease_id],
+            lease_ids: vec![job.lease_id.clone()],
             worker_secret: worker_id_secret.clone(),
         })
         .await
@@ -530,7 +530,7 @@ async fn full_ranges_seal_themselves_a_failed_batch_fails_its_range_and_an_opera
         .fail_job(v1::FailJobRequest {
             worker_id,
             job_id: job.job_id,
-            lease_id: job.lease_id,
+            lease_id: job.lease_id.clone(),
             error: "witness does not fit".into(),
             retryable: false,
             worker_secret: worker_id_secret.clone(),

@@ -92,7 +92,7 @@ async fn metrics_report_queue_jobs_proofs_and_lease_expiries() {
         .complete_job(v1::CompleteJobRequest {
             worker_id,
             job_id: job.job_id,
-            lease_id: job.lease_id,
+            lease_id: job.lease_id.clone(),
             proof: vec![0; 64],
             prove_ms: 1,
             worker_secret: worker_id_secret.clone(),

@@ -60,7 +60,7 @@ async fn hold_lease_while<T>(
     fleet: &mut FleetApi,
     worker_id: u64,
     worker_id_secret: &[u8],
-    lease_id: u64,
+    lease_id: &[u8],
     mut work: tokio::task::JoinHandle<T>,
 ) -> T {
     loop {
@@ -68,13 +68,13 @@ async fn hold_lease_while<T>(
             done = &mut work => return done.expect("the work finished"),
             _ = tokio::time::sleep(Duration::from_secs(1)) => {
                 let renewed = fleet
-                    .heartbeat(v1::HeartbeatRequest { worker_id, lease_ids: vec![lease_id], worker_secret: worker_id_secret.to_vec() })
+                    .heartbeat(v1::HeartbeatRequest { worker_id, lease_ids: vec![lease_id.to_vec()], worker_secret: worker_id_secret.to_vec() })
                     .await
                     .expect("heartbeat answers")
                     .into_inner();
                 assert!(
                     renewed.leases.iter().all(|l| l.valid),
-                    "expected lease {lease_id} renewed, got {renewed:?}"
+                    "expected lease {lease_id:02x?} renewed, got {renewed:?}"
                 );
             }
         }
@@ -126,14 +126,14 @@ async fn coordinator_killed_with_jobs_queued_and_leased_restarts_and_proves_each
         &mut hand,
         worker_id,
         &worker_id_secret,
-        job1.lease_id,
+        &job1.lease_id,
         proving,
     )
     .await;
     let completion = v1::CompleteJobRequest {
         worker_id,
         job_id: job1.job_id,
-        lease_id: job1.lease_id,
+        lease_id: job1.lease_id.clone(),
         proof: proof1.clone(),
         prove_ms: 1,
         worker_secret: worker_id_secret.clone(),

@@ -369,7 +369,7 @@ async fn forged_completions_are_refused_and_the_job_stays_leased() {
     let complete = |job: &v1::Job, proof: Vec<u8>| v1::CompleteJobRequest {
         worker_id: id,
         job_id: job.job_id,
-        lease_id: job.lease_id,
+        lease_id: job.lease_id.clone(),
         proof,
         prove_ms: 1,
         worker_secret: id_secret.clone(),
@@ -429,7 +429,7 @@ async fn forged_completions_are_refused_and_the_job_stays_leased() {
     let mut fail_other = v1::FailJobRequest {
         worker_id: other,
         job_id: job2.job_id,
-        lease_id: job2.lease_id,
+        lease_id: job2.lease_id.clone(),
         error: "give it up".into(),
         retryable: false,
         worker_secret: other_secret.clone(),
@@ -470,7 +470,7 @@ async fn forged_completions_are_refused_and_the_job_stays_leased() {
     let beat = fleet
         .heartbeat(v1::HeartbeatRequest {
             worker_id: other,
-            lease_ids: vec![job1.lease_id, job2.lease_id],
+            lease_ids: vec![job1.lease_id.clone(), job2.lease_id.clone()],
             worker_secret: other_secret.clone(),
         })
         .await
@@ -836,7 +836,9 @@ async fn oversize_requests_are_refused_by_their_size_and_lose_nothing_accepted()
         fleet
             .heartbeat(v1::HeartbeatRequest {
                 worker_id: registered.worker_id,
-                lease_ids: (1..=100_000).collect(),
+                lease_ids: (1..=100_000u128)
+                    .map(|l| l.to_be_bytes().to_vec())
+                    .collect(),
                 worker_secret: registered.worker_secret.clone(),
             })
             .await,

@@ -348,7 +348,7 @@ fn fail_batch_job_for_good(url: &str) {
             .fail_job(v1::FailJobRequest {
                 worker_id,
                 job_id: job.job_id,
-                lease_id: job.lease_id,
+                lease_id: job.lease_id.clone(),
                 error: "witness refused".into(),
                 retryable: false,
                 worker_secret: worker_id_secret.clone(),

@@ -125,7 +125,7 @@ fn completion(worker: &(u64, Vec<u8>), job: &v1::Job, proof: Vec<u8>) -> v1::Com
     v1::CompleteJobRequest {
         worker_id: worker.0,
         job_id: job.job_id,
-        lease_id: job.lease_id,
+        lease_id: job.lease_id.clone(),
         proof,
         prove_ms: 1,
         worker_secret: worker.1.clone(),
@@ -401,7 +401,7 @@ async fn ranges_are_wrapped_checked_served_and_their_wrap_jobs_survive_a_restart
         .fail_job(v1::FailJobRequest {
             worker_id: hand.0,
             job_id: job_b.job_id,
-            lease_id: job_b.lease_id,
+            lease_id: job_b.lease_id.clone(),
             error: "test gives up".into(),
             retryable: false,
             worker_secret: hand.1.clone(),

@@ -32,8 +32,8 @@ use zkr_circuits::witness::{generate, WitnessError};
 
 use crate::aggregate::{AggregateWitness, ChildProof};
 use crate::store::{
-    BatchRecord, BatchStatus, Changes, JobKind, JobRecord, JobState, RangeRecord, RangeStatus,
-    RangeValues, StepRecord, Store, StoreError, WorkerRecord, WrapRecord, WrapStatus,
+    BatchRecord, BatchStatus, Changes, JobKind, JobRecord, JobState, LeaseId, RangeRecord,
+    RangeStatus, RangeValues, StepRecord, Store, StoreError, WorkerRecord, WrapRecord, WrapStatus,
 };
 
 /// Wall-clock milliseconds since the Unix epoch.
@@ -1337,7 +1337,7 @@ impl Coordinator {
         &self,
         worker: u64,
         secret: &[u8],
-        leases: &[u64],
+        leases: &[LeaseId],
     ) -> Result<Vec<Result<u64, QueueError>>, JobError> {
         // Checked before the lock: the work of one call stays bounded.
         if leases.len() > MAX_HEARTBEAT_LEASES {
@@ -1379,7 +1379,7 @@ impl Coordinator {
         worker: u64,
         secret: &[u8],
         job_id: u64,
-        lease_id: u64,
+        lease_id: LeaseId,
         proof_bytes: &[u8],
     ) -> Result<(), JobError> {
         let job = {
@@ -1401,7 +1401,7 @@ impl Coordinator {
         &self,
         worker: u64,
         job: &JobRecord,
-        lease_id: u64,
+        lease_id: LeaseId,
         proof_bytes: &[u8],
     ) -> Result<(), JobError> {
         let (job_id, batch_number) = (job.id, job.batch_number);
@@ -1453,7 +1453,7 @@ impl Coordinator {
         &self,
         worker: u64,
         job: &JobRecord,
-        lease_id: u64,
+        lease_id: LeaseId,
         proof_bytes: &[u8],
     ) -> Result<(), JobError> {
         let job_id = job.id;
@@ -1520,7 +1520,7 @@ impl Coordinator {
         inner: &Inner,
         worker: u64,
         job_id: u64,
-        lease_id: u64,
+        lease_id: LeaseId,
         first: u64,
     ) -> Result<(JobRecord, RangeRecord, u64), JobError> {
         let mut done = inner
@@ -1543,7 +1543,7 @@ impl Coordinator {
         &self,
         worker: u64,
         job: &JobRecord,
-        lease_id: u64,
+        lease_id: LeaseId,
         proof_bytes: &[u8],
     ) -> Result<(), JobError> {
         let job_id = job.id;
@@ -1590,7 +1590,7 @@ impl Coordinator {
         worker: u64,
         secret: &[u8],
         job_id: u64,
-        lease_id: u64,
+        lease_id: LeaseId,
         error: &str,
         retryable: bool,
     ) -> Result<bool, JobError> {

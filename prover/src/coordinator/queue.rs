@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::store::{JobKind, JobRecord, JobState, Lease};
+use crate::store::{JobKind, JobRecord, JobState, Lease, LeaseId};
 
 /// Queue settings.
 #[derive(Clone, Copy, Debug)]
@@ -60,7 +60,7 @@ pub enum QueueError {
         /// The job.
         job: u64,
         /// The lease presented.
-        lease: u64,
+        lease: LeaseId,
         /// The worker asking.
         worker: u64,
     },
@@ -70,11 +70,11 @@ pub enum QueueError {
         /// The job.
         job: u64,
         /// The lease.
-        lease: u64,
+        lease: LeaseId,
     },
     /// No lease with that id.
     #[error("lease {0} is not held")]
-    UnknownLease(u64),
+    UnknownLease(LeaseId),
 }
 
 /// Counts of jobs by state.
@@ -97,7 +97,7 @@ pub struct Queue {
     /// The job of each lease handed out: so that a heartbeat finds a lease
     /// without scanning every job. An entry outlives its lease until the
     /// job's next change; lookups check the job still holds it.
-    leases: HashMap<u64, u64>,
+    leases: HashMap<LeaseId, u64>,
     config: QueueConfig,
 }
 
@@ -143,7 +143,7 @@ impl Queue {
     }
 
     /// Drops the index entry of a lease that ended (or may have).
-    fn forget_lease(&mut self, lease_id: u64) {
+    fn forget_lease(&mut self, lease_id: LeaseId) {
         if self.by_lease(lease_id).is_none() {
             self.leases.remove(&lease_id);
         }
@@ -190,7 +190,7 @@ impl Queue {
         // Random, so that a lease cannot be guessed: whoever holds the worker
         // token but not the lease can neither renew, complete nor fail the job.
         let lease_id = loop {
-            let candidate: u64 = rand::random();
+            let candidate: LeaseId = rand::random();
             if candidate != 0 && self.by_lease(candidate).is_none() {
                 break candidate;
             }
@@ -220,7 +220,7 @@ impl Queue {
     }
 
     /// The job holding `lease_id`, if any.
-    fn by_lease(&self, lease_id: u64) -> Option<u64> {
+    fn by_lease(&self, lease_id: LeaseId) -> Option<u64> {
         let id = *self.leases.get(&lease_id)?;
         let job = self.jobs.get(&id)?;
         matches!(job.state, JobState::Leased(l) if l.lease_id == lease_id).then_some(id)
@@ -242,7 +242,7 @@ impl Queue {
     pub fn heartbeat(
         &mut self,
         worker: u64,
-        lease_id: u64,
+        lease_id: LeaseId,
         now_ms: u64,
     ) -> Result<(JobRecord, u64), QueueError> {
         let id = self
@@ -264,7 +264,7 @@ impl Queue {
         &self,
         worker: u64,
         job_id: u64,
-        lease_id: u64,
+        lease_id: LeaseId,
         now_ms: u64,
     ) -> Result<&JobRecord, QueueError> {
         let job = self
@@ -300,7 +300,7 @@ impl Queue {
         &mut self,
         worker: u64,
         job_id: u64,
-        lease_id: u64,
+        lease_id: LeaseId,
         now_ms: u64,
     ) -> Result<JobRecord, QueueError> {
         self.check_lease(worker, job_id, lease_id, now_ms)?;
@@ -321,7 +321,7 @@ impl Queue {
         &mut self,
         worker: u64,
         job_id: u64,
-        lease_id: u64,
+        lease_id: LeaseId,
         error: &str,
         retryable: bool,
         now_ms: u64,
@@ -481,11 +481,15 @@ mod tests {
     fn lease_ids_are_random_so_the_next_one_cannot_be_guessed() {
         let jobs = (1..=64).map(|id| job(id, vec![])).collect();
         let mut q = Queue::new(jobs, CFG);
-        let ids: Vec<u64> = (0..64)
+        let ids: Vec<LeaseId> = (0..64)
             .map(|_| lease_of(&q.acquire(7, &[JobKind::BatchProof], 0).expect("a job")).lease_id)
             .collect();
-        let distinct: std::collections::BTreeSet<u64> = ids.iter().copied().collect();
+        let distinct: std::collections::BTreeSet<LeaseId> = ids.iter().copied().collect();
         assert_eq!(distinct.len(), 64, "every lease id differs: {ids:?}");
+        assert!(
+            ids.iter().any(|l| l >> 64 != 0),
+            "expected 128-bit lease ids, got {ids:?}"
+        );
         let steps = ids
             .windows(2)
             .filter(|w| w[1] == w[0].wrapping_add(1))
@@ -702,7 +706,7 @@ mod tests {
     fn a_lease_is_found_by_its_id_only_while_its_job_holds_it() {
         let jobs = (1..=4).map(|id| job(id, vec![])).collect();
         let mut q = Queue::new(jobs, CFG);
-        let leases: Vec<u64> = (0..4)
+        let leases: Vec<LeaseId> = (0..4)
             .map(|i| lease_of(&q.acquire(7 + i % 2, &[JobKind::BatchProof], 0).unwrap()).lease_id)
             .collect();
         assert_eq!((q.held_by(7), q.held_by(8), q.held_by(9)), (2, 2, 0));

@@ -23,7 +23,7 @@ use super::{
 };
 use crate::deposit_check::L1DepositQueue;
 use crate::store::{
-    BatchRecord, BatchStatus, JobKind, JobState, RangeRecord, RangeStatus, WrapStatus,
+    BatchRecord, BatchStatus, JobKind, JobState, LeaseId, RangeRecord, RangeStatus, WrapStatus,
 };
 
 /// Longest long-poll a worker may ask for.
@@ -89,16 +89,28 @@ fn job_status(e: JobError) -> Status {
 /// A worker's report about `job` under `lease`, refused: one answer whether
 /// the job does not exist, is done, queued, or leased to another worker, so
 /// that no worker learns about others' jobs from the refusals.
-fn report_status(job: u64, lease: u64, e: JobError) -> Status {
+fn report_status(job: u64, lease: &[u8], e: JobError) -> Status {
     match e {
         JobError::Lease(why) => {
-            tracing::info!(job, lease, reason = %why, "worker report refused");
+            let lease = hex::encode(lease);
+            tracing::info!(job, %lease, reason = %why, "worker report refused");
             Status::failed_precondition(format!(
                 "job {job}: lease {lease} is not held by this worker (expired, finished, another worker's, or no such job)"
             ))
         }
         e => job_status(e),
     }
+}
+
+/// A lease id on the wire: its 16 bytes, big-endian.
+fn lease_to_wire(lease: LeaseId) -> Vec<u8> {
+    lease.to_be_bytes().to_vec()
+}
+
+/// A lease id from the wire; bytes of another length name no lease (0 is
+/// never handed out), so they are refused like any lease not held.
+fn lease_from_wire(bytes: &[u8]) -> LeaseId {
+    <[u8; 16]>::try_from(bytes).map_or(0, LeaseId::from_be_bytes)
 }
 
 fn seal_status(e: SealError) -> Status {
@@ -685,8 +697,8 @@ impl ProverFleet for FleetService {
             .map_err(job_status)?;
         let job = assignment.map(|a| {
             let (lease_id, expires) = match a.job.state {
-                JobState::Leased(l) => (l.lease_id, l.expires_ms),
-                _ => (0, 0),
+                JobState::Leased(l) => (lease_to_wire(l.lease_id), l.expires_ms),
+                _ => (Vec::new(), 0),
             };
             let (first, last) = a.range;
             let range = v1::job::Target::Range(v1::BatchRange { first, last });
@@ -719,7 +731,7 @@ impl ProverFleet for FleetService {
     ) -> Result<Response<v1::HeartbeatResponse>, Status> {
         let req = request.into_inner();
         let coord = self.coord.clone();
-        let ids = req.lease_ids.clone();
+        let ids: Vec<LeaseId> = req.lease_ids.iter().map(|l| lease_from_wire(l)).collect();
         let (worker, secret) = (req.worker_id, req.worker_secret.clone());
         let results = blocking(move || coord.heartbeat(worker, &secret, &ids))
             .await?
@@ -728,8 +740,8 @@ impl ProverFleet for FleetService {
             .lease_ids
             .iter()
             .zip(results)
-            .map(|(&lease_id, r)| v1::LeaseStatus {
-                lease_id,
+            .map(|(lease_id, r)| v1::LeaseStatus {
+                lease_id: lease_id.clone(),
                 valid: r.is_ok(),
                 expires_at_ms: r.unwrap_or(0),
             })
@@ -743,18 +755,18 @@ impl ProverFleet for FleetService {
     ) -> Result<Response<v1::CompleteJobResponse>, Status> {
         let req = request.into_inner();
         let coord = self.coord.clone();
-        let (job, lease) = (req.job_id, req.lease_id);
+        let (job, lease) = (req.job_id, req.lease_id.clone());
         blocking(move || {
             coord.complete(
                 req.worker_id,
                 &req.worker_secret,
                 req.job_id,
-                req.lease_id,
+                lease_from_wire(&req.lease_id),
                 &req.proof,
             )
         })
         .await?
-        .map_err(|e| report_status(job, lease, e))?;
+        .map_err(|e| report_status(job, &lease, e))?;
         Ok(Response::new(v1::CompleteJobResponse {}))
     }
 
@@ -764,19 +776,19 @@ impl ProverFleet for FleetService {
     ) -> Result<Response<v1::FailJobResponse>, Status> {
         let req = request.into_inner();
         let coord = self.coord.clone();
-        let (job, lease) = (req.job_id, req.lease_id);
+        let (job, lease) = (req.job_id, req.lease_id.clone());
         let requeued = blocking(move || {
             coord.fail(
                 req.worker_id,
                 &req.worker_secret,
                 req.job_id,
-                req.lease_id,
+                lease_from_wire(&req.lease_id),
                 &req.error,
                 req.retryable,
             )
         })
         .await?
-        .map_err(|e| report_status(job, lease, e))?;
+        .map_err(|e| report_status(job, &lease, e))?;
         Ok(Response::new(v1::FailJobResponse { requeued }))
     }
 }

@@ -7,8 +7,8 @@
 mod records;
 
 pub use records::{
-    BatchRecord, BatchStatus, JobKind, JobRecord, JobState, Lease, RangeRecord, RangeStatus,
-    RangeValues, StepRecord, WorkerRecord, WrapRecord, WrapStatus,
+    BatchRecord, BatchStatus, JobKind, JobRecord, JobState, Lease, LeaseId, RangeRecord,
+    RangeStatus, RangeValues, StepRecord, WorkerRecord, WrapRecord, WrapStatus,
 };
 
 use std::path::Path;

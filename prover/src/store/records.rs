@@ -78,11 +78,14 @@ impl JobKind {
     }
 }
 
+/// A lease's id: 128 random bits.
+pub type LeaseId = u128;
+
 /// A worker's hold on a job.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lease {
-    /// Lease id: random, so that only its holder knows it.
-    pub lease_id: u64,
+    /// Lease id: 128 random bits, so that only its holder knows it.
+    pub lease_id: LeaseId,
     /// The holder.
     pub worker_id: u64,
     /// When it lapses without a heartbeat (unix ms).

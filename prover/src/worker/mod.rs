@@ -245,7 +245,7 @@ async fn report_failure(api: &mut FleetApi, me: &Me, job: &v1::Job, error: &str,
     let req = v1::FailJobRequest {
         worker_id: me.id,
         job_id: job.job_id,
-        lease_id: job.lease_id,
+        lease_id: job.lease_id.clone(),
         error: error.to_string(),
         retryable,
         worker_secret: me.secret.clone(),
@@ -376,7 +376,7 @@ async fn prove_with_heartbeats(
                 });
             }
             _ = ticks.tick() => {
-                let req = v1::HeartbeatRequest { worker_id: me.id, lease_ids: vec![job.lease_id], worker_secret: me.secret.clone() };
+                let req = v1::HeartbeatRequest { worker_id: me.id, lease_ids: vec![job.lease_id.clone()], worker_secret: me.secret.clone() };
                 match api.heartbeat(req).await {
                     Ok(r) if r.get_ref().leases.iter().all(|l| l.valid) => {}
                     Ok(_) => tracing::warn!(worker = me.id, job = job.job_id, "lease lost; finishing anyway"),
