@@ -508,37 +508,15 @@ async fn full_ranges_seal_themselves_a_failed_batch_fails_its_range_and_an_opera
 
     // Batch 1's job fails for good: range 1..2 fails, and its step with it.
     let mut fleet: FleetApi = served.fleet(WORKER_TOKEN).await;
-    let registered = fleet
-        .register_worker(v1::RegisterWorkerRequest::default())
+    let hand = HandWorker::register(&mut fleet).await;
+    let job = hand
+        .acquire(&mut fleet, 1_000)
         .await
-        .expect("registered")
-        .into_inner();
-    let (worker_id, worker_id_secret) = (registered.worker_id, registered.worker_secret);
-    let job = fleet
-        .acquire_job(v1::AcquireJobRequest {
-            worker_id,
-            wait_ms: 1_000,
-            worker_secret: worker_id_secret.clone(),
-        })
-        .await
-        .expect("acquire")
-        .into_inner()
-        .job
         .expect("batch 1's job");
     assert_eq!(job.target, Some(v1::job::Target::BatchNumber(1)));
-    let requeued = fleet
-        .fail_job(v1::FailJobRequest {
-            worker_id,
-            job_id: job.job_id,
-            lease_id: job.lease_id.clone(),
-            error: "witness does not fit".into(),
-            retryable: false,
-            worker_secret: worker_id_secret.clone(),
-        })
-        .await
-        .expect("failure recorded")
-        .into_inner()
-        .requeued;
+    let requeued = hand
+        .fail(&mut fleet, &job, "witness does not fit", false)
+        .await;
     assert!(!requeued);
     let r1 = seq
         .get_range(v1::GetRangeRequest { batch_number: 2 })

@@ -63,23 +63,9 @@ async fn metrics_report_queue_jobs_proofs_and_lease_expiries() {
 
     // A worker takes a job, offers garbage, and vanishes: one rejection, one lapsed lease.
     let mut fleet = served.fleet(WORKER_TOKEN).await;
-    let registered = fleet
-        .register_worker(v1::RegisterWorkerRequest::default())
-        .await
-        .expect("registered")
-        .into_inner();
-    let (worker_id, worker_id_secret) = (registered.worker_id, registered.worker_secret);
-    let job = fleet
-        .acquire_job(v1::AcquireJobRequest {
-            worker_id,
-            wait_ms: 1_000,
-            worker_secret: worker_id_secret.clone(),
-        })
-        .await
-        .expect("acquire")
-        .into_inner()
-        .job
-        .expect("a job");
+    let hand = HandWorker::register(&mut fleet).await;
+    let (worker_id, worker_id_secret) = (hand.id, hand.secret.clone());
+    let job = hand.acquire(&mut fleet, 1_000).await.expect("a job");
     let (_, text) = http_get(&url).await;
     expect_values(
         &text,

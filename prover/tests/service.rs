@@ -827,19 +827,15 @@ async fn oversize_requests_are_refused_by_their_size_and_lose_nothing_accepted()
 
     // A heartbeat naming 100,000 leases is refused before any is looked up.
     let mut fleet = served.fleet(WORKER_TOKEN).await;
-    let registered = fleet
-        .register_worker(v1::RegisterWorkerRequest::default())
-        .await
-        .expect("registered")
-        .into_inner();
+    let hand = HandWorker::register(&mut fleet).await;
     let msg = expect_code(
         fleet
             .heartbeat(v1::HeartbeatRequest {
-                worker_id: registered.worker_id,
+                worker_id: hand.id,
                 lease_ids: (1..=100_000u128)
                     .map(|l| l.to_be_bytes().to_vec())
                     .collect(),
-                worker_secret: registered.worker_secret.clone(),
+                worker_secret: hand.secret.clone(),
             })
             .await,
         Code::InvalidArgument,

@@ -10,8 +10,7 @@ use std::process::{Output, Stdio};
 use std::time::Duration;
 
 use common::process::{run_bounded, terminate, wait_exit, zkr, CoordinatorProcess};
-use common::{ADMIN_TOKEN, MAX_MESSAGE, SEQ_TOKEN, WORKER_TOKEN};
-use zkr_proto::v1;
+use common::{HandWorker, ADMIN_TOKEN, MAX_MESSAGE, SEQ_TOKEN, WORKER_TOKEN};
 use zkr_prover::client;
 
 fn path(p: &Path) -> &str {
@@ -327,36 +326,12 @@ fn fail_batch_job_for_good(url: &str) {
     rt.block_on(async {
         let ch = client::channel(url, None).await.expect("connect");
         let mut fleet = client::fleet(ch, WORKER_TOKEN, MAX_MESSAGE).expect("fleet client");
-        let registered = fleet
-            .register_worker(v1::RegisterWorkerRequest::default())
+        let hand = HandWorker::register(&mut fleet).await;
+        let job = hand
+            .acquire(&mut fleet, 60_000)
             .await
-            .expect("registered")
-            .into_inner();
-        let (worker_id, worker_id_secret) = (registered.worker_id, registered.worker_secret);
-        let job = fleet
-            .acquire_job(v1::AcquireJobRequest {
-                worker_id,
-                wait_ms: 60_000,
-                worker_secret: worker_id_secret.clone(),
-            })
-            .await
-            .expect("acquire")
-            .into_inner()
-            .job
             .expect("batch 1's job");
-        let requeued = fleet
-            .fail_job(v1::FailJobRequest {
-                worker_id,
-                job_id: job.job_id,
-                lease_id: job.lease_id.clone(),
-                error: "witness refused".into(),
-                retryable: false,
-                worker_secret: worker_id_secret.clone(),
-            })
-            .await
-            .expect("failure recorded")
-            .into_inner()
-            .requeued;
+        let requeued = hand.fail(&mut fleet, &job, "witness refused", false).await;
         assert!(
             !requeued,
             "expected a deterministic failure to fail the job"

@@ -214,12 +214,8 @@ async fn ranges_are_wrapped_checked_served_and_their_wrap_jobs_survive_a_restart
     // Wrap jobs go only to a worker that asks for them, oldest range first,
     // with the range proof as witness.
     let mut fleet = served.fleet(WORKER_TOKEN).await;
-    let registered = fleet
-        .register_worker(v1::RegisterWorkerRequest::default())
-        .await
-        .expect("registered")
-        .into_inner();
-    let (plonky2_only, plonky2_only_secret) = (registered.worker_id, registered.worker_secret);
+    let plonky2 = HandWorker::register(&mut fleet).await;
+    let (plonky2_only, plonky2_only_secret) = (plonky2.id, plonky2.secret);
     assert!(
         acquire(&mut fleet, plonky2_only, &plonky2_only_secret)
             .await

@@ -299,3 +299,64 @@ pub async fn wait_proven(coord: &Coordinator, n: u64, guard: Duration) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// A worker a test drives by hand over gRPC: its id and the secret that proves it.
+#[derive(Clone, Debug)]
+pub struct HandWorker {
+    /// Its id.
+    pub id: u64,
+    /// The secret RegisterWorker gave it.
+    pub secret: Vec<u8>,
+}
+
+impl HandWorker {
+    /// Registers a worker of the default kinds on `fleet`.
+    pub async fn register(fleet: &mut FleetApi) -> Self {
+        let r = fleet
+            .register_worker(zkr_proto::v1::RegisterWorkerRequest::default())
+            .await
+            .expect("registered")
+            .into_inner();
+        Self {
+            id: r.worker_id,
+            secret: r.worker_secret,
+        }
+    }
+
+    /// Leases the next ready job, waiting up to `wait_ms` for one.
+    pub async fn acquire(&self, fleet: &mut FleetApi, wait_ms: u64) -> Option<zkr_proto::v1::Job> {
+        fleet
+            .acquire_job(zkr_proto::v1::AcquireJobRequest {
+                worker_id: self.id,
+                wait_ms,
+                worker_secret: self.secret.clone(),
+            })
+            .await
+            .expect("acquire answers")
+            .into_inner()
+            .job
+    }
+
+    /// Reports `job` failed with `error`; whether it went back to the queue.
+    pub async fn fail(
+        &self,
+        fleet: &mut FleetApi,
+        job: &zkr_proto::v1::Job,
+        error: &str,
+        retryable: bool,
+    ) -> bool {
+        fleet
+            .fail_job(zkr_proto::v1::FailJobRequest {
+                worker_id: self.id,
+                job_id: job.job_id,
+                lease_id: job.lease_id.clone(),
+                error: error.into(),
+                retryable,
+                worker_secret: self.secret.clone(),
+            })
+            .await
+            .expect("failure recorded")
+            .into_inner()
+            .requeued
+    }
+}
