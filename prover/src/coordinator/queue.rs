@@ -226,8 +226,9 @@ impl Queue {
         matches!(job.state, JobState::Leased(l) if l.lease_id == lease_id).then_some(id)
     }
 
-    /// How many leases `worker` holds.
-    pub fn held_by(&self, worker: u64) -> usize {
+    /// How many leases `worker` holds, by the index.
+    #[cfg(test)]
+    fn held_by(&self, worker: u64) -> usize {
         self.leases
             .iter()
             .filter(|(&lease, &id)| {
@@ -348,9 +349,11 @@ impl Queue {
     pub fn expire(&mut self, now_ms: u64) -> Vec<JobRecord> {
         let config = self.config;
         let mut changed = Vec::new();
+        let mut lapsed = Vec::new();
         for job in self.jobs.values_mut() {
             if let JobState::Leased(l) = job.state {
                 if l.expires_ms < now_ms {
+                    lapsed.push(l.lease_id);
                     let backoff = config.backoff_ms(job.attempts);
                     job.last_error = Some(format!(
                         "lease {} of worker {} expired (attempt {}; retried in {:.1} s)",
@@ -365,8 +368,8 @@ impl Queue {
                 }
             }
         }
-        for job in &changed {
-            self.leases.retain(|_, id| *id != job.id);
+        for lease in lapsed {
+            self.leases.remove(&lease);
         }
         changed
     }

@@ -119,13 +119,12 @@ pub async fn run(
             status,
         })?
         .into_inner();
-    let worker_id = reg.worker_id;
     let me = Me {
-        id: worker_id,
+        id: reg.worker_id,
         secret: reg.worker_secret,
     };
     let heartbeat = Duration::from_millis(reg.heartbeat_interval_ms.max(10));
-    tracing::info!(worker = worker_id, name = %config.name, "worker registered");
+    tracing::info!(worker = me.id, name = %config.name, "worker registered");
 
     // Circuits are built for a capacity and a chain id; jobs name both.
     let mut circuits: HashMap<(usize, u64), Arc<Circuits>> = config
@@ -136,7 +135,7 @@ pub async fn run(
     let mut stats = WorkerStats::default();
     while !*shutdown.borrow() {
         let request = v1::AcquireJobRequest {
-            worker_id,
+            worker_id: me.id,
             wait_ms: config.wait.as_millis() as u64,
             worker_secret: me.secret.clone(),
         };
@@ -151,7 +150,7 @@ pub async fn run(
             },
             Err(status) => {
                 // The coordinator may be restarting: back off and try again.
-                tracing::warn!(worker = worker_id, %status, "acquire failed; retrying");
+                tracing::warn!(worker = me.id, %status, "acquire failed; retrying");
                 tokio::select! {
                     _ = tokio::time::sleep(Duration::from_millis(500)) => continue,
                     _ = shutdown.changed() => break,
@@ -196,7 +195,7 @@ pub async fn run(
         match outcome {
             Some(Outcome::Proof(proof)) => {
                 let req = v1::CompleteJobRequest {
-                    worker_id,
+                    worker_id: me.id,
                     job_id: job.job_id,
                     lease_id: job.lease_id,
                     proof,
@@ -207,7 +206,7 @@ pub async fn run(
                     Ok(_) => {
                         stats.completed += 1;
                         tracing::info!(
-                            worker = worker_id,
+                            worker = me.id,
                             job = job.job_id,
                             prove_ms,
                             "proof delivered"
@@ -215,7 +214,7 @@ pub async fn run(
                     }
                     Err(status) => {
                         stats.failed += 1;
-                        tracing::warn!(worker = worker_id, job = job.job_id, %status, "proof refused");
+                        tracing::warn!(worker = me.id, job = job.job_id, %status, "proof refused");
                     }
                 }
             }
@@ -231,7 +230,7 @@ pub async fn run(
             }
         }
     }
-    tracing::info!(worker = worker_id, ?stats, "worker stopped");
+    tracing::info!(worker = me.id, ?stats, "worker stopped");
     Ok(stats)
 }
 
