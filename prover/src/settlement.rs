@@ -134,18 +134,6 @@ impl Deployment {
     }
 }
 
-/// Reads the EVM verifying key (`verifying-key.json`) of a wrap keys directory.
-pub fn read_verifying_key(path: &Path) -> Result<EvmVerifyingKey, SettlementError> {
-    let bad = |reason: String| SettlementError::Key {
-        path: path.display().to_string(),
-        reason,
-    };
-    let text = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
-    let vk: EvmVerifyingKey = serde_json::from_slice(&text).map_err(|e| bad(e.to_string()))?;
-    vk.check().map_err(|e| bad(e.to_string()))?;
-    Ok(vk)
-}
-
 /// The wrap keys a verifier contract is made from, checked.
 #[derive(Clone, Debug)]
 pub struct VerifierKeys {
@@ -197,6 +185,16 @@ pub fn verifier_keys(
         circuit_id: manifest.circuit_id,
         insecure_dev,
     })
+}
+
+/// Reads the keys in `dir` for the wrap circuit their manifest names, every
+/// key file checked against the manifest's hashes and the EVM key against
+/// `wrap.vk`, insecure dev keys included (marked): what making a verifier
+/// contract needs without building the circuits. `deploy` also checks the
+/// circuit ([`verifier_keys`]).
+pub fn manifested_verifier_keys(dir: &Path) -> Result<VerifierKeys, SettlementError> {
+    let manifest = KeysDir::new(dir).manifest()?;
+    verifier_keys(dir, &manifest.circuit_id, true)
 }
 
 /// Compiles the verifier of `keys` and `Rollup.sol` and deploys both from

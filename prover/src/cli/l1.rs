@@ -21,7 +21,8 @@ use zkr_proto::convert::root_from_bytes;
 use zkr_proto::v1;
 use zkr_prover::client::SequencerApi;
 use zkr_prover::settlement::{
-    deploy_rollup, read_verifying_key, refuse_insecure, verifier_keys, Deployment, Rollup, Sent,
+    deploy_rollup, manifested_verifier_keys, refuse_insecure, verifier_keys, Deployment, Rollup,
+    Sent,
 };
 
 use super::config::{status_error, SequencerConnection};
@@ -217,8 +218,16 @@ pub fn run(args: L1Args) -> anyhow::Result<()> {
 
 fn verifier(args: VerifierArgs) -> anyhow::Result<()> {
     let path = args.wrap_keys.join(EVM_VK_FILE);
-    let vk = read_verifying_key(&path)?;
-    let source = generate_verifier(&vk)?;
+    let keys = manifested_verifier_keys(&args.wrap_keys)
+        .with_context(|| format!("reading the wrap keys in {}", args.wrap_keys.display()))?;
+    if keys.insecure_dev {
+        tracing::warn!(
+            dir = %args.wrap_keys.display(),
+            "these are INSECURE development keys: whoever made them can forge any proof; \
+             `zkr l1 deploy` refuses them without --insecure-dev"
+        );
+    }
+    let source = generate_verifier(&keys.vk)?;
     std::fs::write(&args.output, source)
         .with_context(|| format!("writing {}", args.output.display()))?;
     println!(

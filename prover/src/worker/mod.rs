@@ -80,6 +80,35 @@ pub enum WorkerError {
     },
 }
 
+/// Registers with the coordinator for `kinds`: who this worker is from now
+/// on, and how often to heartbeat a lease.
+async fn register(
+    api: &mut FleetApi,
+    config: &WorkerConfig,
+    kinds: &[JobKind],
+) -> Result<(Me, Duration), WorkerError> {
+    let reg = api
+        .register_worker(v1::RegisterWorkerRequest {
+            name: config.name.clone(),
+            capabilities: Some(v1::Capabilities {
+                backends: vec![v1::Backend::Cpu as i32],
+                job_kinds: kinds.iter().map(|&k| wire_kind(k) as i32).collect(),
+                max_parallel_jobs: 1,
+            }),
+        })
+        .await
+        .map_err(|status| WorkerError::Register {
+            url: config.coordinator.clone(),
+            status,
+        })?
+        .into_inner();
+    let me = Me {
+        id: reg.worker_id,
+        secret: reg.worker_secret,
+    };
+    Ok((me, Duration::from_millis(reg.heartbeat_interval_ms.max(10))))
+}
+
 enum Outcome {
     Proof(Vec<u8>),
     Failed { error: String, retryable: bool },
@@ -104,26 +133,7 @@ pub async fn run(
     if kinds.contains(&JobKind::Wrap) && config.wrapper.is_none() {
         return Err(WorkerError::NoWrapKey);
     }
-    let reg = api
-        .register_worker(v1::RegisterWorkerRequest {
-            name: config.name.clone(),
-            capabilities: Some(v1::Capabilities {
-                backends: vec![v1::Backend::Cpu as i32],
-                job_kinds: kinds.iter().map(|&k| wire_kind(k) as i32).collect(),
-                max_parallel_jobs: 1,
-            }),
-        })
-        .await
-        .map_err(|status| WorkerError::Register {
-            url: config.coordinator.clone(),
-            status,
-        })?
-        .into_inner();
-    let me = Me {
-        id: reg.worker_id,
-        secret: reg.worker_secret,
-    };
-    let heartbeat = Duration::from_millis(reg.heartbeat_interval_ms.max(10));
+    let (mut me, mut heartbeat) = register(&mut api, &config, &kinds).await?;
     tracing::info!(worker = me.id, name = %config.name, "worker registered");
 
     // Circuits are built for a capacity and a chain id; jobs name both.
@@ -148,6 +158,23 @@ pub async fn run(
                 Some(job) => job,
                 None => continue,
             },
+            Err(status) if status.code() == Code::PermissionDenied => {
+                // The coordinator does not know this worker (its data
+                // directory was replaced): register anew rather than ask forever.
+                tracing::warn!(worker = me.id, %status, "the coordinator does not know this worker; registering again");
+                match register(&mut api, &config, &kinds).await {
+                    Ok((again, interval)) => {
+                        (me, heartbeat) = (again, interval);
+                        tracing::info!(worker = me.id, name = %config.name, "worker registered again");
+                        continue;
+                    }
+                    Err(e) => tracing::warn!(error = %e, "registering again failed; retrying"),
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_millis(500)) => continue,
+                    _ = shutdown.changed() => break,
+                }
+            }
             Err(status) => {
                 // The coordinator may be restarting: back off and try again.
                 tracing::warn!(worker = me.id, %status, "acquire failed; retrying");
