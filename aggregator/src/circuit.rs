@@ -15,6 +15,9 @@
 //! here. With the `single` flag the right child is verified but ignored and the
 //! public values are the left child's: the range proof of one batch.
 
+use plonky2::field::types::Field as _;
+use plonky2::hash::hash_types::HashOut;
+use plonky2::hash::merkle_tree::MerkleCap;
 use plonky2::iop::target::{BoolTarget, Target};
 use plonky2::iop::witness::{PartialWitness, WitnessWrite};
 use plonky2::plonk::circuit_builder::CircuitBuilder;
@@ -155,6 +158,36 @@ impl AggregationCircuit {
         shape: &CommonCircuitData<F, D>,
         batch_verifier: &VerifierOnlyCircuitData<C, D>,
     ) -> Self {
+        Self::build_inner(shape, batch_verifier, true)
+    }
+
+    /// The shape (common data) of the circuit [`AggregationCircuit::build`]
+    /// makes over children of `shape`, without committing to its constants
+    /// and permutation (the costliest part of a build): a stand-in of the
+    /// same size replaces the batch circuit's verifier data, which only the
+    /// constants' values depend on.
+    pub(crate) fn shape_over(shape: &CommonCircuitData<F, D>) -> CommonCircuitData<F, D> {
+        let cap = (0..1u64 << shape.config.fri_config.cap_height)
+            .map(|i| HashOut {
+                elements: core::array::from_fn(|j| F::from_canonical_u64(4 * i + j as u64 + 1)),
+            })
+            .collect();
+        let stand_in = VerifierOnlyCircuitData::<C, D> {
+            constants_sigmas_cap: MerkleCap(cap),
+            circuit_digest: HashOut {
+                elements: core::array::from_fn(|j| F::from_canonical_u64(u64::MAX / 2 - j as u64)),
+            },
+        };
+        Self::build_inner(shape, &stand_in, false).data.common
+    }
+
+    /// `commit` false leaves the constants and permutation uncommitted: data
+    /// that only [`AggregationCircuit::shape_over`] may read.
+    fn build_inner(
+        shape: &CommonCircuitData<F, D>,
+        batch_verifier: &VerifierOnlyCircuitData<C, D>,
+        commit: bool,
+    ) -> Self {
         let mut b = CircuitBuilder::<F, D>::new(shape.config.clone());
         let child = |b: &mut CircuitBuilder<F, D>| ChildTargets {
             proof: b.add_virtual_proof_with_pis(shape),
@@ -208,7 +241,7 @@ impl AggregationCircuit {
 
         let num_gates = b.num_gates();
         pad_to_shape(&mut b, shape);
-        let data = b.build::<C>();
+        let data = b.build_with_options::<C>(commit);
         Self {
             data,
             left,

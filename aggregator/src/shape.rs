@@ -58,43 +58,51 @@ pub struct Circuits {
 impl Circuits {
     /// Builds both circuits for batches of `capacity` chunk slots on rollup chain `chain_id`.
     pub fn build(capacity: usize, chain_id: ChainId) -> Result<Self, AggregationError> {
-        let plain = BatchCircuit::build(capacity, chain_id);
+        // Sizing the shape needs the circuits' structure only, so the probes
+        // below skip the commitment to constants and permutation (two of the
+        // four builds' costliest part).
+        let plain_shape = BatchCircuit::shape(capacity, chain_id);
         // The aggregation circuit's public inputs: 16 values and its verifier data.
         let num_public_inputs =
-            NUM_PUBLIC_INPUTS + 4 + 4 * plain.data().common.config.fri_config.num_cap_elements();
-        let direct = plain.degree_bits() <= MAX_DIRECT_DEGREE_BITS;
+            NUM_PUBLIC_INPUTS + 4 + 4 * plain_shape.config.fri_config.num_cap_elements();
+        let batch_degree = plain_shape.degree_bits();
+        let direct = batch_degree <= MAX_DIRECT_DEGREE_BITS;
+        // A batch circuit too large for the shape proves at its natural size,
+        // each proof brought into the shape by a leaf step.
+        let plain = (!direct).then(|| BatchCircuit::build(capacity, chain_id));
         // Round 0 only discovers the aggregation circuit's gates and size: the
-        // batch circuit (or a leaf step over it) stands in for the shape, and
-        // its verifier data for the batch proofs' verifier data.
-        let mut shape = if direct {
-            let mut shape = plain.data().common.clone();
-            shape.num_public_inputs = num_public_inputs;
-            shape
-        } else {
-            let leaf = LeafStep::build(plain.data(), NUM_PUBLIC_INPUTS, None, num_public_inputs);
-            leaf.data().common.clone()
+        // batch circuit (or a leaf step over it) stands in for the shape.
+        let mut shape = match &plain {
+            None => {
+                let mut shape = plain_shape;
+                shape.num_public_inputs = num_public_inputs;
+                shape
+            }
+            Some(plain) => {
+                let leaf =
+                    LeafStep::build(plain.data(), NUM_PUBLIC_INPUTS, None, num_public_inputs);
+                leaf.data().common.clone()
+            }
         };
-        let probe = AggregationCircuit::build(&shape, &plain.data().verifier_only);
-        shape = probe.data().common.clone();
+        shape = AggregationCircuit::shape_over(&shape);
         let mut last = String::new();
         for round in 1..=MAX_ROUNDS {
-            let outer = if direct {
-                Outer::Direct(Box::new(BatchCircuit::build_in_shape(
+            let outer = match &plain {
+                None => Outer::Direct(Box::new(BatchCircuit::build_in_shape(
                     capacity, chain_id, &shape,
-                )))
-            } else {
-                Outer::Leaf(Box::new(LeafStep::build(
+                ))),
+                Some(plain) => Outer::Leaf(Box::new(LeafStep::build(
                     plain.data(),
                     NUM_PUBLIC_INPUTS,
                     Some(&shape),
                     shape.num_public_inputs,
-                )))
+                ))),
             };
             let data = outer.data();
             let aggregation = AggregationCircuit::build(&data.common, &data.verifier_only);
             debug!(
                 round,
-                batch_degree = plain.degree_bits(),
+                batch_degree,
                 leaf_step = !direct,
                 shape_degree = data.common.degree_bits(),
                 aggregation_degree = aggregation.degree_bits(),
@@ -102,9 +110,14 @@ impl Circuits {
                 "recursion shape round"
             );
             if aggregation.data().common == data.common {
-                let batch = match outer {
-                    Outer::Direct(batch) => *batch,
-                    Outer::Leaf(leaf) => plain.with_leaf(*leaf),
+                let batch = match (outer, plain) {
+                    (Outer::Direct(batch), _) => *batch,
+                    (Outer::Leaf(leaf), Some(plain)) => plain.with_leaf(*leaf),
+                    (Outer::Leaf(_), None) => {
+                        return Err(AggregationError::Shape(
+                            "a leaf step without its batch circuit".into(),
+                        ))
+                    }
                 };
                 return Ok(Self { batch, aggregation });
             }

@@ -12,13 +12,11 @@ use zkr_circuits::ops::signing::{ChainId, DEFAULT_CHAIN_ID as CHAIN};
 use zkr_circuits::recursion::LeafStep;
 use zkr_circuits::witness::BatchWitness;
 
-mod common;
-
 /// The smallest capacity whose batch circuit is larger than the shape.
 const CAP: usize = 32;
 
 fn prepared(count: usize, chain: ChainId) -> Vec<(BatchWitness, BatchPublicValues)> {
-    common::executed_chain(count, CAP, chain, 7)
+    crate::common::executed_chain(count, CAP, chain, 7)
 }
 
 #[test]

@@ -5,16 +5,14 @@
 //! fail both. These tests fail (they never skip) when snarkjs is not
 //! installed: run `npm ci` in `ceremony/tests/snarkjs`.
 
-mod common;
-
 use std::path::Path;
 
+use crate::common::circuit::{cubic, cubic_public, export_cubic};
+use crate::common::*;
 use ark_bn254::{Bn254, Fr, G1Affine};
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_groth16::{prepare_verifying_key, Groth16, Proof, ProvingKey};
 use ark_std::rand::SeedableRng;
-use common::circuit::{cubic, cubic_public, export_cubic};
-use common::*;
 use zkr_aggregator::wrap::groth16::prove_with;
 use zkr_ceremony::zkey::export::{proof_json, proving_key, public_json};
 use zkr_ceremony::zkey::format::ZkeyFile;

@@ -4,15 +4,13 @@
 //! exported constraints. These tests fail (they never skip) when snarkjs is
 //! not installed: run `npm ci` in `ceremony/tests/snarkjs`.
 
-mod common;
-
+use crate::common::circuit::*;
+use crate::common::*;
 use ark_bn254::Fr;
 use ark_ff::{BigInteger, Field, One, PrimeField};
 use ark_relations::r1cs::{
     ConstraintMatrices, ConstraintSynthesizer, ConstraintSystem, OptimizationGoal,
 };
-use common::circuit::*;
-use common::*;
 use std::collections::BTreeMap;
 use zkr_ceremony::r1cs::export::from_circuit;
 use zkr_ceremony::r1cs::{Matrix, R1cs, R1csError, SatisfactionError, Term};

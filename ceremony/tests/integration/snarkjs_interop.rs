@@ -3,9 +3,7 @@
 //! verifies in both. These tests fail (they never skip) when snarkjs is not
 //! installed: run `npm ci` in `ceremony/tests/snarkjs`.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use zkr_ceremony::ptau::format::{PtauFile, Section};
 
 #[test]

@@ -2,13 +2,11 @@
 //! or contribution at fault: an altered point in every section, a wrong
 //! hash in the chain, a removed contribution.
 
-mod common;
-
 use std::path::Path;
 
+use crate::common::*;
 use ark_bn254::{G1Affine, G2Affine};
 use ark_ec::{AffineRepr, CurveGroup};
-use common::*;
 use zkr_ceremony::ptau::encoding::{PtauGroup, G1_SIZE, G2_SIZE};
 use zkr_ceremony::ptau::format::{Contribution, Section};
 

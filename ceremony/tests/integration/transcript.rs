@@ -1,9 +1,7 @@
 //! Every command appends to the ceremony's transcript, and `verify` checks
 //! the file's contributions against it.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 /// alice, bob and a beacon (`p3.ptau`), each with its transcript.
 fn ceremony(d: &std::path::Path) {

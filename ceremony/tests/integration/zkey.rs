@@ -4,12 +4,10 @@
 //! These tests fail (they never skip) when snarkjs is not installed: run
 //! `npm ci` in `ceremony/tests/snarkjs`.
 
-mod common;
-
 use std::path::Path;
 
-use common::circuit::export_cubic;
-use common::*;
+use crate::common::circuit::export_cubic;
+use crate::common::*;
 use zkr_ceremony::zkey::format::section;
 
 /// The power of the test ceremony: enough for the test circuit with up to

@@ -111,7 +111,17 @@ impl BatchCircuit {
     /// Builds the circuit for `capacity` chunk slots and the rollup chain `chain_id` (which
     /// signatures are bound to), at its natural size.
     pub fn build(capacity: usize, chain_id: ChainId) -> Self {
-        Self::build_inner(capacity, chain_id, None)
+        Self::build_inner(capacity, chain_id, None, true)
+    }
+
+    /// The shape (common data) of the circuit [`BatchCircuit::build`] makes,
+    /// without the commitment to its constants and permutation that proving
+    /// and verifying need: the costliest part of a build, and what sizing a
+    /// recursion shape does not.
+    pub fn shape(capacity: usize, chain_id: ChainId) -> CommonCircuitData<F, D> {
+        Self::build_inner(capacity, chain_id, None, false)
+            .data
+            .common
     }
 
     /// Builds the circuit for `capacity` chunk slots padded to a recursion
@@ -122,13 +132,16 @@ impl BatchCircuit {
         chain_id: ChainId,
         shape: &CommonCircuitData<F, D>,
     ) -> Self {
-        Self::build_inner(capacity, chain_id, Some(shape))
+        Self::build_inner(capacity, chain_id, Some(shape), true)
     }
 
+    /// `commit` false leaves the constants and permutation uncommitted: data
+    /// that only [`BatchCircuit::shape`] may read.
     fn build_inner(
         capacity: usize,
         chain_id: ChainId,
         shape: Option<&CommonCircuitData<F, D>>,
+        commit: bool,
     ) -> Self {
         assert!(capacity >= 3, "capacity must hold a deposit (3 chunks)");
         let mut b = CircuitBuilder::<F, D>::new(CircuitConfig::standard_recursion_config());
@@ -241,7 +254,7 @@ impl BatchCircuit {
         if let Some(shape) = shape {
             pad_to_shape(&mut b, shape);
         }
-        let data = b.build::<C>();
+        let data = b.build_with_options::<C>(commit);
         Self {
             capacity,
             chain_id,

@@ -2,9 +2,7 @@
 //! values; a witness that breaks one rule (built by the executor with that rule
 //! switched off) cannot be proven.
 
-mod common;
-
-use common::{batch_of, off_curve_key, signed, tampered_signed_ops, transfer, CHAIN};
+use crate::common::{batch_of, off_curve_key, signed, tampered_signed_ops, transfer, CHAIN};
 
 use std::sync::OnceLock;
 

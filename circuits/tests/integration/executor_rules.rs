@@ -1,8 +1,8 @@
 //! Every rejection rule of the executor, and that a rejected batch changes nothing.
 
-mod common;
-
-use common::{batch_of, off_curve_key, signed, tampered_signed_ops, transfer, withdraw, CHAIN};
+use crate::common::{
+    batch_of, off_curve_key, signed, tampered_signed_ops, transfer, withdraw, CHAIN,
+};
 
 use zkr_circuits::executor::{apply, execute, ExecError, OpError, FEE_SLOTS};
 use zkr_circuits::ops::signing;

@@ -3,12 +3,10 @@
 //! GetProof; forged step proofs refused; failures and a coordinator killed
 //! mid-aggregation.
 
-mod common;
-
 use std::time::Duration;
 
-use common::process::{sample, CoordinatorProcess};
-use common::*;
+use crate::common::process::{sample, CoordinatorProcess};
+use crate::common::*;
 use tonic::Code;
 use zkr_aggregator::{Child, RangeProof};
 use zkr_circuits::batch::{BatchProof, BatchPublicValues};

@@ -4,10 +4,8 @@
 //! right token, get gRPC's own decode error (tonic answers INTERNAL, "failed to
 //! decode"); the coordinator keeps serving and loses nothing it accepted.
 
-mod common;
-
+use crate::common::*;
 use bytes::{Buf, BufMut};
-use common::*;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::codegen::http::uri::PathAndQuery;
 use tonic::transport::Channel;

@@ -5,11 +5,9 @@
 //! on 2 cores), and the count keeps the test near two minutes there;
 //! `ZKR_LOAD_BATCHES=N` runs it with N batches instead.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use tonic::Code;
 use zkr_prover::store::BatchStatus;
 

@@ -1,12 +1,10 @@
 //! The Prometheus endpoint scraped over loopback while a coordinator queues,
 //! loses, rejects and accepts proofs: each metric reports what happened.
 
-mod common;
-
 use std::time::Duration;
 
-use common::process::{http_get, sample};
-use common::*;
+use crate::common::process::{http_get, sample};
+use crate::common::*;
 use tonic::Code;
 use zkr_proto::v1;
 use zkr_prover::metrics::{self, Metrics};

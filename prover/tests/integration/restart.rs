@@ -2,13 +2,11 @@
 //! queued, leased and done, then restarted on the same data directory: every
 //! accepted batch survives and ends proven, and nothing is proven twice.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use common::process::{http_get, sample, CoordinatorProcess};
-use common::*;
+use crate::common::process::{http_get, sample, CoordinatorProcess};
+use crate::common::*;
 use tonic::Code;
 use zkr_proto::v1;
 use zkr_prover::client::{self, FleetApi, SequencerApi};

@@ -1,11 +1,9 @@
 //! The coordinator through real gRPC on loopback: submission rules, proving by
 //! workers, lease expiry, forged completions and authentication.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use tonic::Code;
 use zkr_circuits::batch::BatchProof;
 use zkr_circuits::state::StateView;
@@ -856,6 +854,54 @@ async fn oversize_requests_are_refused_by_their_size_and_lose_nothing_accepted()
         served.coord.store().last_batch().expect("last batch"),
         2,
         "expected batches 1 and 2 stored"
+    );
+    served.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_worker_the_coordinator_does_not_know_registers_again_and_proves() {
+    let first = tempfile::tempdir().expect("temp dir");
+    let served = serve_on(first.path(), 60_000).await;
+    let addr = served.addr;
+    let (stop, worker) = spawn_worker(served.url(), "rejoins");
+    // The worker is registered once it long-polls for a job.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    while served
+        .coord
+        .store()
+        .workers()
+        .expect("workers read")
+        .is_empty()
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "hang guard: the worker did not register within 120 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    served.stop().await;
+
+    // A coordinator on a new data directory at the same address knows no
+    // worker: the worker's id and secret are refused, and it registers anew.
+    let second = tempfile::tempdir().expect("temp dir");
+    let served = serve_at(second.path(), addr, 60_000).await;
+    let subs = submissions(1, 7);
+    let mut seq = served.sequencer(SEQ_TOKEN).await;
+    seq.submit_batch(request(&subs[0]))
+        .await
+        .expect("batch 1 accepted");
+    wait_proven(&served.coord, 1, Duration::from_secs(600)).await;
+    let _ = stop.send(true);
+    let stats = worker.await.expect("worker task");
+    assert_eq!(
+        stats.completed, 1,
+        "expected the re-registered worker to prove batch 1, got {stats:?}"
+    );
+    let workers = served.coord.store().workers().expect("workers read");
+    assert_eq!(
+        workers.len(),
+        1,
+        "expected the worker registered with the new coordinator, got {workers:?}"
     );
     served.stop().await;
 }

@@ -3,14 +3,12 @@
 //! `submit`, a `worker` process, `seal` aggregating them, and `status` and
 //! `proof` reading the results.
 
-mod common;
-
 use std::path::Path;
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
-use common::process::{run_bounded, terminate, wait_exit, zkr, CoordinatorProcess};
-use common::{HandWorker, ADMIN_TOKEN, MAX_MESSAGE, SEQ_TOKEN, WORKER_TOKEN};
+use crate::common::process::{run_bounded, terminate, wait_exit, zkr, CoordinatorProcess};
+use crate::common::{HandWorker, ADMIN_TOKEN, MAX_MESSAGE, SEQ_TOKEN, WORKER_TOKEN};
 use zkr_prover::client;
 
 fn path(p: &Path) -> &str {

@@ -3,13 +3,11 @@
 //! `zkr status` command; a plain-text client and a client trusting another CA
 //! are not.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::process::{run_bounded, zkr, CoordinatorProcess};
-use common::*;
+use crate::common::process::{run_bounded, zkr, CoordinatorProcess};
+use crate::common::*;
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
 use zkr_proto::v1;
 use zkr_prover::client;

@@ -6,13 +6,11 @@
 //! values), keeps the job and its lease across a restart, and serves
 //! the accepted proof with its public input through GetProof.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::common::*;
 use ark_ec::AffineRepr;
-use common::*;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use tonic::Code;

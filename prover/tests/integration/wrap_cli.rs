@@ -5,14 +5,12 @@
 //! Last, `zkr l1` settles the range on anvil: the verifier generated from the
 //! real key accepts the real wrapped proof through the rollup contract.
 
-mod common;
-
 use std::path::Path;
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::process::{run_bounded, terminate, wait_exit, zkr, CoordinatorProcess};
-use common::{shared_wrap_keys, SEQ_TOKEN, WORKER_TOKEN};
+use crate::common::process::{run_bounded, terminate, wait_exit, zkr, CoordinatorProcess};
+use crate::common::{shared_wrap_keys, SEQ_TOKEN, WORKER_TOKEN};
 
 fn path(p: &Path) -> &str {
     p.to_str().expect("temp paths are UTF-8")

@@ -8,8 +8,6 @@
 //! contract's part is to recompute the input; that a wrong input fails is the
 //! verifier's part, tested in `verifier.rs`.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::ops::RangeInclusive;
 use std::sync::OnceLock;
@@ -38,7 +36,7 @@ use zkr_contracts::{
     deploy, rollup_constructor_args, Anvil, Compiled, IRollup, ITestToken, RollupDelays,
 };
 
-use common::{evm_proof, fixture, prove};
+use crate::common::{evm_proof, fixture, prove};
 use zkr_circuits::ops::signing::DEFAULT_CHAIN_ID;
 use IRollup::IRollupErrors as RollupError;
 
@@ -873,14 +871,14 @@ async fn bad_range_proofs_revert_and_change_nothing_and_a_valid_one_advances_the
         ..valid.clone()
     };
     let mut c_moved = valid.clone();
-    let c = common::g1_from(c_moved.proof[6], c_moved.proof[7]).unwrap();
+    let c = crate::common::g1_from(c_moved.proof[6], c_moved.proof[7]).unwrap();
     let moved = (c + ark_bn254::G1Affine::generator()).into_affine();
-    let [cx, cy] = common::g1_words(&moved).map(common::u256);
+    let [cx, cy] = crate::common::g1_words(&moved).map(crate::common::u256);
     (c_moved.proof[6], c_moved.proof[7]) = (cx, cy);
     let mut off_curve = valid.clone();
     off_curve.proof[1] += U256::from(1);
     let mut above_q = valid.clone();
-    above_q.proof[0] += common::u256(zkr_contracts::vk::BASE_FIELD_MODULUS);
+    above_q.proof[0] += crate::common::u256(zkr_contracts::vk::BASE_FIELD_MODULUS);
     let cases = vec![
         (other_range, proof_invalid.clone()),
         (other_pubdata, proof_invalid.clone()),

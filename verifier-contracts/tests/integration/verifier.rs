@@ -4,8 +4,6 @@
 //! The circuit: knowledge of `x, y` with `x · y = input`, one public input.
 //! Keys come from a seeded setup; every test starts its own node.
 
-mod common;
-
 use alloy::network::TransactionBuilder;
 use alloy::primitives::{Address, Bytes, U256};
 use alloy::providers::{DynProvider, Provider};
@@ -22,7 +20,7 @@ use rand_chacha::ChaCha20Rng;
 use zkr_contracts::vk::{BASE_FIELD_MODULUS, SCALAR_FIELD_MODULUS};
 use zkr_contracts::{Anvil, SOLC_VERSION};
 
-use common::*;
+use crate::common::*;
 
 sol! {
     /// The interface the generated verifier must have (what Rollup.sol calls).

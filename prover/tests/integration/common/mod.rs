@@ -150,6 +150,7 @@ pub async fn serve_with(
         wrap,
         None,
         Some(ADMIN_TOKEN),
+        ANY_PORT,
     )
     .await
 }
@@ -173,13 +174,21 @@ pub async fn open_store(dir: &Path) -> Store {
 
 /// Serves a coordinator on `dir` started without an admin token (its Admin API off).
 pub async fn serve_without_admin(dir: &Path) -> Served {
-    serve_full(dir, 60_000, 0, None, None, None).await
+    serve_full(dir, 60_000, 0, None, None, None, ANY_PORT).await
 }
 
 /// Serves a coordinator on `dir` that checks submitted deposits against `l1`'s queue.
 pub async fn serve_checking_l1(dir: &Path, l1: L1DepositQueue) -> Served {
-    serve_full(dir, 60_000, 0, None, Some(l1), Some(ADMIN_TOKEN)).await
+    serve_full(dir, 60_000, 0, None, Some(l1), Some(ADMIN_TOKEN), ANY_PORT).await
 }
+
+/// Serves a coordinator on `dir` at `addr` (the address of one stopped
+/// before), its other settings as [`serve_on`]'s.
+pub async fn serve_at(dir: &Path, addr: SocketAddr, lease_ms: u64) -> Served {
+    serve_full(dir, lease_ms, 0, None, None, Some(ADMIN_TOKEN), addr).await
+}
+
+const ANY_PORT: &str = "127.0.0.1:0";
 
 async fn serve_full(
     dir: &Path,
@@ -188,6 +197,7 @@ async fn serve_full(
     wrap: Option<Arc<Wrapper>>,
     l1_deposits: Option<L1DepositQueue>,
     admin_token: Option<&str>,
+    bind: impl tokio::net::ToSocketAddrs,
 ) -> Served {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
@@ -206,9 +216,7 @@ async fn serve_full(
         wrap,
     };
     let coord = Arc::new(Coordinator::open(store, circuits(), config).expect("coordinator opens"));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
+    let listener = tokio::net::TcpListener::bind(bind).await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (stop, stopped) = oneshot::channel::<()>();
     let server_config = ServerConfig {

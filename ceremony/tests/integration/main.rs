@@ -1,0 +1,12 @@
+//! The ceremony's integration tests, one binary (the shared helpers and the
+//! generic code they reach compiled and linked once).
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod prove;
+mod r1cs;
+mod snarkjs_interop;
+mod tampering;
+mod transcript;
+mod zkey;
