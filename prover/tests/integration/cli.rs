@@ -4,6 +4,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use crate::common::process::{path, text};
+
 fn zkr(args: &[&str]) -> Output {
     match Command::new(env!("CARGO_BIN_EXE_zkr"))
         .args(args)
@@ -13,14 +15,6 @@ fn zkr(args: &[&str]) -> Output {
         Ok(out) => out,
         Err(e) => panic!("expected to run zkr {args:?}, got: {e}"),
     }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().expect("temp paths are UTF-8")
 }
 
 /// Runs `zkr gen-batch` at capacity 8 and checks it succeeded.

@@ -7,37 +7,16 @@ use std::path::Path;
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
-use crate::common::process::{run_bounded, terminate, wait_exit, zkr, CoordinatorProcess};
+use crate::common::process::{
+    self, path, run_bounded, succeeded, terminate, text, wait_exit, zkr, CoordinatorProcess,
+};
 use crate::common::{HandWorker, ADMIN_TOKEN, MAX_MESSAGE, SEQ_TOKEN, WORKER_TOKEN};
 use zkr_prover::client;
-
-fn path(p: &Path) -> &str {
-    p.to_str().expect("temp paths are UTF-8")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// Runs a client command against `url` with the sequencer token, bounded to
 /// 120 s (`--verify` builds the circuits; `seal --wait` waits for two steps).
 fn client(url: &str, args: &[&str]) -> Output {
-    let mut cmd = zkr();
-    cmd.args(args)
-        .args(["--coordinator", url])
-        .env("ZKR_SEQUENCER_TOKEN", SEQ_TOKEN);
-    run_bounded(cmd, Duration::from_secs(120), &format!("zkr {args:?}"))
-}
-
-fn succeeded(out: &Output, what: &str) -> String {
-    let stdout = text(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{what}: expected success, got {}: {stdout}{}",
-        out.status,
-        text(&out.stderr)
-    );
-    stdout
+    process::client(url, args, Duration::from_secs(120))
 }
 
 fn gen_batch(replica: &Path, seed: &str, file: &Path) {

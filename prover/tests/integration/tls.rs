@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::common::process::{run_bounded, zkr, CoordinatorProcess};
+use crate::common::process::{path, run_bounded, zkr, CoordinatorProcess};
 use crate::common::*;
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
 use zkr_proto::v1;
@@ -64,10 +64,6 @@ async fn get_batch_via(url: &str, ca: Option<&Path>) -> Result<v1::BatchInfo, St
     tokio::time::timeout(Duration::from_secs(10), attempt)
         .await
         .unwrap_or_else(|_| Err(format!("{url}: no answer within 10 s")))
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().expect("temp paths are UTF-8")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,46 +9,10 @@ use std::path::Path;
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::process::{run_bounded, terminate, wait_exit, zkr, CoordinatorProcess};
+use crate::common::process::{
+    client, failed, path, run_bounded, succeeded, terminate, wait_exit, zkr, CoordinatorProcess,
+};
 use crate::common::{shared_wrap_keys, SEQ_TOKEN, WORKER_TOKEN};
-
-fn path(p: &Path) -> &str {
-    p.to_str().expect("temp paths are UTF-8")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn succeeded(out: &Output, what: &str) -> String {
-    let stdout = text(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{what}: expected success, got {}: {stdout}{}",
-        out.status,
-        text(&out.stderr)
-    );
-    stdout
-}
-
-fn failed(out: &Output, what: &str) -> String {
-    let stderr = text(&out.stderr);
-    assert!(
-        !out.status.success(),
-        "{what}: expected a failure, got success: {}{stderr}",
-        text(&out.stdout)
-    );
-    stderr
-}
-
-/// A client command against `url` with the sequencer token.
-fn client(url: &str, args: &[&str], timeout: Duration) -> Output {
-    let mut cmd = zkr();
-    cmd.args(args)
-        .args(["--coordinator", url])
-        .env("ZKR_SEQUENCER_TOKEN", SEQ_TOKEN);
-    run_bounded(cmd, timeout, &format!("zkr {args:?}"))
-}
 
 /// `zkr wrap-setup --capacity 8 --keys KEYS` with `flags`.
 fn wrap_setup(keys: &Path, flags: &[&str], timeout: Duration) -> Output {

@@ -257,3 +257,45 @@ pub fn sample(text: &str, name: &str) -> Option<f64> {
         (n == name).then(|| v.parse().ok()).flatten()
     })
 }
+
+/// A temporary path as a command line argument.
+pub fn path(p: &Path) -> &str {
+    p.to_str().expect("temp paths are UTF-8")
+}
+
+/// A command's output as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The stdout of `out`, which must have succeeded (`what` names the command).
+pub fn succeeded(out: &Output, what: &str) -> String {
+    let stdout = text(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{what}: expected success, got {}: {stdout}{}",
+        out.status,
+        text(&out.stderr)
+    );
+    stdout
+}
+
+/// The stderr of `out`, which must have failed (`what` names the command).
+pub fn failed(out: &Output, what: &str) -> String {
+    let stderr = text(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "{what}: expected a failure, got success: {}{stderr}",
+        text(&out.stdout)
+    );
+    stderr
+}
+
+/// A client command against `url` with the sequencer token, bounded to `timeout`.
+pub fn client(url: &str, args: &[&str], timeout: Duration) -> Output {
+    let mut cmd = zkr();
+    cmd.args(args)
+        .args(["--coordinator", url])
+        .env("ZKR_SEQUENCER_TOKEN", super::SEQ_TOKEN);
+    run_bounded(cmd, timeout, &format!("zkr {args:?}"))
+}
