@@ -30,14 +30,20 @@ impl RangeProof {
         self.proof.to_bytes()
     }
 
-    /// Decodes a proof of `circuit` (not verified).
+    /// Decodes a proof of `circuit` (not verified), refusing any encoding but
+    /// the canonical one (see [`zkr_circuits::batch::NOT_CANONICAL`]).
     pub fn from_bytes(
         bytes: &[u8],
         circuit: &AggregationCircuit,
     ) -> Result<Self, AggregationError> {
-        ProofWithPublicInputs::from_bytes(bytes.to_vec(), &circuit.data().common)
-            .map(Self::from_inner)
-            .map_err(|e| AggregationError::Malformed(e.to_string()))
+        let proof = ProofWithPublicInputs::from_bytes(bytes.to_vec(), &circuit.data().common)
+            .map_err(|e| AggregationError::Malformed(e.to_string()))?;
+        if proof.to_bytes() != bytes {
+            return Err(AggregationError::Malformed(
+                zkr_circuits::batch::NOT_CANONICAL.into(),
+            ));
+        }
+        Ok(Self::from_inner(proof))
     }
 
     /// The inner plonky2 proof (for recursion).

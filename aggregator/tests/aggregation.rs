@@ -350,4 +350,16 @@ fn altered_range_proof_bytes_are_rejected() {
             "flipping byte {at} of a range proof must be rejected"
         );
     }
+    // The field's order in place of the first element decodes as zero in
+    // plonky2, and is refused as another encoding of a proof.
+    let mut altered = bytes.clone();
+    let order = <zkr_circuits::state::F as plonky2::field::types::Field64>::ORDER;
+    altered[..8].copy_from_slice(&order.to_le_bytes());
+    match RangeProof::from_bytes(&altered, circuits().aggregation()) {
+        Err(e) => assert!(
+            e.to_string().contains("canonical"),
+            "expected a non-canonical element refused as such, got {e}"
+        ),
+        Ok(_) => panic!("expected a range proof with a non-canonical element refused, it decoded"),
+    }
 }

@@ -62,6 +62,10 @@ impl BatchPublicValues {
     }
 }
 
+/// Why a proof's bytes that decode are still refused.
+pub const NOT_CANONICAL: &str =
+    "not the canonical encoding of a proof (a field element at or past the field's order)";
+
 impl BatchProof {
     /// The proven public values.
     pub fn public_values(&self) -> Result<BatchPublicValues, CircuitError> {
@@ -73,10 +77,16 @@ impl BatchProof {
         self.proof.to_bytes()
     }
 
-    /// Decodes a proof of `circuit`.
+    /// Decodes a proof of `circuit`, refusing any encoding but the canonical
+    /// one (plonky2's decoder takes a field element's 8 bytes as they come,
+    /// so a value at or past the field's order would decode: one proof,
+    /// several byte strings).
     pub fn from_bytes(bytes: &[u8], circuit: &BatchCircuit) -> Result<Self, CircuitError> {
         let proof = ProofWithPublicInputs::from_bytes(bytes.to_vec(), &circuit.data().common)
             .map_err(|e| CircuitError::Malformed(e.to_string()))?;
+        if proof.to_bytes() != bytes {
+            return Err(CircuitError::Malformed(NOT_CANONICAL.into()));
+        }
         Ok(Self { proof })
     }
 

@@ -118,6 +118,19 @@ fn altered_proof_bytes_are_rejected() {
         Ok(p) => circuit().verify(&p).is_err(),
     };
     assert!(rejected, "a proof with a flipped byte verified");
+
+    // The field's order in place of the first element (of the wires' Merkle
+    // cap): plonky2 decodes it as zero, and it is refused as another encoding.
+    let mut bytes = proof.to_bytes();
+    let order = <F as plonky2::field::types::Field64>::ORDER;
+    bytes[..8].copy_from_slice(&order.to_le_bytes());
+    match BatchProof::from_bytes(&bytes, circuit()) {
+        Err(e) => assert!(
+            e.to_string().contains("canonical"),
+            "expected a non-canonical element refused as such, got {e}"
+        ),
+        Ok(_) => panic!("expected a proof with a non-canonical field element refused, it decoded"),
+    }
 }
 
 #[test]
