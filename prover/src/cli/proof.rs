@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use clap::Args;
 use zkr_aggregator::wrap::groth16;
 use zkr_aggregator::wrap::public_input::{public_input_bytes, public_input_of};
-use zkr_aggregator::wrap::wrapper::Wrapper;
+use zkr_aggregator::wrap::keys::KeysDir;
 use zkr_aggregator::RangeProof;
 use zkr_circuits::batch::{BatchProof, BatchPublicValues};
 use zkr_proto::convert::root_from_bytes;
@@ -163,13 +163,25 @@ pub fn run(args: ProofArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Checks a wrapped proof with the verifying key in `keys` for the public
-/// input recomputed from the roots and commitment the coordinator reports.
+/// Checks a wrapped proof with the verifying key in `keys` (checked against
+/// the manifest's hash) for the public input recomputed from the roots and
+/// commitment the coordinator reports. The circuits are not built: a proof
+/// that verifies under the keys proves their circuit's statement, and which
+/// circuit the keys are for is `zkr l1 deploy`'s check.
 fn verify_wrapped(p: &v1::ProofResponse, keys: &std::path::Path) -> anyhow::Result<()> {
-    let capacity = p.circuit_capacity as usize;
-    super::check_capacity(capacity)?;
-    let circuits = build_circuits(capacity, p.chain_id)?;
-    let wrapper: Wrapper = super::wrap::load(&circuits, keys, false)?;
+    let dir = KeysDir::new(keys);
+    let manifest = dir
+        .manifest()
+        .with_context(|| format!("reading the wrap keys in {}", keys.display()))?;
+    let vk = dir
+        .verifying_key(&manifest.circuit_id)
+        .with_context(|| format!("reading the verifying key in {}", keys.display()))?;
+    if manifest.origin == zkr_aggregator::wrap::keys::Origin::InsecureDev {
+        tracing::warn!(
+            dir = %keys.display(),
+            "these are INSECURE development keys: whoever made them can forge a proof that verifies"
+        );
+    }
     let values = BatchPublicValues {
         old_root: root_from_bytes("old_root", &p.old_root)?,
         new_root: root_from_bytes("new_root", &p.new_root)?,
@@ -178,9 +190,12 @@ fn verify_wrapped(p: &v1::ProofResponse, keys: &std::path::Path) -> anyhow::Resu
         })?,
     };
     let proof = groth16::evm_to_proof(&p.proof).context("decoding the wrapped proof")?;
-    wrapper
-        .verify_values(&proof, &values)
-        .context("verifying the wrapped proof")?;
+    groth16::verify(&vk, public_input_of(&values), &proof).with_context(|| {
+        format!(
+            "verifying the wrapped proof with the keys of wrap circuit {}",
+            manifest.circuit_id
+        )
+    })?;
     let input = public_input_bytes(&public_input_of(&values));
     anyhow::ensure!(
         p.public_input == input,
