@@ -363,7 +363,12 @@ impl KeysDir {
             .ok_or_else(|| KeysError::NoProvingKey(self.dir.clone()))?;
         Self::check_hash(&path, &expected)?;
         let file = File::open(&path).map_err(Self::io(&path))?;
+        let total = file.metadata().map_err(Self::io(&path))?.len();
         let mut r = BufReader::with_capacity(1 << 20, file);
+        groth16::check_pk_lengths(&mut r, total).map_err(|source| KeysError::Key {
+            path: path.clone(),
+            source,
+        })?;
         let pk =
             ProvingKey::deserialize_with_mode(&mut r, Compress::No, Validate::No).map_err(|e| {
                 KeysError::Key {

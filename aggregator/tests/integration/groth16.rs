@@ -396,6 +396,37 @@ fn truncated_or_padded_bytes_are_malformed_not_a_panic() {
 }
 
 #[test]
+fn a_vector_length_past_the_bytes_is_malformed_before_anything_is_allocated() {
+    // arkworks reserves a vector's declared length before reading it: without
+    // the check, these lengths would abort the process (found by fuzzing).
+    let f = fixture();
+    let vk_bytes = vk_to_bytes(&f.vk);
+    // α (32), β, γ, δ (64 each): then the public inputs' points' count.
+    let at = 32 + 3 * 64;
+    for count in [u64::MAX, 1 << 40, 3] {
+        let mut lying = vk_bytes.clone();
+        lying[at..at + 8].copy_from_slice(&count.to_le_bytes());
+        match vk_from_bytes(&lying) {
+            Err(Groth16Error::Malformed { what, reason }) => assert!(
+                what == "verifying key" && reason.contains(&format!("declares {count} points")),
+                "expected the vk's count {count} named, got {what}: {reason}"
+            ),
+            other => panic!("expected a vk declaring {count} points malformed, got {other:?}"),
+        }
+    }
+    let pk_bytes = pk_to_bytes(&f.pk);
+    // The proving key's first vector is its verifying key's, uncompressed.
+    let at = 64 + 3 * 128;
+    let mut lying = pk_bytes.clone();
+    lying[at..at + 8].copy_from_slice(&u64::MAX.to_le_bytes());
+    assert_malformed(
+        pk_from_trusted_bytes(&lying),
+        "proving key",
+        "pk declaring 2^64 - 1 points",
+    );
+}
+
+#[test]
 fn off_curve_and_out_of_subgroup_points_are_malformed() {
     let f = fixture();
     // A: an x with no point on the curve (compressed G1 is x little-endian, flags in the top bits).

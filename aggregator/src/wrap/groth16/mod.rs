@@ -52,6 +52,7 @@ pub mod qap;
 pub use prover::{prove_with, prove_with_randomness, prove_with_stages, Stage};
 
 use std::fmt;
+use std::io::{Read, Seek, SeekFrom};
 use std::time::Instant;
 
 use ark_bn254::{Bn254, Fq, Fq2, Fr, G1Affine, G2Affine};
@@ -262,12 +263,103 @@ fn serialize<T: CanonicalSerialize>(x: &T, compress: Compress) -> Vec<u8> {
     out
 }
 
+/// One part of a serialized proof or key, in arkworks' order.
+#[derive(Clone, Copy, Debug)]
+enum Part {
+    /// A G1 point.
+    G1,
+    /// A G2 point.
+    G2,
+    /// A vector of G1 points (an 8-byte length, then the points).
+    G1s,
+    /// A vector of G2 points.
+    G2s,
+}
+
+use Part::{G1s, G2s, G1, G2};
+
+/// A proof: A, B, C.
+const PROOF_LAYOUT: &[Part] = &[G1, G2, G1];
+/// A verifying key: α, β, γ, δ, then the public inputs' points.
+const VK_LAYOUT: &[Part] = &[G1, G2, G2, G2, G1s];
+/// A proving key: its verifying key, β, δ and the five queries.
+const PK_LAYOUT: &[Part] = &[G1, G2, G2, G2, G1s, G1, G1, G1s, G1s, G2s, G1s, G1s];
+
+/// Checks, before arkworks reads `r` (`total` bytes from its position), that
+/// every vector's declared length fits in the bytes after it: arkworks
+/// reserves the declared length up front, so eight lying bytes would ask for
+/// exabytes and abort the process (found by fuzzing `wrap.vk`).
+fn check_lengths<R: Read + Seek>(
+    what: &'static str,
+    r: &mut R,
+    total: u64,
+    compress: Compress,
+    layout: &[Part],
+) -> Result<(), Groth16Error> {
+    let io = |e: std::io::Error| Groth16Error::malformed(what, e);
+    let (g1, g2): (u64, u64) = match compress {
+        Compress::Yes => (32, 64),
+        Compress::No => (64, 128),
+    };
+    let start = r.stream_position().map_err(io)?;
+    let mut at = 0u64;
+    for part in layout {
+        let (count, size) = match part {
+            G1 => (1, g1),
+            G2 => (1, g2),
+            G1s | G2s => {
+                if total - at < 8 {
+                    return Err(Groth16Error::malformed(
+                        what,
+                        format!("ends at byte {total}, inside a vector's length"),
+                    ));
+                }
+                r.seek(SeekFrom::Start(start + at)).map_err(io)?;
+                let mut len = [0u8; 8];
+                r.read_exact(&mut len).map_err(io)?;
+                at += 8;
+                (
+                    u64::from_le_bytes(len),
+                    if matches!(part, G1s) { g1 } else { g2 },
+                )
+            }
+        };
+        let need = count.checked_mul(size).filter(|&n| n <= total - at);
+        let Some(need) = need else {
+            return Err(Groth16Error::malformed(
+                what,
+                format!(
+                    "declares {count} points of {size} bytes at byte {at}, and {} bytes follow",
+                    total - at
+                ),
+            ));
+        };
+        at += need;
+    }
+    r.seek(SeekFrom::Start(start)).map_err(io)?;
+    Ok(())
+}
+
+/// Checks a proving key's vector lengths against the `total` bytes of `r`
+/// (uncompressed, as [`pk_to_bytes`] writes it) before it is read.
+pub fn check_pk_lengths<R: Read + Seek>(r: &mut R, total: u64) -> Result<(), Groth16Error> {
+    check_lengths("proving key", r, total, Compress::No, PK_LAYOUT)
+}
+
 fn deserialize<T: CanonicalDeserialize>(
     what: &'static str,
     bytes: &[u8],
     compress: Compress,
     validate: Validate,
+    layout: &[Part],
 ) -> Result<T, Groth16Error> {
+    check_lengths(
+        what,
+        &mut std::io::Cursor::new(bytes),
+        bytes.len() as u64,
+        compress,
+        layout,
+    )?;
     let mut reader = bytes;
     let x = T::deserialize_with_mode(&mut reader, compress, validate)
         .map_err(|e| Groth16Error::malformed(what, format!("{e} ({} bytes)", bytes.len())))?;
@@ -291,7 +383,7 @@ pub fn proof_to_bytes(proof: &Proof) -> Vec<u8> {
 
 /// Decodes a compressed proof, checking every point (on curve, in subgroup).
 pub fn proof_from_bytes(bytes: &[u8]) -> Result<Proof, Groth16Error> {
-    deserialize("proof", bytes, Compress::Yes, Validate::Yes)
+    deserialize("proof", bytes, Compress::Yes, Validate::Yes, PROOF_LAYOUT)
 }
 
 /// A verifying key as bytes (compressed).
@@ -301,7 +393,13 @@ pub fn vk_to_bytes(vk: &VerifyingKey) -> Vec<u8> {
 
 /// Decodes a compressed verifying key, checking every point.
 pub fn vk_from_bytes(bytes: &[u8]) -> Result<VerifyingKey, Groth16Error> {
-    deserialize("verifying key", bytes, Compress::Yes, Validate::Yes)
+    deserialize(
+        "verifying key",
+        bytes,
+        Compress::Yes,
+        Validate::Yes,
+        VK_LAYOUT,
+    )
 }
 
 /// A proving key as bytes (uncompressed: loads without square roots).
@@ -311,13 +409,13 @@ pub fn pk_to_bytes(pk: &ProvingKey) -> Vec<u8> {
 
 /// Decodes an uncompressed proving key, checking every point (slow: G2 subgroup checks).
 pub fn pk_from_bytes(bytes: &[u8]) -> Result<ProvingKey, Groth16Error> {
-    deserialize("proving key", bytes, Compress::No, Validate::Yes)
+    deserialize("proving key", bytes, Compress::No, Validate::Yes, PK_LAYOUT)
 }
 
 /// Decodes an uncompressed proving key without point checks (fast), for a key
 /// from a trusted source (a bad key only makes proofs that do not verify).
 pub fn pk_from_trusted_bytes(bytes: &[u8]) -> Result<ProvingKey, Groth16Error> {
-    deserialize("proving key", bytes, Compress::No, Validate::No)
+    deserialize("proving key", bytes, Compress::No, Validate::No, PK_LAYOUT)
 }
 
 // ---------------------------------------------------------------------------
