@@ -1,0 +1,4 @@
+//! Fuzzes [`zkr_fuzz::batch_json`].
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| zkr_fuzz::batch_json(data));
