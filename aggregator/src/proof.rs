@@ -30,20 +30,15 @@ impl RangeProof {
         self.proof.to_bytes()
     }
 
-    /// Decodes a proof of `circuit` (not verified), refusing any encoding but
-    /// the canonical one (see [`zkr_circuits::batch::NOT_CANONICAL`]).
+    /// Decodes a proof of `circuit` (not verified) from its canonical encoding
+    /// ([`zkr_circuits::batch::decode_canonical`]).
     pub fn from_bytes(
         bytes: &[u8],
         circuit: &AggregationCircuit,
     ) -> Result<Self, AggregationError> {
-        let proof = ProofWithPublicInputs::from_bytes(bytes.to_vec(), &circuit.data().common)
-            .map_err(|e| AggregationError::Malformed(e.to_string()))?;
-        if proof.to_bytes() != bytes {
-            return Err(AggregationError::Malformed(
-                zkr_circuits::batch::NOT_CANONICAL.into(),
-            ));
-        }
-        Ok(Self::from_inner(proof))
+        zkr_circuits::batch::decode_canonical(bytes, &circuit.data().common)
+            .map(Self::from_inner)
+            .map_err(AggregationError::Malformed)
     }
 
     /// The inner plonky2 proof (for recursion).

@@ -13,7 +13,7 @@ mod lane;
 mod proof;
 mod slot;
 
-pub use proof::{BatchProof, BatchPublicValues, NOT_CANONICAL};
+pub use proof::{decode_canonical, BatchProof, BatchPublicValues};
 
 use plonky2::field::types::Field;
 use plonky2::hash::hash_types::HashOutTarget;

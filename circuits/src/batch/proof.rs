@@ -2,6 +2,7 @@
 
 use plonky2::field::types::{Field, PrimeField64};
 use plonky2::hash::hash_types::HashOut;
+use plonky2::plonk::circuit_data::CommonCircuitData;
 use plonky2::plonk::proof::ProofWithPublicInputs;
 
 use super::{BatchCircuit, CircuitError, C, D, NUM_PUBLIC_INPUTS};
@@ -62,9 +63,24 @@ impl BatchPublicValues {
     }
 }
 
-/// Why a proof's bytes that decode are still refused.
-pub const NOT_CANONICAL: &str =
-    "not the canonical encoding of a proof (a field element at or past the field's order)";
+/// Decodes a plonky2 proof of the circuit `common` from its canonical
+/// encoding only: plonky2's decoder takes a field element's 8 bytes as they
+/// come, so a value at or past the field's order would decode (one proof,
+/// several byte strings). The error is the reason, for the caller's type.
+pub fn decode_canonical(
+    bytes: &[u8],
+    common: &CommonCircuitData<F, D>,
+) -> Result<ProofWithPublicInputs<F, C, D>, String> {
+    let proof =
+        ProofWithPublicInputs::from_bytes(bytes.to_vec(), common).map_err(|e| e.to_string())?;
+    if proof.to_bytes() != bytes {
+        return Err(
+            "not the canonical encoding of a proof (a field element at or past the field's order)"
+                .into(),
+        );
+    }
+    Ok(proof)
+}
 
 impl BatchProof {
     /// The proven public values.
@@ -77,16 +93,10 @@ impl BatchProof {
         self.proof.to_bytes()
     }
 
-    /// Decodes a proof of `circuit`, refusing any encoding but the canonical
-    /// one (plonky2's decoder takes a field element's 8 bytes as they come,
-    /// so a value at or past the field's order would decode: one proof,
-    /// several byte strings).
+    /// Decodes a proof of `circuit` from its canonical encoding ([`decode_canonical`]).
     pub fn from_bytes(bytes: &[u8], circuit: &BatchCircuit) -> Result<Self, CircuitError> {
-        let proof = ProofWithPublicInputs::from_bytes(bytes.to_vec(), &circuit.data().common)
-            .map_err(|e| CircuitError::Malformed(e.to_string()))?;
-        if proof.to_bytes() != bytes {
-            return Err(CircuitError::Malformed(NOT_CANONICAL.into()));
-        }
+        let proof =
+            decode_canonical(bytes, &circuit.data().common).map_err(CircuitError::Malformed)?;
         Ok(Self { proof })
     }
 

@@ -190,13 +190,14 @@ fn verify_wrapped(p: &v1::ProofResponse, keys: &std::path::Path) -> anyhow::Resu
         })?,
     };
     let proof = groth16::evm_to_proof(&p.proof).context("decoding the wrapped proof")?;
-    groth16::verify(&vk, public_input_of(&values), &proof).with_context(|| {
+    let public_input = public_input_of(&values);
+    groth16::verify(&vk, public_input, &proof).with_context(|| {
         format!(
             "verifying the wrapped proof with the keys of wrap circuit {}",
             manifest.circuit_id
         )
     })?;
-    let input = public_input_bytes(&public_input_of(&values));
+    let input = public_input_bytes(&public_input);
     anyhow::ensure!(
         p.public_input == input,
         "the coordinator reports public input 0x{}, the roots and commitment give 0x{}",

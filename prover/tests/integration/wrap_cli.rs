@@ -211,6 +211,40 @@ fn wrap_setup_coordinator_worker_and_proof_wrap_a_range_end_to_end() {
     let bytes = std::fs::metadata(&out_file).map(|m| m.len()).unwrap_or(0);
     assert_eq!(bytes, 256, "expected the 256-byte EVM encoding on disk");
 
+    // A verifying key altered on disk is refused by the manifest's hash
+    // before any proof is checked with it (the proving key is not needed).
+    let tampered = dir.path().join("tampered-keys");
+    std::fs::create_dir_all(&tampered).expect("tampered keys dir");
+    for file in ["wrap-keys.json", "wrap.vk", "verifying-key.json"] {
+        std::fs::copy(keys.join(file), tampered.join(file)).expect("key file copied");
+    }
+    let mut vk = std::fs::read(tampered.join("wrap.vk")).expect("wrap.vk");
+    let last = vk.len() - 1;
+    vk[last] ^= 1;
+    std::fs::write(tampered.join("wrap.vk"), vk).expect("wrap.vk altered");
+    let why = failed(
+        &client(
+            &url,
+            &[
+                "proof",
+                "--range",
+                "1..1",
+                "--wrap",
+                "-o",
+                path(&dir.path().join("r1-tampered.wrap")),
+                "--verify",
+                "--wrap-keys",
+                path(&tampered),
+            ],
+            Duration::from_secs(120),
+        ),
+        "proof --wrap --verify with an altered wrap.vk",
+    );
+    assert!(
+        why.contains("wrap.vk") && why.contains("the manifest pins"),
+        "expected the altered wrap.vk refused by its hash, got {why}"
+    );
+
     settle_on_l1(dir.path(), &keys, &url, &batch);
 
     terminate(&worker);
