@@ -12,7 +12,9 @@
 //! | `zkr_proof_duration_seconds` | histogram | lease granted → proof accepted, for the lease that succeeded |
 //! | `zkr_batch_latency_seconds` | histogram | batch accepted → batch proven |
 //!
-//! Gauges and counters are read from the coordinator at each scrape. The two
+//! Gauges and counters are read from counts the coordinator keeps up to date
+//! (no walk over jobs or ranges; only `zkr_queue_depth` walks the unfinished
+//! jobs, which are bounded by the work in flight, not by history). The two
 //! histograms are measured by the coordinator from its own batch status events
 //! (wall clock), not from the `prove_ms` a worker reports: they cover the
 //! witness download, proving, upload and verification, and a worker cannot skew
@@ -36,7 +38,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::broadcast;
 
 use crate::coordinator::Coordinator;
-use crate::store::{BatchRecord, BatchStatus, JobKind, RangeStatus};
+use crate::store::{BatchRecord, BatchStatus, JobKind};
 
 /// Content type of the OpenMetrics text format.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -124,24 +126,19 @@ impl Collector for CoordinatorCollector {
         }
 
         // A store that cannot be read leaves the gauge out of this scrape.
-        match self.coord.ranges() {
-            Ok(ranges) => {
+        match self.coord.store().range_counts() {
+            Ok(counts) => {
                 let mut by_status = encoder.encode_descriptor(
                     "ranges",
                     "Sealed ranges by status",
                     None,
                     MetricType::Gauge,
                 )?;
-                for (label, status) in [
-                    ("aggregating", RangeStatus::Aggregating),
-                    ("proven", RangeStatus::Proven),
-                    ("failed", RangeStatus::Failed),
-                ] {
-                    let n = ranges.iter().filter(|r| r.status == status).count() as u64;
-                    gauge(n).encode(by_status.encode_family(&[("status", label)])?)?;
+                for (status, n) in counts {
+                    gauge(n).encode(by_status.encode_family(&[("status", status.label())])?)?;
                 }
             }
-            Err(e) => tracing::error!(error = %e, "metrics: reading the ranges"),
+            Err(e) => tracing::error!(error = %e, "metrics: reading the range counts"),
         }
 
         let mut jobs =

@@ -159,6 +159,9 @@ pub enum JobError {
         "job {0} is a wrap job but this coordinator holds no wrap keys (start it with --wrap-keys)"
     )]
     WrapOff(u64),
+    /// The coordinator's own work on the request panicked (a bug).
+    #[error("internal error: {0}")]
+    Internal(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -457,7 +460,8 @@ impl Coordinator {
         config: CoordinatorConfig,
     ) -> Result<Self, StoreError> {
         store.pin_settings(config.capacity, config.chain_id)?;
-        let queue = Queue::new(store.jobs()?, config.queue);
+        let (jobs, done) = store.unfinished_jobs()?;
+        let queue = Queue::new(jobs, done, config.queue);
         let next_worker_id = store.counter("next_worker_id")?;
         let workers = store.workers()?.into_iter().collect();
         let (events, _) = broadcast::channel(1024);
@@ -867,7 +871,20 @@ impl Coordinator {
         let mut inner = self.lock();
         let last = self.store.last_batch()?;
         let ranges = ranges_to_drop(to, last, self.store.ranges()?)?;
-        let jobs = inner.queue.ids_after(to);
+        // Every job after `to`, from the records (the queue holds unfinished
+        // ones only): each dropped batch's, and each dropped range's steps and wrap.
+        let mut jobs = Vec::new();
+        for n in to + 1..=last {
+            let b = self
+                .store
+                .batch(n)?
+                .ok_or_else(|| corrupt(format!("batch {n}"), "missing"))?;
+            jobs.push(b.job_id);
+        }
+        for r in &ranges {
+            jobs.extend(r.steps.iter().map(|s| s.job_id));
+            jobs.extend(r.wrap.as_ref().map(|w| w.job_id));
+        }
         self.store.revert(to, &jobs, &ranges)?;
         inner.queue.remove(&jobs);
         drop(inner);
@@ -894,7 +911,11 @@ impl Coordinator {
         let last = self.store.last_batch()?;
         let (first_batch, last_batch) = match target {
             RetryTarget::Job(id) => {
-                let job = inner.queue.get(id).ok_or(RetryError::UnknownJob(id))?;
+                // A done job is no longer held by the queue: look in the store.
+                let job = match inner.queue.get(id) {
+                    Some(j) => j.clone(),
+                    None => self.store.job(id)?.ok_or(RetryError::UnknownJob(id))?,
+                };
                 let n = match job.step {
                     Some(step) => step.start,
                     None => job.batch_number,
@@ -962,12 +983,10 @@ impl Coordinator {
                 }
             }
             if r.status == RangeStatus::Failed {
-                let root_done = r.steps.last().is_some_and(|s| {
-                    inner
-                        .queue
-                        .get(s.job_id)
-                        .is_some_and(|j| j.state == JobState::Done)
-                });
+                let root_done = r
+                    .steps
+                    .last()
+                    .is_some_and(|s| inner.queue.is_done(s.job_id));
                 r.status = if root_done {
                     RangeStatus::Proven
                 } else {
@@ -1077,7 +1096,10 @@ impl Coordinator {
     /// unfinished steps.
     fn persist(&self, inner: &mut Inner, changed: &[JobRecord]) -> Result<(), StoreError> {
         let now = now_ms();
-        let mut touched: BTreeSet<u64> = changed.iter().map(|j| j.id).collect();
+        // The latest record of every job this commit changes (a done one is
+        // no longer in the queue to ask).
+        let mut latest: BTreeMap<u64, JobRecord> =
+            changed.iter().map(|j| (j.id, j.clone())).collect();
         let mut batches = Vec::new();
         let mut ranges: BTreeMap<u64, RangeRecord> = BTreeMap::new();
         // The range holding `batch`, from this commit's copies first.
@@ -1190,14 +1212,10 @@ impl Coordinator {
                 if let Some(w) = range.wrap.as_mut().filter(|w| w.job_id == j.id) {
                     set_wrap_state(w, &j, now);
                 }
-                touched.insert(j.id);
+                latest.insert(j.id, j);
             }
         }
-        // The queue holds every touched job's latest state.
-        let jobs = touched
-            .iter()
-            .filter_map(|id| inner.queue.get(*id).cloned())
-            .collect();
+        let jobs = latest.into_values().collect();
         self.store.apply(&Changes {
             jobs,
             batches: batches.clone(),
@@ -1299,7 +1317,7 @@ impl Coordinator {
 
     /// Leases a ready job of a kind the worker accepts, waiting up to `wait` for one to appear.
     pub async fn acquire(
-        &self,
+        self: &Arc<Self>,
         worker: u64,
         secret: &[u8],
         wait: Duration,
@@ -1310,7 +1328,12 @@ impl Coordinator {
             let notified = self.jobs_ready.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            let retry_at = match self.try_acquire(worker, secret)? {
+            // Off the async threads: a lease is a store commit, and a witness a store read.
+            let (coord, key) = (self.clone(), secret.to_vec());
+            let tried = tokio::task::spawn_blocking(move || coord.try_acquire(worker, &key))
+                .await
+                .map_err(|e| JobError::Internal(e.to_string()))?;
+            let retry_at = match tried? {
                 Ok(a) => return Ok(Some(a)),
                 Err(retry_at) => retry_at,
             };
@@ -1662,12 +1685,11 @@ impl Coordinator {
         self.store.wrap_proof(first)
     }
 
-    /// Leases a job has been given so far (0 for an unknown job).
+    /// Leases a job has been given so far (0 for an unknown job, or one whose record cannot be read).
     pub fn job_attempts(&self, job_id: u64) -> u32 {
-        self.lock()
-            .queue
-            .get(job_id)
-            .map(|j| j.attempts)
+        let held = self.lock().queue.get(job_id).map(|j| j.attempts);
+        // A done job is in the store only.
+        held.or_else(|| self.store.job(job_id).ok().flatten().map(|j| j.attempts))
             .unwrap_or(0)
     }
 

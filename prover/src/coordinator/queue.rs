@@ -40,12 +40,9 @@ impl QueueConfig {
 /// Why a worker's request about a job is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QueueError {
-    /// No such job.
-    #[error("job {0} does not exist")]
+    /// No such unfinished job (none by that id, or it is done).
+    #[error("job {0} does not exist or is done")]
     UnknownJob(u64),
-    /// The job is already done.
-    #[error("job {0} is already done")]
-    AlreadyDone(u64),
     /// The job is not leased (queued again, or failed).
     #[error("job {job} is not leased (it is {state})")]
     NotLeased {
@@ -90,14 +87,22 @@ pub struct JobCounts {
     pub failed: u64,
 }
 
-/// The jobs and their leases.
+/// The unfinished jobs and their leases.
+///
+/// A done job leaves memory (its record stays in the store): what the queue
+/// holds, and what every lease, readiness or depth lookup walks, is bounded
+/// by the work still to do, not by the rollup's history. A dependency not
+/// held is therefore done: jobs are dropped (a revert) only together with
+/// every job that depends on them.
 #[derive(Debug)]
 pub struct Queue {
     jobs: BTreeMap<u64, JobRecord>,
-    /// The job of each lease handed out: so that a heartbeat finds a lease
-    /// without scanning every job. An entry outlives its lease until the
-    /// job's next change; lookups check the job still holds it.
+    /// The job of each lease held: so that a heartbeat finds a lease
+    /// without scanning every job.
     leases: HashMap<LeaseId, u64>,
+    /// Jobs by state (done ones counted, not held), kept up to date by every
+    /// change so that reading them costs nothing.
+    counts: JobCounts,
     config: QueueConfig,
 }
 
@@ -110,21 +115,34 @@ fn state_name(s: &JobState) -> &'static str {
     }
 }
 
-impl Queue {
-    /// A queue holding `jobs` (as stored).
-    pub fn new(jobs: Vec<JobRecord>, config: QueueConfig) -> Self {
-        let leases = jobs
-            .iter()
-            .filter_map(|j| match j.state {
-                JobState::Leased(l) => Some((l.lease_id, j.id)),
-                _ => None,
-            })
-            .collect();
-        Self {
-            jobs: jobs.into_iter().map(|j| (j.id, j)).collect(),
-            leases,
-            config,
+impl JobCounts {
+    fn slot(&mut self, s: &JobState) -> &mut u64 {
+        match s {
+            JobState::Queued => &mut self.queued,
+            JobState::Leased(_) => &mut self.leased,
+            JobState::Done => &mut self.done,
+            JobState::Failed => &mut self.failed,
         }
+    }
+}
+
+impl Queue {
+    /// A queue holding `jobs` (as stored; done ones are counted and dropped)
+    /// and `done_elsewhere` more done jobs the caller did not load.
+    pub fn new(jobs: Vec<JobRecord>, done_elsewhere: u64, config: QueueConfig) -> Self {
+        let mut q = Self {
+            jobs: BTreeMap::new(),
+            leases: HashMap::new(),
+            counts: JobCounts {
+                done: done_elsewhere,
+                ..JobCounts::default()
+            },
+            config,
+        };
+        for j in jobs {
+            q.put(j);
+        }
+        q
     }
 
     /// The settings.
@@ -132,52 +150,70 @@ impl Queue {
         self.config
     }
 
-    /// Adds a new job.
+    /// Adds a new job, or replaces an unfinished one by its new state.
     pub fn push(&mut self, job: JobRecord) {
-        if let JobState::Leased(l) = job.state {
-            self.leases.insert(l.lease_id, job.id);
-        }
-        if let Some(JobState::Leased(old)) = self.jobs.insert(job.id, job).map(|j| j.state) {
-            self.forget_lease(old.lease_id);
-        }
+        self.put(job);
     }
 
-    /// Drops the index entry of a lease that ended (or may have).
-    fn forget_lease(&mut self, lease_id: LeaseId) {
-        if self.by_lease(lease_id).is_none() {
-            self.leases.remove(&lease_id);
-        }
-    }
-
-    /// Drops jobs (a revert); a worker's lease on one ends with it.
-    pub fn remove(&mut self, ids: &[u64]) {
-        for id in ids {
-            if let Some(JobState::Leased(l)) = self.jobs.remove(id).map(|j| j.state) {
+    /// The one place a job's state changes: keeps the counts and the lease
+    /// index in step, and lets a done job go.
+    fn put(&mut self, job: JobRecord) {
+        if let Some(old) = self.jobs.remove(&job.id) {
+            *self.counts.slot(&old.state) -= 1;
+            if let JobState::Leased(l) = old.state {
                 self.leases.remove(&l.lease_id);
+            }
+        }
+        *self.counts.slot(&job.state) += 1;
+        match job.state {
+            JobState::Done => {}
+            JobState::Leased(l) => {
+                self.leases.insert(l.lease_id, job.id);
+                self.jobs.insert(job.id, job);
+            }
+            JobState::Queued | JobState::Failed => {
+                self.jobs.insert(job.id, job);
             }
         }
     }
 
-    /// Ids of the jobs whose batch (a batch job's, a step's or a wrap's first) is after `batch`.
-    pub fn ids_after(&self, batch: u64) -> Vec<u64> {
-        self.jobs
-            .values()
-            .filter(|j| j.batch_number > batch)
-            .map(|j| j.id)
-            .collect()
+    /// Changes job `id` with `f`; returns its new record.
+    fn change(&mut self, id: u64, f: impl FnOnce(&mut JobRecord)) -> Option<JobRecord> {
+        let mut job = self.jobs.get(&id)?.clone();
+        f(&mut job);
+        self.put(job.clone());
+        Some(job)
     }
 
-    /// A job.
+    /// Drops jobs (a revert): `ids` must be every job after the revert point,
+    /// done ones included (those are only counted); a worker's lease on one
+    /// ends with it.
+    pub fn remove(&mut self, ids: &[u64]) {
+        for id in ids {
+            match self.jobs.remove(id) {
+                Some(old) => {
+                    *self.counts.slot(&old.state) -= 1;
+                    if let JobState::Leased(l) = old.state {
+                        self.leases.remove(&l.lease_id);
+                    }
+                }
+                None => self.counts.done = self.counts.done.saturating_sub(1),
+            }
+        }
+    }
+
+    /// An unfinished job (a done one is not held).
     pub fn get(&self, id: u64) -> Option<&JobRecord> {
         self.jobs.get(&id)
     }
 
+    /// Whether job `id` is done: it is no longer held (see [`Queue`]).
+    pub fn is_done(&self, id: u64) -> bool {
+        !self.jobs.contains_key(&id)
+    }
+
     fn ready(&self, job: &JobRecord) -> bool {
-        job.state == JobState::Queued
-            && job
-                .depends_on
-                .iter()
-                .all(|d| self.jobs.get(d).is_some_and(|j| j.state == JobState::Done))
+        job.state == JobState::Queued && job.depends_on.iter().all(|d| self.is_done(*d))
     }
 
     /// Leases the oldest ready job of one of `kinds` whose backoff is over to `worker`.
@@ -191,7 +227,7 @@ impl Queue {
         // token but not the lease can neither renew, complete nor fail the job.
         let lease_id = loop {
             let candidate: LeaseId = rand::random();
-            if candidate != 0 && self.by_lease(candidate).is_none() {
+            if candidate != 0 && !self.leases.contains_key(&candidate) {
                 break candidate;
             }
         };
@@ -200,13 +236,11 @@ impl Queue {
             worker_id: worker,
             expires_ms: now_ms + self.config.lease_ms,
         };
-        let job = self.jobs.get_mut(&id)?;
-        job.state = JobState::Leased(lease);
-        job.attempts += 1;
-        job.not_before_ms = 0;
-        let job = job.clone();
-        self.leases.insert(lease_id, id);
-        Some(job)
+        self.change(id, |job| {
+            job.state = JobState::Leased(lease);
+            job.attempts += 1;
+            job.not_before_ms = 0;
+        })
     }
 
     /// When the first job of one of `kinds` now backing off may be leased,
@@ -250,14 +284,15 @@ impl Queue {
             .by_lease(lease_id)
             .ok_or(QueueError::UnknownLease(lease_id))?;
         self.check_lease(worker, id, lease_id, now_ms)?;
-        let lease_ms = self.config.lease_ms;
-        let job = self.jobs.get_mut(&id).ok_or(QueueError::UnknownJob(id))?;
-        if let JobState::Leased(l) = &mut job.state {
-            l.expires_ms = now_ms + lease_ms;
-            let expires = l.expires_ms;
-            return Ok((job.clone(), expires));
-        }
-        Err(QueueError::UnknownLease(lease_id))
+        let expires = now_ms + self.config.lease_ms;
+        let job = self
+            .change(id, |job| {
+                if let JobState::Leased(l) = &mut job.state {
+                    l.expires_ms = expires;
+                }
+            })
+            .ok_or(QueueError::UnknownJob(id))?;
+        Ok((job, expires))
     }
 
     /// Checks that `worker` holds `lease_id` on `job_id` and that it has not lapsed.
@@ -268,12 +303,12 @@ impl Queue {
         lease_id: LeaseId,
         now_ms: u64,
     ) -> Result<&JobRecord, QueueError> {
+        // A done job is not held: it is refused like one that never was.
         let job = self
             .jobs
             .get(&job_id)
             .ok_or(QueueError::UnknownJob(job_id))?;
         match &job.state {
-            JobState::Done => Err(QueueError::AlreadyDone(job_id)),
             JobState::Leased(l) if l.lease_id == lease_id && l.worker_id == worker => {
                 if l.expires_ms < now_ms {
                     Err(QueueError::Expired {
@@ -296,7 +331,8 @@ impl Queue {
         }
     }
 
-    /// Marks a leased job done (its proof was checked by the caller).
+    /// Marks a leased job done (its proof was checked by the caller); the
+    /// queue lets it go, so the caller stores the returned record.
     pub fn complete(
         &mut self,
         worker: u64,
@@ -305,15 +341,11 @@ impl Queue {
         now_ms: u64,
     ) -> Result<JobRecord, QueueError> {
         self.check_lease(worker, job_id, lease_id, now_ms)?;
-        let job = self
-            .jobs
-            .get_mut(&job_id)
-            .ok_or(QueueError::UnknownJob(job_id))?;
-        job.state = JobState::Done;
-        job.last_error = None;
-        let job = job.clone();
-        self.leases.remove(&lease_id);
-        Ok(job)
+        self.change(job_id, |job| {
+            job.state = JobState::Done;
+            job.last_error = None;
+        })
+        .ok_or(QueueError::UnknownJob(job_id))
     }
 
     /// Records a worker's failure: a retryable one queues the job again after
@@ -329,31 +361,35 @@ impl Queue {
     ) -> Result<JobRecord, QueueError> {
         self.check_lease(worker, job_id, lease_id, now_ms)?;
         let config = self.config;
-        let job = self
-            .jobs
-            .get_mut(&job_id)
-            .ok_or(QueueError::UnknownJob(job_id))?;
-        job.last_error = Some(error.to_string());
-        if retryable {
-            job.state = JobState::Queued;
-            job.not_before_ms = now_ms + config.backoff_ms(job.attempts);
-        } else {
-            job.state = JobState::Failed;
-        }
-        let job = job.clone();
-        self.leases.remove(&lease_id);
-        Ok(job)
+        self.change(job_id, |job| {
+            job.last_error = Some(error.to_string());
+            if retryable {
+                job.state = JobState::Queued;
+                job.not_before_ms = now_ms + config.backoff_ms(job.attempts);
+            } else {
+                job.state = JobState::Failed;
+            }
+        })
+        .ok_or(QueueError::UnknownJob(job_id))
     }
 
     /// Returns lapsed leases' jobs to the queue, each after its backoff.
     pub fn expire(&mut self, now_ms: u64) -> Vec<JobRecord> {
         let config = self.config;
+        let lapsed: Vec<u64> = self
+            .leases
+            .values()
+            .filter(|id| {
+                self.jobs.get(id).is_some_and(
+                    |j| matches!(j.state, JobState::Leased(l) if l.expires_ms < now_ms),
+                )
+            })
+            .copied()
+            .collect();
         let mut changed = Vec::new();
-        let mut lapsed = Vec::new();
-        for job in self.jobs.values_mut() {
-            if let JobState::Leased(l) = job.state {
-                if l.expires_ms < now_ms {
-                    lapsed.push(l.lease_id);
+        for id in lapsed {
+            changed.extend(self.change(id, |job| {
+                if let JobState::Leased(l) = job.state {
                     let backoff = config.backoff_ms(job.attempts);
                     job.last_error = Some(format!(
                         "lease {} of worker {} expired (attempt {}; retried in {:.1} s)",
@@ -364,13 +400,10 @@ impl Queue {
                     ));
                     job.state = JobState::Queued;
                     job.not_before_ms = now_ms + backoff;
-                    changed.push(job.clone());
                 }
-            }
+            }));
         }
-        for lease in lapsed {
-            self.leases.remove(&lease);
-        }
+        changed.sort_by_key(|j| j.id);
         changed
     }
 
@@ -394,37 +427,33 @@ impl Queue {
     /// Fails every job of `ids` that is neither done nor failed yet (a lease
     /// on one is withdrawn); returns the jobs changed.
     pub fn fail_unfinished(&mut self, ids: &[u64], error: &str) -> Vec<JobRecord> {
-        let mut changed = Vec::new();
-        for id in ids {
-            if let Some(job) = self.jobs.get_mut(id) {
-                if let JobState::Leased(l) = job.state {
-                    self.leases.remove(&l.lease_id);
-                }
-                if matches!(job.state, JobState::Queued | JobState::Leased(_)) {
+        let unfinished: Vec<u64> = ids
+            .iter()
+            .copied()
+            .filter(|id| {
+                self.jobs
+                    .get(id)
+                    .is_some_and(|j| matches!(j.state, JobState::Queued | JobState::Leased(_)))
+            })
+            .collect();
+        unfinished
+            .into_iter()
+            .filter_map(|id| {
+                self.change(id, |job| {
                     job.state = JobState::Failed;
                     job.last_error = Some(error.to_string());
-                    changed.push(job.clone());
-                }
-            }
-        }
-        changed
+                })
+            })
+            .collect()
     }
 
-    /// Jobs by state.
+    /// Jobs by state: kept up to date, not counted at each call.
     pub fn counts(&self) -> JobCounts {
-        let mut c = JobCounts::default();
-        for j in self.jobs.values() {
-            match j.state {
-                JobState::Queued => c.queued += 1,
-                JobState::Leased(_) => c.leased += 1,
-                JobState::Done => c.done += 1,
-                JobState::Failed => c.failed += 1,
-            }
-        }
-        c
+        self.counts
     }
 
-    /// Ready jobs of a kind (those backing off after a failure included).
+    /// Ready jobs of a kind (those backing off after a failure included): a
+    /// walk over the unfinished jobs only.
     pub fn depth(&self, kind: JobKind) -> u64 {
         self.jobs
             .values()
@@ -467,7 +496,7 @@ mod tests {
 
     #[test]
     fn jobs_are_leased_oldest_first_and_never_twice() {
-        let mut q = Queue::new(vec![job(2, vec![]), job(1, vec![])], CFG);
+        let mut q = Queue::new(vec![job(2, vec![]), job(1, vec![])], 0, CFG);
         let a = q.acquire(7, &[JobKind::BatchProof], 0).expect("a job");
         let b = q
             .acquire(8, &[JobKind::BatchProof], 0)
@@ -483,7 +512,7 @@ mod tests {
     #[test]
     fn lease_ids_are_random_so_the_next_one_cannot_be_guessed() {
         let jobs = (1..=64).map(|id| job(id, vec![])).collect();
-        let mut q = Queue::new(jobs, CFG);
+        let mut q = Queue::new(jobs, 0, CFG);
         let ids: Vec<LeaseId> = (0..64)
             .map(|_| lease_of(&q.acquire(7, &[JobKind::BatchProof], 0).expect("a job")).lease_id)
             .collect();
@@ -505,7 +534,7 @@ mod tests {
 
     #[test]
     fn completed_job_is_never_handed_out_again() {
-        let mut q = Queue::new(vec![job(1, vec![])], CFG);
+        let mut q = Queue::new(vec![job(1, vec![])], 0, CFG);
         let j = q.acquire(7, &[JobKind::BatchProof], 0).unwrap();
         q.complete(7, 1, lease_of(&j).lease_id, 10)
             .expect("holder completes");
@@ -513,13 +542,15 @@ mod tests {
         assert!(q.expire(1_000_000).is_empty(), "a done job does not expire");
         assert_eq!(
             q.complete(7, 1, lease_of(&j).lease_id, 10),
-            Err(QueueError::AlreadyDone(1))
+            Err(QueueError::UnknownJob(1)),
+            "a done job is let go, and refused like one that never was"
         );
+        assert_eq!(q.counts().done, 1);
     }
 
     #[test]
     fn a_lapsed_lease_requeues_after_a_growing_backoff_and_never_fails_the_job() {
-        let mut q = Queue::new(vec![job(1, vec![])], CFG);
+        let mut q = Queue::new(vec![job(1, vec![])], 0, CFG);
         let first = q.acquire(7, &[JobKind::BatchProof], 0).unwrap();
         assert!(
             q.expire(1000).is_empty(),
@@ -576,7 +607,7 @@ mod tests {
 
     #[test]
     fn heartbeat_extends_only_the_holders_lease() {
-        let mut q = Queue::new(vec![job(1, vec![])], CFG);
+        let mut q = Queue::new(vec![job(1, vec![])], 0, CFG);
         let j = q.acquire(7, &[JobKind::BatchProof], 0).unwrap();
         let lease = lease_of(&j).lease_id;
         let (_, exp) = q.heartbeat(7, lease, 900).expect("holder extends");
@@ -595,7 +626,7 @@ mod tests {
 
     #[test]
     fn worker_cannot_complete_a_job_it_does_not_hold() {
-        let mut q = Queue::new(vec![job(1, vec![]), job(2, vec![])], CFG);
+        let mut q = Queue::new(vec![job(1, vec![]), job(2, vec![])], 0, CFG);
         let j = q.acquire(7, &[JobKind::BatchProof], 0).unwrap();
         let l = lease_of(&j).lease_id;
         assert!(
@@ -614,7 +645,7 @@ mod tests {
 
     #[test]
     fn a_retryable_failure_requeues_after_backoff_and_a_deterministic_one_fails() {
-        let mut q = Queue::new(vec![job(1, vec![]), job(2, vec![])], CFG);
+        let mut q = Queue::new(vec![job(1, vec![]), job(2, vec![])], 0, CFG);
         let a = q.acquire(7, &[JobKind::BatchProof], 0).unwrap();
         let b = q.acquire(7, &[JobKind::BatchProof], 0).unwrap();
         let ra = q
@@ -639,7 +670,7 @@ mod tests {
 
     #[test]
     fn an_operator_retry_requeues_failed_jobs_only_with_attempts_reset() {
-        let mut q = Queue::new(vec![job(1, vec![]), job(2, vec![]), job(3, vec![])], CFG);
+        let mut q = Queue::new(vec![job(1, vec![]), job(2, vec![]), job(3, vec![])], 0, CFG);
         let a = q.acquire(7, &[JobKind::BatchProof], 0).unwrap();
         q.fail(7, 1, lease_of(&a).lease_id, "bad witness", false, 1)
             .unwrap();
@@ -672,7 +703,7 @@ mod tests {
     fn jobs_are_leased_only_to_workers_of_their_kind() {
         let mut agg = job(2, vec![1]);
         agg.kind = JobKind::Aggregate;
-        let mut q = Queue::new(vec![job(1, vec![]), agg], CFG);
+        let mut q = Queue::new(vec![job(1, vec![]), agg], 0, CFG);
         assert!(
             q.acquire(7, &[JobKind::Aggregate], 0).is_none(),
             "the aggregate job waits on the batch job"
@@ -694,7 +725,7 @@ mod tests {
 
     #[test]
     fn fail_unfinished_fails_queued_and_leased_jobs_only() {
-        let mut q = Queue::new(vec![job(1, vec![]), job(2, vec![]), job(3, vec![])], CFG);
+        let mut q = Queue::new(vec![job(1, vec![]), job(2, vec![]), job(3, vec![])], 0, CFG);
         let a = q.acquire(7, &[JobKind::BatchProof], 0).unwrap();
         q.complete(7, 1, lease_of(&a).lease_id, 1).unwrap();
         q.acquire(7, &[JobKind::BatchProof], 0).unwrap();
@@ -702,13 +733,16 @@ mod tests {
         let ids: Vec<u64> = changed.iter().map(|j| j.id).collect();
         assert_eq!(ids, vec![2, 3], "the leased and the queued job");
         assert!(changed.iter().all(|j| j.state == JobState::Failed));
-        assert_eq!(q.get(1).map(|j| j.state.clone()), Some(JobState::Done));
+        assert!(
+            q.is_done(1) && q.get(1).is_none(),
+            "job 1 is done and let go"
+        );
     }
 
     #[test]
     fn a_lease_is_found_by_its_id_only_while_its_job_holds_it() {
         let jobs = (1..=4).map(|id| job(id, vec![])).collect();
-        let mut q = Queue::new(jobs, CFG);
+        let mut q = Queue::new(jobs, 0, CFG);
         let leases: Vec<LeaseId> = (0..4)
             .map(|i| lease_of(&q.acquire(7 + i % 2, &[JobKind::BatchProof], 0).unwrap()).lease_id)
             .collect();
@@ -738,14 +772,14 @@ mod tests {
             .acquire(9, &[JobKind::BatchProof], 10_000)
             .expect("job 2 again");
         let lease = lease_of(&again).lease_id;
-        let reopened = Queue::new(vec![again], CFG);
+        let reopened = Queue::new(vec![again], 0, CFG);
         assert_eq!(reopened.held_by(9), 1);
         assert_eq!(reopened.by_lease(lease), Some(2));
     }
 
     #[test]
     fn job_waits_for_its_dependencies() {
-        let mut q = Queue::new(vec![job(1, vec![]), job(2, vec![1])], CFG);
+        let mut q = Queue::new(vec![job(1, vec![]), job(2, vec![1])], 0, CFG);
         let a = q.acquire(7, &[JobKind::BatchProof], 0).unwrap();
         assert!(
             q.acquire(7, &[JobKind::BatchProof], 0).is_none(),
@@ -756,6 +790,83 @@ mod tests {
         assert_eq!(
             q.acquire(7, &[JobKind::BatchProof], 1).map(|j| j.id),
             Some(2)
+        );
+    }
+
+    /// The counts by a full walk, to check the kept ones against.
+    fn recount(q: &Queue, done: u64) -> JobCounts {
+        let mut c = JobCounts {
+            done,
+            ..JobCounts::default()
+        };
+        for j in q.jobs.values() {
+            *c.slot(&j.state) += 1;
+        }
+        c
+    }
+
+    #[test]
+    fn kept_counts_match_a_recount_through_every_change_and_done_jobs_leave_memory() {
+        let jobs = (1..=12).map(|id| job(id, vec![])).collect();
+        let mut q = Queue::new(jobs, 5, CFG);
+        let mut done = 5;
+        let mut now = 0;
+        // Every kind of change, in turn, for many rounds.
+        for round in 0..40u64 {
+            now += 300;
+            if let Some(j) = q.acquire(7 + round % 3, &[JobKind::BatchProof], now) {
+                let l = lease_of(&j);
+                match round % 5 {
+                    0 => {
+                        q.complete(l.worker_id, j.id, l.lease_id, now).unwrap();
+                        done += 1;
+                    }
+                    1 => {
+                        q.fail(l.worker_id, j.id, l.lease_id, "oom", true, now)
+                            .unwrap();
+                    }
+                    2 => {
+                        q.fail(l.worker_id, j.id, l.lease_id, "bad", false, now)
+                            .unwrap();
+                    }
+                    3 => {
+                        q.heartbeat(l.worker_id, l.lease_id, now).unwrap();
+                    }
+                    _ => {}
+                }
+            }
+            if round % 7 == 6 {
+                q.expire(now + 2_000);
+            }
+            if round % 11 == 10 {
+                let again = q.requeued_failed(&(1..=12).collect::<Vec<_>>());
+                for j in again {
+                    q.push(j);
+                }
+            }
+            assert_eq!(q.counts(), recount(&q, done), "after round {round}");
+        }
+        assert_eq!(
+            q.counts().done,
+            done,
+            "expected {done} done jobs counted, the 5 not loaded included"
+        );
+        let held = q.jobs.len() as u64;
+        assert_eq!(
+            held,
+            12 - (done - 5),
+            "expected only unfinished jobs held, got {held}"
+        );
+        // A revert names every dropped job; the done ones are only counted.
+        let finished: Vec<u64> = (1..=12).filter(|id| q.is_done(*id)).collect();
+        q.remove(&(1..=12).collect::<Vec<_>>());
+        assert_eq!(
+            q.counts(),
+            JobCounts {
+                done: done - finished.len() as u64,
+                ..JobCounts::default()
+            },
+            "after dropping all 12 jobs"
         );
     }
 }

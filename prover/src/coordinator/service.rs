@@ -82,7 +82,7 @@ fn job_status(e: JobError) -> Status {
         JobError::Lease(_) | JobError::WrapOff(_) => Status::failed_precondition(msg),
         JobError::TooManyLeases { .. } => Status::invalid_argument(msg),
         JobError::BadProof { .. } => Status::invalid_argument(msg),
-        JobError::Store(_) => internal(msg),
+        JobError::Store(_) | JobError::Internal(_) => internal(msg),
     }
 }
 

@@ -35,6 +35,12 @@ const WORKERS: TableDefinition<u64, &[u8]> = TableDefinition::new("coord_workers
 /// The settings the data directory's circuits were made for (capacity, chain id).
 const SETTINGS: TableDefinition<&str, u64> = TableDefinition::new("coord_settings");
 /// What undoes each accepted batch's state changes ([`StateUndo`]), by batch number.
+/// Sealed ranges by status label, kept in step with every range written or
+/// dropped, so that reading them (each metrics scrape) walks no ranges.
+const RANGE_COUNTS: TableDefinition<&str, u64> = TableDefinition::new("coord_range_counts");
+/// The key in [`RANGE_COUNTS`] saying its counts are complete (a directory
+/// from before they were kept is counted once, at open).
+const RANGES_COUNTED: &str = "counted";
 const UNDO: TableDefinition<u64, &[u8]> = TableDefinition::new("coord_state_undo");
 
 /// File name of the database inside the data directory.
@@ -119,6 +125,7 @@ impl Store {
             tx.open_table(WRAP_PROOFS).map_err(db_err)?;
             tx.open_table(UNDO).map_err(db_err)?;
             tx.open_table(SETTINGS).map_err(db_err)?;
+            count_ranges_once(&tx)?;
         }
         tx.commit().map_err(db_err)?;
         Ok(Self { db, state })
@@ -244,6 +251,9 @@ impl Store {
                 }
             }
             for r in ranges {
+                if let Some(stored) = stored_range(tx, r.first)? {
+                    count_range(tx, stored.status, -1)?;
+                }
                 for table in [RANGES, WRAP_PROOFS] {
                     tx.open_table(table)
                         .map_err(db_err)?
@@ -309,7 +319,25 @@ impl Store {
         Ok(last)
     }
 
-    /// Every job (to rebuild the queue at start).
+    /// The unfinished jobs (to rebuild the queue at start), and how many are done.
+    pub fn unfinished_jobs(&self) -> Result<(Vec<JobRecord>, u64), StoreError> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let t = tx.open_table(JOBS).map_err(db_err)?;
+        let (mut out, mut done) = (Vec::new(), 0);
+        for row in t.iter().map_err(db_err)? {
+            let (k, v) = row.map_err(db_err)?;
+            let id = k.value();
+            let job: JobRecord = decode(v.value(), || format!("job {id}"))?;
+            if job.state == JobState::Done {
+                done += 1;
+            } else {
+                out.push(job);
+            }
+        }
+        Ok((out, done))
+    }
+
+    /// Every job, done or not.
     pub fn jobs(&self) -> Result<Vec<JobRecord>, StoreError> {
         let tx = self.db.begin_read().map_err(db_err)?;
         let t = tx.open_table(JOBS).map_err(db_err)?;
@@ -320,6 +348,13 @@ impl Store {
             out.push(decode(v.value(), || format!("job {id}"))?);
         }
         Ok(out)
+    }
+
+    /// A job, done or not.
+    pub fn job(&self, id: u64) -> Result<Option<JobRecord>, StoreError> {
+        self.get(JOBS, id)?
+            .map(|j| decode(&j, || format!("job {id}")))
+            .transpose()
     }
 
     /// A job's witness.
@@ -437,6 +472,21 @@ impl Store {
         Ok(t.get(name).map_err(db_err)?.map(|v| v.value()).unwrap_or(1))
     }
 
+    /// Sealed ranges by status, as kept (no walk over the ranges).
+    pub fn range_counts(&self) -> Result<Vec<(RangeStatus, u64)>, StoreError> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let t = tx.open_table(RANGE_COUNTS).map_err(db_err)?;
+        RangeStatus::ALL
+            .into_iter()
+            .map(|s| {
+                Ok((
+                    s,
+                    t.get(s.label()).map_err(db_err)?.map_or(0, |v| v.value()),
+                ))
+            })
+            .collect()
+    }
+
     /// Sets a counter.
     pub fn set_counter(&self, name: &str, value: u64) -> Result<(), StoreError> {
         self.write(|tx| set_counter(tx, name, value))
@@ -481,6 +531,10 @@ impl Changes<'_> {
             put(tx, BATCHES, b.number(), &encode(b))?;
         }
         for r in &self.ranges {
+            if let Some(stored) = stored_range(tx, r.first)? {
+                count_range(tx, stored.status, -1)?;
+            }
+            count_range(tx, r.status, 1)?;
             put(tx, RANGES, r.first, &encode(r))?;
         }
         if let Some((n, proof)) = self.batch_proof {
@@ -512,6 +566,55 @@ fn put(
         .map_err(db_err)?
         .insert(key, value)
         .map_err(db_err)?;
+    Ok(())
+}
+
+/// The range stored at `first`, read inside a write.
+fn stored_range(tx: &WriteTransaction, first: u64) -> Result<Option<RangeRecord>, StoreError> {
+    let t = tx.open_table(RANGES).map_err(db_err)?;
+    let bytes = t.get(first).map_err(db_err)?;
+    bytes
+        .map(|b| decode(b.value(), || format!("range {first}")))
+        .transpose()
+}
+
+/// Adds `delta` (±1) to the count of ranges in `status`.
+fn count_range(tx: &WriteTransaction, status: RangeStatus, delta: i64) -> Result<(), StoreError> {
+    let mut t = tx.open_table(RANGE_COUNTS).map_err(db_err)?;
+    let now = t
+        .get(status.label())
+        .map_err(db_err)?
+        .map_or(0, |v| v.value());
+    let next = now
+        .checked_add_signed(delta)
+        .ok_or_else(|| StoreError::Corrupt {
+            what: "range counts".into(),
+            why: format!("{} ranges {}, changed by {delta}", now, status.label()),
+        })?;
+    t.insert(status.label(), next).map_err(db_err)?;
+    Ok(())
+}
+
+/// Counts the stored ranges by status, once per directory.
+fn count_ranges_once(tx: &WriteTransaction) -> Result<(), StoreError> {
+    let mut counts = tx.open_table(RANGE_COUNTS).map_err(db_err)?;
+    if counts.get(RANGES_COUNTED).map_err(db_err)?.is_some() {
+        return Ok(());
+    }
+    let mut by_status = [0u64; 3];
+    let ranges = tx.open_table(RANGES).map_err(db_err)?;
+    for row in ranges.iter().map_err(db_err)? {
+        let (k, v) = row.map_err(db_err)?;
+        let first = k.value();
+        let r: RangeRecord = decode(v.value(), || format!("range {first}"))?;
+        if let Some(i) = RangeStatus::ALL.iter().position(|s| *s == r.status) {
+            by_status[i] += 1;
+        }
+    }
+    for (s, n) in RangeStatus::ALL.iter().zip(by_status) {
+        counts.insert(s.label(), n).map_err(db_err)?;
+    }
+    counts.insert(RANGES_COUNTED, 1).map_err(db_err)?;
     Ok(())
 }
 

@@ -153,6 +153,24 @@ pub enum RangeStatus {
     Failed,
 }
 
+impl RangeStatus {
+    /// Every status, in the order metrics list them.
+    pub const ALL: [RangeStatus; 3] = [
+        RangeStatus::Aggregating,
+        RangeStatus::Proven,
+        RangeStatus::Failed,
+    ];
+
+    /// The metrics label of the status.
+    pub fn label(self) -> &'static str {
+        match self {
+            RangeStatus::Aggregating => "aggregating",
+            RangeStatus::Proven => "proven",
+            RangeStatus::Failed => "failed",
+        }
+    }
+}
+
 /// What a proof states: the roots around a run of batches and its commitment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RangeValues {

@@ -634,6 +634,7 @@ async fn full_ranges_seal_themselves_a_failed_batch_fails_its_range_and_an_opera
         Code::FailedPrecondition,
         "a second retry of the same job",
     );
+    counts_match_store(&served.coord, "after the failure and the retry");
 
     // A worker then proves range 1..2 and range 3..3 to the end.
     let (stop, worker) = spawn_worker(served.url(), "after-retry");
@@ -649,6 +650,16 @@ async fn full_ranges_seal_themselves_a_failed_batch_fails_its_range_and_an_opera
     }
     let _ = stop.send(true);
     let _ = worker.await;
+    counts_match_store(&served.coord, "with every range proven after the retry");
+    let b1 = seq
+        .get_batch(v1::GetBatchRequest { batch_number: 1 })
+        .await
+        .expect("batch 1")
+        .into_inner();
+    assert_eq!(
+        b1.attempts, 1,
+        "a proven batch's attempts are read from the store once its job leaves memory"
+    );
     served.stop().await;
 }
 
@@ -909,5 +920,50 @@ async fn revert_drops_unproven_batches_with_their_ranges_and_other_batches_then_
     }
     let _ = stop.send(true);
     worker.await.expect("worker");
+    counts_match_store(&served.coord, "with both ranges proven");
+
+    // Proven batches and steps (done jobs, no longer held in memory) are dropped too.
+    let before = served.coord.store().jobs().expect("jobs").len();
+    let out = admin
+        .revert_batches(keep(2))
+        .await
+        .expect("revert of the proven range 3..3")
+        .into_inner();
+    let after = served.coord.store().jobs().expect("jobs").len();
+    assert_eq!(
+        (out.jobs as usize, before - after),
+        (2, 2),
+        "expected batch 3's job and its range's step dropped, done as they were"
+    );
+    counts_match_store(&served.coord, "after dropping done jobs");
     served.stop().await;
+}
+
+/// The coordinator's kept counts (jobs by state, ranges by status) equal a walk over its store.
+fn counts_match_store(coord: &zkr_prover::coordinator::Coordinator, when: &str) {
+    use zkr_prover::store::RangeStatus;
+    let store = coord.store();
+    let jobs = store.jobs().expect("jobs");
+    let of = |f: &dyn Fn(&JobState) -> bool| jobs.iter().filter(|j| f(&j.state)).count() as u64;
+    let (kept, _) = coord.job_counts();
+    assert_eq!(
+        (kept.queued, kept.leased, kept.done, kept.failed),
+        (
+            of(&|s| *s == JobState::Queued),
+            of(&|s| matches!(s, JobState::Leased(_))),
+            of(&|s| *s == JobState::Done),
+            of(&|s| *s == JobState::Failed)
+        ),
+        "{when}: job counts (queued, leased, done, failed) kept vs stored"
+    );
+    let ranges = store.ranges().expect("ranges");
+    let walked: Vec<(RangeStatus, u64)> = RangeStatus::ALL
+        .into_iter()
+        .map(|s| (s, ranges.iter().filter(|r| r.status == s).count() as u64))
+        .collect();
+    assert_eq!(
+        store.range_counts().expect("range counts"),
+        walked,
+        "{when}: range counts kept vs stored"
+    );
 }
