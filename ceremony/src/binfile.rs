@@ -33,11 +33,13 @@ pub enum BinFileError {
         /// The first four bytes, lossily as text.
         got: String,
     },
-    /// A container version other than 1.
-    #[error("{path}: container version expected {VERSION}, got {got}")]
+    /// A container version other than the format's.
+    #[error("{path}: container version expected {expected}, got {got}")]
     Version {
         /// The file.
         path: PathBuf,
+        /// The format's version.
+        expected: u32,
         /// The version found.
         got: u32,
     },
@@ -107,8 +109,14 @@ pub struct BinFile {
 }
 
 impl BinFile {
-    /// Opens `path` and reads its section table, checking magic and version.
+    /// Opens `path` and reads its section table, checking magic and version 1.
     pub fn open(path: &Path, magic: &[u8; 4]) -> Result<Self, BinFileError> {
+        Self::open_version(path, magic, VERSION)
+    }
+
+    /// [`BinFile::open`] for a format whose container version is `expected`
+    /// (circom's `.wtns` is version 2).
+    pub fn open_version(path: &Path, magic: &[u8; 4], expected: u32) -> Result<Self, BinFileError> {
         let io = |source| BinFileError::Io {
             path: path.to_path_buf(),
             source,
@@ -131,9 +139,10 @@ impl BinFile {
             });
         }
         let version = le_u32(&head[4..8]);
-        if version != VERSION {
+        if version != expected {
             return Err(BinFileError::Version {
                 path: path.to_path_buf(),
+                expected,
                 got: version,
             });
         }
@@ -258,6 +267,16 @@ pub struct BinWriter {
 impl BinWriter {
     /// Creates `path` with `magic` and room for `sections` sections.
     pub fn create(path: &Path, magic: &[u8; 4], sections: u32) -> Result<Self, BinFileError> {
+        Self::create_version(path, magic, VERSION, sections)
+    }
+
+    /// [`BinWriter::create`] for a format whose container version is `version`.
+    pub fn create_version(
+        path: &Path,
+        magic: &[u8; 4],
+        version: u32,
+        sections: u32,
+    ) -> Result<Self, BinFileError> {
         let file = File::create(path).map_err(|source| BinFileError::Io {
             path: path.to_path_buf(),
             source,
@@ -269,7 +288,7 @@ impl BinWriter {
             pos: 0,
         };
         w.write(magic)?;
-        w.write(&VERSION.to_le_bytes())?;
+        w.write(&version.to_le_bytes())?;
         w.write(&sections.to_le_bytes())?;
         Ok(w)
     }
@@ -338,4 +357,18 @@ pub fn le_u64(b: &[u8]) -> u64 {
     let mut a = [0u8; 8];
     a.copy_from_slice(&b[..8]);
     u64::from_le_bytes(a)
+}
+
+/// Four little-endian 64-bit limbs of the first 32 bytes of `b` (a 256-bit
+/// little-endian number: a field element's or a coefficient's encoding).
+///
+/// # Panics
+///
+/// If `b` is shorter than 32 bytes.
+pub fn le_limbs(b: &[u8]) -> [u64; 4] {
+    let mut limbs = [0u64; 4];
+    for (limb, chunk) in limbs.iter_mut().zip(b[..32].chunks_exact(8)) {
+        *limb = le_u64(chunk);
+    }
+    limbs
 }

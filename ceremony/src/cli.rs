@@ -64,6 +64,51 @@ enum Command {
     /// Circuits in circom's .r1cs format (the input of phase 2).
     #[command(subcommand)]
     R1cs(R1csCommand),
+    /// Groth16 proofs of any circom circuit, in snarkjs's files: a drop-in
+    /// for `snarkjs groth16 prove` and `verify`.
+    #[command(subcommand)]
+    Groth16(Groth16Command),
+}
+
+#[derive(Debug, Subcommand)]
+enum Groth16Command {
+    /// Proves a circom witness under a .zkey (zkr's ceremony's or
+    /// snarkjs's), writing the proof and public signals as snarkjs does, so
+    /// that `snarkjs groth16 verify` and snarkjs's Solidity verifier accept
+    /// them. The proof is verified before it is written: a witness that
+    /// does not satisfy the circuit is refused.
+    Prove {
+        /// The circuit's final .zkey.
+        zkey: PathBuf,
+        /// The witness: a .wtns from circom's witness calculator (WebAssembly or C++) or snarkjs.
+        witness: PathBuf,
+        /// Where to write the proof (snarkjs's proof.json).
+        proof: PathBuf,
+        /// Where to write the public signals (snarkjs's public.json).
+        public: PathBuf,
+        /// MSM/NTT backend: cpu, cuda, or auto (the GPU when its library and a device load, else the CPU).
+        #[arg(long, default_value = "auto")]
+        backend: zkr_cuda::BackendChoice,
+        /// The circuit's .r1cs: check that the witness satisfies every
+        /// constraint first, naming the first it breaks.
+        #[arg(long, value_name = "R1CS")]
+        check: Option<PathBuf>,
+        /// Prove with a .zkey no one has contributed to. Its toxic waste is
+        /// public, so anyone can forge its proofs: for tests only.
+        #[arg(long)]
+        allow_insecure: bool,
+    },
+    /// Verifies a proof of public signals under a verification key, all
+    /// three in snarkjs's JSON; prints "OK!" and exits 0 when it verifies,
+    /// exits 1 when it does not.
+    Verify {
+        /// The verification key (`snarkjs zkey export verificationkey`, or `zkey export-verificationkey`).
+        verification_key: PathBuf,
+        /// The public signals.
+        public: PathBuf,
+        /// The proof.
+        proof: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -482,6 +527,70 @@ pub fn run(cli: Cli) -> Result<()> {
             let r1cs = R1cs::read(&file)?;
             println!("{}: a valid .r1cs file over BN254 (bn-128)", file.display());
             print_figures(&r1cs);
+        }
+        Command::Groth16(command) => groth16(command)?,
+    }
+    Ok(())
+}
+
+/// `groth16 prove` and `groth16 verify`.
+fn groth16(command: Groth16Command) -> Result<()> {
+    match command {
+        Groth16Command::Prove {
+            zkey,
+            witness,
+            proof,
+            public,
+            backend,
+            check,
+            allow_insecure,
+        } => {
+            let selected = zkr_cuda::select(backend).context("loading the MSM/NTT backend")?;
+            tracing::info!(backend = selected.backend.name(), reason = %selected.reason, "backend");
+            let options = crate::groth16::ProveOptions {
+                allow_insecure,
+                check: check.as_deref(),
+            };
+            let started = std::time::Instant::now();
+            let proven = step(&format!("proving {}", witness.display()), || {
+                crate::groth16::prove(
+                    selected.backend.as_ref(),
+                    &zkey,
+                    &witness,
+                    options,
+                    &mut rand::rngs::OsRng,
+                )
+            })?;
+            for (path, json) in [
+                (&proof, crate::zkey::export::proof_json(&proven.proof)),
+                (&public, crate::zkey::export::public_json(&proven.public)),
+            ] {
+                std::fs::write(path, format!("{json:#}\n"))
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
+            println!(
+                "Proof written to {} and {} public signal(s) to {} in {:.2} s ({} backend)",
+                proof.display(),
+                proven.public.len(),
+                public.display(),
+                started.elapsed().as_secs_f64(),
+                selected.backend.name()
+            );
+        }
+        Groth16Command::Verify {
+            verification_key,
+            public,
+            proof,
+        } => {
+            if !crate::groth16::json::verify_files(&verification_key, &public, &proof)? {
+                bail!(
+                    "INVALID proof: {} does not prove {} under {}",
+                    proof.display(),
+                    public.display(),
+                    verification_key.display()
+                );
+            }
+            println!("OK!");
         }
     }
     Ok(())

@@ -33,6 +33,9 @@ pub enum CeremonyError {
     /// A `.zkey` is malformed.
     #[error(transparent)]
     Zkey(#[from] ZkeyError),
+    /// A `.wtns` is unreadable or not a BN254 circom witness.
+    #[error(transparent)]
+    Wtns(#[from] crate::wtns::WtnsError),
     /// A `.zkey` is well-formed but does not verify.
     #[error(transparent)]
     ZkeyVerify(#[from] ZkeyVerifyError),

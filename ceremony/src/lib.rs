@@ -8,6 +8,7 @@
 pub mod binfile;
 pub mod cli;
 pub mod error;
+pub mod groth16;
 pub mod hash;
 pub mod keys;
 pub mod progress;
@@ -16,4 +17,5 @@ pub mod r1cs;
 pub mod rng;
 pub mod scalar_mul;
 pub mod transcript;
+pub mod wtns;
 pub mod zkey;

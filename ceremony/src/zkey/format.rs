@@ -7,11 +7,13 @@
 //! circuit hash and the contributions. Points are affine, little-endian
 //! Montgomery, as in `.ptau`.
 
+use std::sync::OnceLock;
+
 use ark_bn254::{Fq, Fr, G1Affine, G2Affine};
-use ark_ff::PrimeField;
+use ark_ff::{BigInteger, Field, PrimeField};
 use rayon::prelude::*;
 
-use crate::binfile::{le_u32, BinFile, BinFileError};
+use crate::binfile::{le_limbs, le_u32, BinFile, BinFileError};
 use crate::hash::{Blake2b, Hash, HASH_LEN};
 use crate::ptau::encoding::{PtauGroup, G1_SIZE, G2_SIZE};
 use crate::ptau::format::{decode_params, encode_params, ContributionKind, Cursor};
@@ -67,6 +69,29 @@ pub mod section {
 
 /// Bytes of one encoded coefficient record: matrix, constraint, wire, value.
 pub const COEF_SIZE: usize = 12 + 32;
+
+/// A coefficient as snarkjs stores it: the standard form of c·R² (R = 2^256
+/// mod r), i.e. the Montgomery form of c·R, which its prover multiplies with
+/// witness values read as Montgomery forms.
+pub fn coefficient_bytes(c: &Fr) -> [u8; 32] {
+    let r = Fr::from_bigint(Fr::R).unwrap_or_default();
+    let mut out = [0u8; 32];
+    out.copy_from_slice(&(*c * r).0.to_bytes_le());
+    out
+}
+
+/// The coefficient stored as `bytes` (32 of them; [`coefficient_bytes`]
+/// undone); `None` when they are not a number below r.
+pub fn coefficient_from_bytes(bytes: &[u8]) -> Option<Fr> {
+    static R2_INVERSE: OnceLock<Option<Fr>> = OnceLock::new();
+    // stored = c·R² as a field element: divide by R² = (R mod r)².
+    let r2_inverse = R2_INVERSE.get_or_init(|| {
+        let r = Fr::from_bigint(Fr::R)?;
+        (r * r).inverse()
+    });
+    let stored = Fr::from_bigint(<Fr as PrimeField>::BigInt::new(le_limbs(bytes.get(..32)?)))?;
+    Some(stored * (*r2_inverse)?)
+}
 
 /// The Groth16 header (section 2).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -25,7 +25,7 @@ use crate::ptau::encoding::{PtauGroup, G1_SIZE};
 use crate::ptau::format::{PtauFile, Section};
 use crate::r1cs::R1cs;
 
-use super::format::{section, Header, COEF_SIZE, GROTH16, MAGIC};
+use super::format::{coefficient_bytes, section, Header, COEF_SIZE, GROTH16, MAGIC};
 
 /// The QAP domain's log2 size for a circuit: snarkjs's rule (room for the
 /// constraints, one row per public value and one for the constant one).
@@ -184,15 +184,6 @@ fn write_points<P: PtauGroup>(
         hasher.update(&unc);
     }
     Ok(())
-}
-
-/// `R² mod r` as a field element: snarkjs stores each coefficient c as the
-/// standard form of c·R², i.e. the Montgomery form of c·R.
-fn coefficient_bytes(c: &Fr) -> [u8; 32] {
-    let r = Fr::from_bigint(Fr::R).unwrap_or_default();
-    let mut out = [0u8; 32];
-    out.copy_from_slice(&(*c * r).0.to_bytes_le());
-    out
 }
 
 /// Reads the Lagrange points of power `p` (2^p of them) from `section`.

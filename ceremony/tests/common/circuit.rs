@@ -5,7 +5,10 @@ use std::path::Path;
 use ark_bn254::Fr;
 use ark_ff::{Field, PrimeField};
 use ark_relations::lc;
-use ark_relations::r1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError, Variable};
+use ark_relations::r1cs::{
+    ConstraintMatrices, ConstraintSynthesizer, ConstraintSystem, ConstraintSystemRef,
+    OptimizationGoal, SynthesisError, Variable,
+};
 use zkr_ceremony::r1cs::export::from_circuit;
 use zkr_ceremony::r1cs::R1cs;
 
@@ -111,4 +114,27 @@ pub fn cubic_public(public: usize) -> Vec<Fr> {
     }
     out.truncate(public);
     out
+}
+
+/// The matrices and full assignment (instance, then witness) exactly as
+/// zkr's Groth16 prover synthesizes them (prove mode).
+pub fn prover_synthesis(circuit: Cubic) -> (ConstraintMatrices<Fr>, Vec<Fr>) {
+    let cs = ConstraintSystem::new_ref();
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    circuit
+        .generate_constraints(cs.clone())
+        .expect("synthesize");
+    cs.finalize();
+    assert!(
+        cs.is_satisfied().expect("prove mode"),
+        "test circuit unsatisfied"
+    );
+    let cs = cs.borrow().expect("constraint system");
+    let matrices = cs.to_matrices().expect("matrices");
+    let z = [
+        cs.instance_assignment.as_slice(),
+        cs.witness_assignment.as_slice(),
+    ]
+    .concat();
+    (matrices, z)
 }

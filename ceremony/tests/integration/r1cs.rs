@@ -8,35 +8,9 @@ use crate::common::circuit::*;
 use crate::common::*;
 use ark_bn254::Fr;
 use ark_ff::{BigInteger, Field, One, PrimeField};
-use ark_relations::r1cs::{
-    ConstraintMatrices, ConstraintSynthesizer, ConstraintSystem, OptimizationGoal,
-};
 use std::collections::BTreeMap;
 use zkr_ceremony::r1cs::export::from_circuit;
 use zkr_ceremony::r1cs::{Matrix, R1cs, R1csError, SatisfactionError, Term};
-
-/// The matrices and full assignment (instance, then witness) exactly as
-/// zkr's Groth16 prover synthesizes them (prove mode).
-fn prover_synthesis(circuit: Cubic) -> (ConstraintMatrices<Fr>, Vec<Fr>) {
-    let cs = ConstraintSystem::new_ref();
-    cs.set_optimization_goal(OptimizationGoal::Constraints);
-    circuit
-        .generate_constraints(cs.clone())
-        .expect("synthesize");
-    cs.finalize();
-    assert!(
-        cs.is_satisfied().expect("prove mode"),
-        "test circuit unsatisfied"
-    );
-    let cs = cs.borrow().expect("constraint system");
-    let matrices = cs.to_matrices().expect("matrices");
-    let z = [
-        cs.instance_assignment.as_slice(),
-        cs.witness_assignment.as_slice(),
-    ]
-    .concat();
-    (matrices, z)
-}
 
 /// A linear combination as snarkjs's JSON holds it: wire -> coefficient, in decimal.
 fn decimal_row(row: &[(Fr, usize)]) -> BTreeMap<String, String> {

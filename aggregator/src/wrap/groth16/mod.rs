@@ -49,7 +49,7 @@
 mod prover;
 pub mod qap;
 
-pub use prover::{prove_with, prove_with_randomness, prove_with_stages, Stage};
+pub use prover::{prove_rows, prove_with, prove_with_randomness, prove_with_stages, Stage};
 
 use std::fmt;
 use std::io::{Read, Seek, SeekFrom};

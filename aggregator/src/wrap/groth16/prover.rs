@@ -102,11 +102,72 @@ where
 
     let start = Instant::now();
     let h = qap::quotient(backend, &matrices, &z, form)?;
-    let witness = &z[matrices.num_instance_variables..];
+    let inputs = matrices.num_instance_variables;
     drop(matrices);
     tracing::debug!(elapsed = ?start.elapsed(), backend = backend.name(), "QAP quotient");
     on_stage(Stage::Quotient);
+    let proof = msms(backend, pk, &z, inputs, h, r, s)?;
+    on_stage(Stage::Msm);
+    Ok(proof)
+}
 
+/// Proves from a circuit's QAP [`Rows`](qap::Rows) on its domain and its full
+/// assignment `z` (the constant one, the public inputs, the witness): the way
+/// a snarkjs `.zkey` is proven, whose coefficients give the rows without a
+/// constraint system. The rows are not checked against each other (a `.zkey`
+/// holds no `C`): an assignment that does not satisfy the circuit gives a
+/// proof that does not verify.
+pub fn prove_rows<R: RngCore + CryptoRng>(
+    backend: &dyn Backend,
+    pk: &ProvingKey,
+    z: &[Fr],
+    rows: qap::Rows,
+    rng: &mut R,
+) -> Result<Proof, Groth16Error> {
+    let r = Fr::rand(rng);
+    let s = Fr::rand(rng);
+    let inputs = pk.vk.gamma_abc_g1.len();
+    let variables = z.len();
+    for (query, got, expected) in [
+        ("a_query", pk.a_query.len(), variables),
+        ("b_g1_query", pk.b_g1_query.len(), variables),
+        ("b_g2_query", pk.b_g2_query.len(), variables),
+        (
+            "l_query",
+            pk.l_query.len(),
+            variables.saturating_sub(inputs),
+        ),
+    ] {
+        if got != expected {
+            return Err(Groth16Error::QueryLength {
+                query,
+                expected,
+                got,
+            });
+        }
+    }
+    let n = rows.a.len();
+    let form = qap::QuotientForm::of_key(pk.h_query.len(), n).ok_or(Groth16Error::QueryLength {
+        query: "h_query",
+        expected: n,
+        got: pk.h_query.len(),
+    })?;
+    let h = qap::quotient_of_rows(backend, rows, form)?;
+    msms(backend, pk, z, inputs, h, r, s)
+}
+
+/// The proof's multi-scalar multiplications, given the assignment `z` (its
+/// first `inputs` values the instance) and the quotient `h`.
+fn msms(
+    backend: &dyn Backend,
+    pk: &ProvingKey,
+    z: &[Fr],
+    inputs: usize,
+    h: Vec<Fr>,
+    r: Fr,
+    s: Fr,
+) -> Result<Proof, Groth16Error> {
+    let witness = &z[inputs..];
     let start = Instant::now();
     let backend_error = |source: BackendError| Groth16Error::Backend {
         backend: backend.name(),
@@ -123,14 +184,14 @@ where
         .map_err(backend_error)?;
 
     let delta_g1 = G1Projective::from(pk.delta_g1);
-    let a = backend.msm_g1(&pk.a_query, &z).map_err(backend_error)? + pk.vk.alpha_g1 + delta_g1 * r;
+    let a = backend.msm_g1(&pk.a_query, z).map_err(backend_error)? + pk.vk.alpha_g1 + delta_g1 * r;
     // `B` in G1 only enters `C` multiplied by `r`.
     let b_g1 = if r.is_zero() {
         G1Projective::zero()
     } else {
-        backend.msm_g1(&pk.b_g1_query, &z).map_err(backend_error)? + pk.beta_g1 + delta_g1 * s
+        backend.msm_g1(&pk.b_g1_query, z).map_err(backend_error)? + pk.beta_g1 + delta_g1 * s
     };
-    let b_g2 = backend.msm_g2(&pk.b_g2_query, &z).map_err(backend_error)?
+    let b_g2 = backend.msm_g2(&pk.b_g2_query, z).map_err(backend_error)?
         + pk.vk.beta_g2
         + pk.vk.delta_g2 * s;
     let c = a * s + b_g1 * r - delta_g1 * (r * s) + l_acc + h_acc;
@@ -140,7 +201,6 @@ where
         c: c.into_affine(),
     };
     tracing::debug!(elapsed = ?start.elapsed(), backend = backend.name(), "MSMs");
-    on_stage(Stage::Msm);
     Ok(proof)
 }
 

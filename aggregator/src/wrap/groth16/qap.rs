@@ -110,7 +110,45 @@ pub fn quotient(
     // The input rows make the inputs' QAP polynomials linearly independent
     // (as libsnark's reduction does); their `b` and `c` rows are zero.
     a[num_constraints..num_constraints + num_inputs].copy_from_slice(&assignment[..num_inputs]);
+    quotient_of_rows(backend, Rows { a, b, c }, form)
+}
 
+/// A circuit's rows on its evaluation domain: `a = A·z`, `b = B·z`,
+/// `c = C·z`, one value per row (the input rows and the padding included), a
+/// power-of-two count each.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rows {
+    /// `A·z`.
+    pub a: Vec<Fr>,
+    /// `B·z`.
+    pub b: Vec<Fr>,
+    /// `C·z`.
+    pub c: Vec<Fr>,
+}
+
+/// The quotient in `form` from a circuit's [`Rows`] (see [`quotient`]).
+pub fn quotient_of_rows(
+    backend: &dyn Backend,
+    rows: Rows,
+    form: QuotientForm,
+) -> Result<Vec<Fr>, Groth16Error> {
+    let Rows {
+        mut a,
+        mut b,
+        mut c,
+    } = rows;
+    let n = a.len();
+    if !n.is_power_of_two() || b.len() != n || c.len() != n {
+        return Err(Groth16Error::Malformed {
+            what: "QAP rows",
+            reason: format!(
+                "a, b and c must have one power-of-two length, got {}, {} and {}",
+                n,
+                b.len(),
+                c.len()
+            ),
+        });
+    }
     let offset = match form {
         QuotientForm::Coefficients => Fr::GENERATOR,
         QuotientForm::OddCoset => odd_coset_offset(n)?,
