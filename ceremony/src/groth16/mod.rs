@@ -26,8 +26,8 @@ use zkr_cuda::Backend;
 use crate::binfile::le_u32;
 use crate::error::CeremonyError;
 use crate::r1cs::R1cs;
-use crate::zkey::export::proving_key;
-use crate::zkey::format::{coefficient_from_bytes, section, ZkeyFile, COEF_SIZE};
+use crate::zkey::export::proving_key_with;
+use crate::zkey::format::{coefficient_from_bytes, section, PointChecks, ZkeyFile, COEF_SIZE};
 
 /// Coefficient records read at a time: the section is streamed, not loaded whole.
 const COEF_CHUNK: u64 = 1 << 16;
@@ -58,6 +58,8 @@ pub fn prove<R: RngCore + CryptoRng>(
     options: ProveOptions<'_>,
     rng: &mut R,
 ) -> Result<Proven, CeremonyError> {
+    let started = std::time::Instant::now();
+    let stage = |what: &str| tracing::debug!(elapsed = ?started.elapsed(), "{what}");
     let zkey = ZkeyFile::open(zkey_path)?;
     if !options.allow_insecure {
         crate::zkey::verify::require_contributions(zkey_path, zkey.mpc.contributions.len())?;
@@ -76,13 +78,21 @@ pub fn prove<R: RngCore + CryptoRng>(
     if let Some(r1cs_path) = options.check {
         check_witness(r1cs_path, wtns_path, &z)?;
     }
+    stage("witness read");
     let rows = rows(&zkey, &z)?;
-    let pk = proving_key(&zkey)?;
+    stage("rows evaluated");
+    // The key's G2 points are not checked for the subgroup one by one (most
+    // of the load time): the proof's B is, below, and the proof is verified.
+    let pk = proving_key_with(&zkey, PointChecks::OnCurve)?;
     drop(zkey);
+    stage("proving key loaded");
     let proof = prove_rows(backend, &pk, &z, rows, rng)
         .map_err(|e| CeremonyError::Refused(format!("proving {}: {e}", zkey_path.display())))?;
+    stage("proved");
     let public = z[1..=h.n_public as usize].to_vec();
-    if !verifies(&pk.vk, &public, &proof) {
+    let ok = crate::scalar_mul::g2_in_subgroup(&proof.b) && verifies(&pk.vk, &public, &proof);
+    stage("verified");
+    if !ok {
         return Err(CeremonyError::Refused(format!(
             "the witness {} does not satisfy the circuit of {} (its proof does not verify); \
              prove with --check CIRCUIT.r1cs to name the constraint it breaks",

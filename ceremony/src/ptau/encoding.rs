@@ -47,6 +47,10 @@ pub trait PtauGroup: AffineRepr + Send + Sync {
     fn write_lem(&self, out: &mut [u8]);
     /// Reads the file form, checking reduction, curve equation and subgroup.
     fn read_lem(bytes: &[u8]) -> Result<Self, PointError>;
+    /// Reads the file form, checking reduction and curve equation only (no
+    /// subgroup check, the costly part in G2): for keys whose every use is
+    /// checked whole afterwards, as a proof is before it is written.
+    fn read_lem_on_curve(bytes: &[u8]) -> Result<Self, PointError>;
     /// Reads the file form of a point this program wrote itself: no checks.
     fn read_lem_trusted(bytes: &[u8]) -> Self;
     /// Writes the uncompressed big-endian form (`SIZE` bytes).
@@ -112,6 +116,10 @@ impl PtauCurve for ark_bn254::g1::Config {
         Ok(p)
     }
 
+    fn read_lem_on_curve(bytes: &[u8]) -> Result<Affine<Self>, PointError> {
+        Self::read_lem(bytes)
+    }
+
     fn read_lem_trusted(bytes: &[u8]) -> Affine<Self> {
         if bytes[..G1_SIZE].iter().all(|b| *b == 0) {
             return G1Affine::zero();
@@ -153,6 +161,8 @@ pub trait PtauCurve: SWCurveConfig {
     fn write_lem(p: &Affine<Self>, out: &mut [u8]);
     /// See [`PtauGroup::read_lem`].
     fn read_lem(bytes: &[u8]) -> Result<Affine<Self>, PointError>;
+    /// See [`PtauGroup::read_lem_on_curve`].
+    fn read_lem_on_curve(bytes: &[u8]) -> Result<Affine<Self>, PointError>;
     /// See [`PtauGroup::read_lem_trusted`].
     fn read_lem_trusted(bytes: &[u8]) -> Affine<Self>;
     /// See [`PtauGroup::write_uncompressed`].
@@ -168,6 +178,9 @@ impl<P: PtauCurve> PtauGroup for Affine<P> {
     }
     fn read_lem(bytes: &[u8]) -> Result<Self, PointError> {
         P::read_lem(bytes)
+    }
+    fn read_lem_on_curve(bytes: &[u8]) -> Result<Self, PointError> {
+        P::read_lem_on_curve(bytes)
     }
     fn read_lem_trusted(bytes: &[u8]) -> Self {
         P::read_lem_trusted(bytes)
@@ -211,6 +224,14 @@ impl PtauCurve for ark_bn254::g2::Config {
     }
 
     fn read_lem(bytes: &[u8]) -> Result<Affine<Self>, PointError> {
+        let p = Self::read_lem_on_curve(bytes)?;
+        if !crate::scalar_mul::g2_in_subgroup(&p) {
+            return Err(PointError::NotInSubgroup);
+        }
+        Ok(p)
+    }
+
+    fn read_lem_on_curve(bytes: &[u8]) -> Result<Affine<Self>, PointError> {
         if bytes[..G2_SIZE].iter().all(|b| *b == 0) {
             return Ok(G2Affine::zero());
         }
@@ -218,9 +239,6 @@ impl PtauCurve for ark_bn254::g2::Config {
             G2Affine::new_unchecked(read_fq2_lem(&bytes[..64])?, read_fq2_lem(&bytes[64..128])?);
         if !p.is_on_curve() {
             return Err(PointError::NotOnCurve);
-        }
-        if !crate::scalar_mul::g2_in_subgroup(&p) {
-            return Err(PointError::NotInSubgroup);
         }
         Ok(p)
     }

@@ -12,35 +12,48 @@ use ark_ec::AffineRepr;
 use ark_ff::PrimeField;
 use ark_groth16::{Proof, ProvingKey, VerifyingKey};
 
-use super::format::{section, ZkeyFile};
+use super::format::{section, PointChecks, ZkeyFile};
 use crate::error::CeremonyError;
 use crate::ptau::encoding::PtauGroup;
 
-/// Section `id` as points, checked (on the curve, in the group).
-fn points<P: PtauGroup + Send>(zkey: &ZkeyFile, id: u32) -> Result<Vec<P>, CeremonyError> {
+/// Section `id` as points, checked as `checks` says.
+fn points<P: PtauGroup + Send>(
+    zkey: &ZkeyFile,
+    id: u32,
+    checks: PointChecks,
+) -> Result<Vec<P>, CeremonyError> {
     let n = zkey.points(id, P::SIZE)?;
-    Ok(zkey.read_points(id, 0, n)?)
+    Ok(zkey.read_points_checked(id, 0, n, checks)?)
 }
 
-/// The proving key (with its verifying key) of a `.zkey`.
+/// The proving key (with its verifying key) of a `.zkey`, every point
+/// checked (on the curve, in the group).
 pub fn proving_key(zkey: &ZkeyFile) -> Result<ProvingKey<Bn254>, CeremonyError> {
+    proving_key_with(zkey, PointChecks::Full)
+}
+
+/// [`proving_key`] with the point checks `checks`.
+pub fn proving_key_with(
+    zkey: &ZkeyFile,
+    checks: PointChecks,
+) -> Result<ProvingKey<Bn254>, CeremonyError> {
     let h = &zkey.header;
     let vk = VerifyingKey {
         alpha_g1: h.alpha_g1,
         beta_g2: h.beta_g2,
         gamma_g2: h.gamma_g2,
         delta_g2: h.delta_g2,
-        gamma_abc_g1: points(zkey, section::IC)?,
+        gamma_abc_g1: points(zkey, section::IC, checks)?,
     };
     Ok(ProvingKey {
         vk,
         beta_g1: h.beta_g1,
         delta_g1: h.delta_g1,
-        a_query: points(zkey, section::A)?,
-        b_g1_query: points(zkey, section::B1)?,
-        b_g2_query: points(zkey, section::B2)?,
-        h_query: points(zkey, section::H)?,
-        l_query: points(zkey, section::C)?,
+        a_query: points(zkey, section::A, checks)?,
+        b_g1_query: points(zkey, section::B1, checks)?,
+        b_g2_query: points(zkey, section::B2, checks)?,
+        h_query: points(zkey, section::H, checks)?,
+        l_query: points(zkey, section::C, checks)?,
     })
 }
 

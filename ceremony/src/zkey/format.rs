@@ -93,6 +93,16 @@ pub fn coefficient_from_bytes(bytes: &[u8]) -> Option<Fr> {
     Some(stored * (*r2_inverse)?)
 }
 
+/// How much of each point a reader checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PointChecks {
+    /// Reduced coordinates, on the curve, in the prime-order subgroup.
+    Full,
+    /// Reduced coordinates, on the curve: for a key whose every use is
+    /// checked whole afterwards (a proof is verified before it is written).
+    OnCurve,
+}
+
 /// The Groth16 header (section 2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
@@ -347,13 +357,28 @@ impl ZkeyFile {
         start: u64,
         count: u64,
     ) -> Result<Vec<P>, ZkeyError> {
+        self.read_points_checked(id, start, count, PointChecks::Full)
+    }
+
+    /// [`ZkeyFile::read_points`] with the checks `checks`.
+    pub fn read_points_checked<P: PtauGroup + Send>(
+        &self,
+        id: u32,
+        start: u64,
+        count: u64,
+        checks: PointChecks,
+    ) -> Result<Vec<P>, ZkeyError> {
+        let read = match checks {
+            PointChecks::Full => P::read_lem,
+            PointChecks::OnCurve => P::read_lem_on_curve,
+        };
         let name = section::name(id);
         let size = P::SIZE as u64;
         let raw = self.bin.read(id, name, start * size, count * size, name)?;
         raw.par_chunks_exact(P::SIZE)
             .enumerate()
             .map(|(i, b)| {
-                P::read_lem(b).map_err(|source| ZkeyError::Point {
+                read(b).map_err(|source| ZkeyError::Point {
                     id,
                     name,
                     index: start + i as u64,

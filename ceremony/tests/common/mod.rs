@@ -36,6 +36,51 @@ pub fn snarkjs(dir: &Path, args: &[&str]) -> Output {
         .unwrap_or_else(|e| panic!("running node {}: {e} (is node installed?)", cli.display()))
 }
 
+/// Compiles `dir/circuit` with circom (the circom2 package's WebAssembly
+/// build, installed beside snarkjs) into `.r1cs` and a WebAssembly witness
+/// calculator in `dir`; circomlib's circuits are included as
+/// `circuits/<name>.circom`. Returns what circom printed; fails the test on
+/// a compile error.
+pub fn circom_ok(dir: &Path, circuit: &str) -> String {
+    let modules = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snarkjs/node_modules");
+    let cli = modules.join("circom2/cli.js");
+    assert!(
+        cli.exists(),
+        "circom2 is not installed: expected {}. Run `npm ci` in tests/snarkjs (scripts/test.sh does it)",
+        cli.display()
+    );
+    // circom's WebAssembly sandbox reads only below the working directory
+    // (no symbolic links out of it): circomlib is copied in.
+    let lib = dir.join("lib/circuits");
+    if !lib.exists() {
+        std::fs::create_dir_all(&lib).expect("create lib/circuits");
+        for entry in std::fs::read_dir(modules.join("circomlib/circuits")).expect("circomlib") {
+            let path = entry.expect("circomlib entry").path();
+            if path.extension().is_some_and(|e| e == "circom") {
+                std::fs::copy(&path, lib.join(path.file_name().expect("a name")))
+                    .expect("copy a circomlib circuit");
+            }
+        }
+    }
+    let out = Command::new("node")
+        .arg(&cli)
+        .args([circuit, "--r1cs", "--wasm", "-l", "lib", "-o", "."])
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("running node {}: {e} (is node installed?)", cli.display()));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && text.contains("Everything went okay"),
+        "circom {circuit} expected to compile, got {}:\n{text}",
+        out.status
+    );
+    text
+}
+
 /// Runs snarkjs and asserts it succeeded (snarkjs's verify exits 1 on a bad file).
 pub fn snarkjs_ok(dir: &Path, args: &[&str]) -> String {
     let out = snarkjs(dir, args);

@@ -4,6 +4,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod circom;
 mod groth16;
 mod prove;
 mod r1cs;
