@@ -98,6 +98,15 @@ enum Groth16Command {
         #[arg(long)]
         allow_insecure: bool,
     },
+    /// Writes a Solidity verifier for a verification key, with the interface
+    /// of snarkjs's generated verifier (`verifyProof(pA, pB, pC, pubSignals)
+    /// returns (bool)`), so that contracts written for snarkjs's take it.
+    ExportSolidity {
+        /// The verification key (`snarkjs zkey export verificationkey`, or `zkey export-verificationkey`).
+        verification_key: PathBuf,
+        /// Where to write the contract (`Groth16Verifier`).
+        output: PathBuf,
+    },
     /// Verifies a proof of public signals under a verification key, all
     /// three in snarkjs's JSON; prints "OK!" and exits 0 when it verifies,
     /// exits 1 when it does not.
@@ -575,6 +584,19 @@ fn groth16(command: Groth16Command) -> Result<()> {
                 public.display(),
                 started.elapsed().as_secs_f64(),
                 selected.backend.name()
+            );
+        }
+        Groth16Command::ExportSolidity {
+            verification_key,
+            output,
+        } => {
+            let source = crate::groth16::json::solidity_verifier(&verification_key)?;
+            std::fs::write(&output, source)
+                .with_context(|| format!("writing {}", output.display()))?;
+            println!(
+                "Solidity verifier (contract {}) written to {}",
+                zkr_contracts::GROTH16_VERIFIER_CONTRACT,
+                output.display()
             );
         }
         Groth16Command::Verify {

@@ -23,7 +23,12 @@ use crate::vk::{EvmVerifyingKey, VkError, Word};
 /// Name of the generated contract.
 pub const VERIFIER_CONTRACT: &str = "Verifier";
 
+/// Name of the contract [`generate_groth16_verifier`] makes (snarkjs's name).
+pub const GROTH16_VERIFIER_CONTRACT: &str = "Groth16Verifier";
+
 const TEMPLATE: &str = include_str!("Verifier.sol.tmpl");
+
+const GROTH16_TEMPLATE: &str = include_str!("Groth16Verifier.sol.tmpl");
 
 /// The Solidity source of a Groth16 verifier for `vk` (one public input).
 pub fn generate_verifier(vk: &EvmVerifyingKey) -> Result<String, VkError> {
@@ -40,6 +45,46 @@ pub fn generate_verifier(vk: &EvmVerifyingKey) -> Result<String, VkError> {
     Ok(TEMPLATE
         .replace("{{SOLC_VERSION}}", SOLC_VERSION)
         .replace("{{VERIFYING_KEY}}\n", &constants))
+}
+
+/// The Solidity source of a Groth16 verifier for `vk` with any number (at
+/// least one) of public signals and the interface of snarkjs's generated
+/// verifier (`Groth16Verifier.sol.tmpl`):
+///
+/// ```solidity
+/// function verifyProof(uint256[2] calldata _pA, uint256[2][2] calldata _pB,
+///     uint256[2] calldata _pC, uint256[N] calldata _pubSignals) public view returns (bool);
+/// ```
+///
+/// for circuits proven with snarkjs's files; zkr's own wrap uses [`generate_verifier`].
+pub fn generate_groth16_verifier(vk: &EvmVerifyingKey) -> Result<String, VkError> {
+    vk.check_coordinates()?;
+    let signals = vk.ic.len().saturating_sub(1);
+    if signals == 0 {
+        return Err(VkError::NoPublicSignals);
+    }
+    let constants: String = constants(vk)
+        .into_iter()
+        .map(|(name, value)| {
+            format!(
+                "    uint256 internal constant {} = {value};\n",
+                constant_name(&name)
+            )
+        })
+        .collect();
+    let accumulate: String = (0..signals)
+        .map(|i| {
+            format!(
+                "        ok = ok && mulAdd(vkX, IC{n}_X, IC{n}_Y, _pubSignals[{i}]);\n",
+                n = i + 1
+            )
+        })
+        .collect();
+    Ok(GROTH16_TEMPLATE
+        .replace("{{SOLC_VERSION}}", SOLC_VERSION)
+        .replace("{{N}}", &signals.to_string())
+        .replace("{{VERIFYING_KEY}}\n", &constants)
+        .replace("{{ACCUMULATE}}\n", &accumulate))
 }
 
 /// The key's coordinates the contract holds as constants: all of them, except
@@ -141,5 +186,30 @@ mod tests {
                 public_inputs: 0
             })
         );
+    }
+
+    #[test]
+    fn groth16_verifier_takes_every_signal_and_refuses_a_key_without_one() {
+        let mut k = key();
+        k.ic.push(k.ic[1]);
+        let source = generate_groth16_verifier(&k).unwrap();
+        assert!(
+            !source.contains("{{") && !source.contains("}}"),
+            "a placeholder is left in:\n{source}"
+        );
+        assert!(
+            source.contains("uint256[2] calldata _pubSignals"),
+            "two signals"
+        );
+        for i in 0..2 {
+            let line = format!(
+                "mulAdd(vkX, IC{}_X, IC{}_Y, _pubSignals[{i}])",
+                i + 1,
+                i + 1
+            );
+            assert!(source.contains(&line), "expected `{line}` in:\n{source}");
+        }
+        k.ic.truncate(1);
+        assert_eq!(generate_groth16_verifier(&k), Err(VkError::NoPublicSignals));
     }
 }

@@ -24,7 +24,9 @@ pub mod vk;
 pub use anvil::{Anvil, AnvilError};
 pub use compile::{compile, compile_sources, CompileError, Compiled, Solc, SOLC_VERSION};
 pub use deploy::{deploy, DeployError, Deployed};
-pub use generator::{generate_verifier, VERIFIER_CONTRACT};
+pub use generator::{
+    generate_groth16_verifier, generate_verifier, GROTH16_VERIFIER_CONTRACT, VERIFIER_CONTRACT,
+};
 pub use rollup::{
     compile_rollup, compile_test_token, rollup_constructor_args, IRollup, ITestToken, RollupDelays,
     ROLLUP_CONTRACT,

@@ -135,6 +135,9 @@ pub enum VkError {
         /// Public inputs they stand for (`points - 1`).
         public_inputs: usize,
     },
+    /// A key with no public signal: there is nothing for a verifier to take.
+    #[error("verifying key has no public signal (one IC point): a verifier needs at least one")]
+    NoPublicSignals,
     /// A coordinate is not a base field element.
     #[error("verifying key {coordinate} = {value} is not below the base field modulus q = {BASE_FIELD_MODULUS}")]
     CoordinateNotInField {
@@ -157,6 +160,11 @@ impl EvmVerifyingKey {
                 public_inputs: self.ic.len().saturating_sub(1),
             });
         }
+        self.check_coordinates()
+    }
+
+    /// Checks that every coordinate is below q (any number of IC points).
+    pub fn check_coordinates(&self) -> Result<(), VkError> {
         for (coordinate, value) in self.coordinates() {
             if !value.is_base_field_element() {
                 return Err(VkError::CoordinateNotInField { coordinate, value });

@@ -203,3 +203,15 @@ pub fn verify_files(
     }
     Ok(super::verifies(&vk, &public, &proof))
 }
+
+/// `zkr-ceremony groth16 export-solidity`: the Solidity verifier of the
+/// verification key in `vk_path` (snarkjs's interface).
+pub fn solidity_verifier(vk_path: &Path) -> Result<String, CeremonyError> {
+    let refuse = |why: String| CeremonyError::Refused(format!("{}: {why}", vk_path.display()));
+    let vk = verifying_key(&read(vk_path)?).map_err(refuse)?;
+    // The aggregator's EVM encoding is the JSON shape the generator's key reads.
+    let words = serde_json::to_value(zkr_aggregator::wrap::groth16::vk_to_evm(&vk))
+        .and_then(serde_json::from_value::<zkr_contracts::EvmVerifyingKey>)
+        .map_err(|e| refuse(format!("encoding the key for the EVM: {e}")))?;
+    zkr_contracts::generate_groth16_verifier(&words).map_err(|e| refuse(e.to_string()))
+}

@@ -21,7 +21,7 @@ const PUBLIC: usize = 2;
 /// In `d`: `c.r1cs` (the test circuit with [`PUBLIC`] signals), `c0.zkey`
 /// (no contribution), `c1.zkey` (one zkr contribution), snarkjs's export of
 /// both verifying keys (`vk0.json`, `vk1.json`), and the witness `w.wtns`.
-fn setup(d: &Path) -> Vec<Fr> {
+pub fn setup(d: &Path) -> Vec<Fr> {
     ptau_chain(d, 5, false, &[By::Zkr("alice")]);
     zkr_ok(
         d,

@@ -9,6 +9,7 @@ mod groth16;
 mod prove;
 mod r1cs;
 mod snarkjs_interop;
+mod solidity;
 mod tampering;
 mod transcript;
 mod zkey;
