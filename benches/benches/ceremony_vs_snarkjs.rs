@@ -33,6 +33,8 @@ use zkr_ceremony::zkey::contribute::contribute as zkey_contribute;
 use zkr_ceremony::zkey::format::ZkeyFile;
 use zkr_ceremony::zkey::new::new_zkey;
 
+mod reference;
+
 /// `x_{i+1} = x_i²` for `constraints` steps, the last one public: a circuit
 /// of exactly `constraints` constraints.
 struct Squarings {
@@ -63,40 +65,11 @@ struct Settings {
 }
 
 fn settings() -> Result<Settings> {
-    let var = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.into());
-    let powers = var("ZKR_CEREMONY_POWERS", "10")
-        .split(',')
-        .map(|p| p.trim().parse::<u32>())
-        .collect::<Result<Vec<_>, _>>()
-        .context("ZKR_CEREMONY_POWERS: expected comma-separated powers, e.g. 16,17")?;
-    let runs = var("ZKR_CEREMONY_RUNS", "3")
-        .parse::<usize>()
-        .context("ZKR_CEREMONY_RUNS: expected a count")?;
-    let snarkjs_prepare_max = var("ZKR_CEREMONY_SNARKJS_PREPARE_MAX", "28")
-        .parse::<u32>()
-        .context("ZKR_CEREMONY_SNARKJS_PREPARE_MAX: expected a power")?;
-    ensure!(runs >= 1, "ZKR_CEREMONY_RUNS: at least one run");
-    ensure!(
-        powers.iter().all(|p| (2..=27).contains(p)),
-        "ZKR_CEREMONY_POWERS: powers between 2 and 27"
-    );
     Ok(Settings {
-        powers,
-        runs,
-        snarkjs_prepare_max,
+        powers: reference::powers("ZKR_CEREMONY_POWERS", "10", 2..=27)?,
+        runs: reference::number("ZKR_CEREMONY_RUNS", 3, 1)? as usize,
+        snarkjs_prepare_max: reference::number("ZKR_CEREMONY_SNARKJS_PREPARE_MAX", 28, 0)?,
     })
-}
-
-/// The pinned snarkjs CLI.
-fn snarkjs_cli() -> Result<PathBuf> {
-    let cli = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../ceremony/tests/snarkjs/node_modules/snarkjs/build/cli.cjs");
-    ensure!(
-        cli.exists(),
-        "snarkjs is not installed: expected {}; run `npm ci` in ceremony/tests/snarkjs (scripts/test.sh does)",
-        cli.display()
-    );
-    Ok(cli)
 }
 
 /// Runs snarkjs with `args` in `dir`, failing with its output on error.
@@ -278,7 +251,7 @@ fn bench_power(cli: &Path, s: &Settings, power: u32, dir: &Path) -> Result<Vec<R
 fn main() -> Result<()> {
     // `cargo bench` passes `--bench`; a filter argument is not supported.
     let s = settings()?;
-    let cli = snarkjs_cli()?;
+    let cli = reference::snarkjs_cli()?;
     let dir = tempfile::tempdir().context("temporary directory")?;
     let mut rows = Vec::new();
     for &power in &s.powers {

@@ -39,6 +39,8 @@ use zkr_ceremony::zkey::export::{proof_json, public_json, verification_key_json}
 use zkr_ceremony::zkey::format::ZkeyFile;
 use zkr_ceremony::zkey::new::new_zkey;
 
+mod reference;
+
 /// The environment variable that makes this binary a zkr prover child:
 /// `ZKEY|WTNS|PROOF|PUBLIC`.
 const CHILD: &str = "ZKR_GROTH16_BENCH_CHILD";
@@ -88,33 +90,10 @@ struct Settings {
 }
 
 fn settings() -> Result<Settings> {
-    let var = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.into());
-    let powers = var("ZKR_GROTH16_POWERS", "12")
-        .split(',')
-        .map(|p| p.trim().parse::<u32>())
-        .collect::<Result<Vec<_>, _>>()
-        .context("ZKR_GROTH16_POWERS: expected comma-separated powers, e.g. 16,18,20")?;
-    let runs = var("ZKR_GROTH16_RUNS", "3")
-        .parse::<usize>()
-        .context("ZKR_GROTH16_RUNS: expected a count")?;
-    ensure!(runs >= 1, "ZKR_GROTH16_RUNS: at least one run");
-    ensure!(
-        powers.iter().all(|p| (4..=24).contains(p)),
-        "ZKR_GROTH16_POWERS: powers between 4 and 24"
-    );
-    Ok(Settings { powers, runs })
-}
-
-/// The pinned snarkjs CLI.
-fn snarkjs_cli() -> Result<PathBuf> {
-    let cli = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../ceremony/tests/snarkjs/node_modules/snarkjs/build/cli.cjs");
-    ensure!(
-        cli.exists(),
-        "snarkjs is not installed: expected {}; run `npm ci` in ceremony/tests/snarkjs (scripts/test.sh does)",
-        cli.display()
-    );
-    Ok(cli)
+    Ok(Settings {
+        powers: reference::powers("ZKR_GROTH16_POWERS", "12", 4..=24)?,
+        runs: reference::number("ZKR_GROTH16_RUNS", 3, 1)? as usize,
+    })
 }
 
 /// One timed process: its wall time and, where `/usr/bin/time` is
@@ -294,7 +273,7 @@ fn main() -> Result<()> {
         return child(&spec);
     }
     let s = settings()?;
-    let cli = snarkjs_cli()?;
+    let cli = reference::snarkjs_cli()?;
     let dir = tempfile::tempdir().context("temporary directory")?;
     let mut rows = Vec::new();
     for &power in &s.powers {

@@ -70,8 +70,9 @@ enum Command {
     Groth16(Groth16Command),
 }
 
+/// `groth16`: Groth16 proofs of any circom circuit in snarkjs's files (also `zkr groth16`).
 #[derive(Debug, Subcommand)]
-enum Groth16Command {
+pub enum Groth16Command {
     /// Proves a circom witness under a .zkey (zkr's ceremony's or
     /// snarkjs's), writing the proof and public signals as snarkjs does, so
     /// that `snarkjs groth16 verify` and snarkjs's Solidity verifier accept
@@ -542,8 +543,8 @@ pub fn run(cli: Cli) -> Result<()> {
     Ok(())
 }
 
-/// `groth16 prove` and `groth16 verify`.
-fn groth16(command: Groth16Command) -> Result<()> {
+/// Runs `groth16 prove`, `verify` or `export-solidity`.
+pub fn groth16(command: Groth16Command) -> Result<()> {
     match command {
         Groth16Command::Prove {
             zkey,

@@ -33,15 +33,7 @@ const GROTH16_TEMPLATE: &str = include_str!("Groth16Verifier.sol.tmpl");
 /// The Solidity source of a Groth16 verifier for `vk` (one public input).
 pub fn generate_verifier(vk: &EvmVerifyingKey) -> Result<String, VkError> {
     vk.check()?;
-    let constants: String = constants(vk)
-        .into_iter()
-        .map(|(name, value)| {
-            format!(
-                "    uint256 internal constant {} = {value};\n",
-                constant_name(&name)
-            )
-        })
-        .collect();
+    let constants = declarations(vk);
     Ok(TEMPLATE
         .replace("{{SOLC_VERSION}}", SOLC_VERSION)
         .replace("{{VERIFYING_KEY}}\n", &constants))
@@ -63,15 +55,7 @@ pub fn generate_groth16_verifier(vk: &EvmVerifyingKey) -> Result<String, VkError
     if signals == 0 {
         return Err(VkError::NoPublicSignals);
     }
-    let constants: String = constants(vk)
-        .into_iter()
-        .map(|(name, value)| {
-            format!(
-                "    uint256 internal constant {} = {value};\n",
-                constant_name(&name)
-            )
-        })
-        .collect();
+    let constants = declarations(vk);
     let accumulate: String = (0..signals)
         .map(|i| {
             format!(
@@ -85,6 +69,19 @@ pub fn generate_groth16_verifier(vk: &EvmVerifyingKey) -> Result<String, VkError
         .replace("{{N}}", &signals.to_string())
         .replace("{{VERIFYING_KEY}}\n", &constants)
         .replace("{{ACCUMULATE}}\n", &accumulate))
+}
+
+/// The Solidity declarations of [`constants`], one per line.
+fn declarations(vk: &EvmVerifyingKey) -> String {
+    constants(vk)
+        .into_iter()
+        .map(|(name, value)| {
+            format!(
+                "    uint256 internal constant {} = {value};\n",
+                constant_name(&name)
+            )
+        })
+        .collect()
 }
 
 /// The key's coordinates the contract holds as constants: all of them, except

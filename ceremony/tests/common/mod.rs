@@ -288,6 +288,22 @@ pub fn ptau_chain(d: &Path, power: u32, snarkjs_new: bool, steps: &[By]) {
     }
 }
 
+/// `final.ptau` in `d`: a fresh accumulator of `power` with one zkr
+/// contribution, prepared for phase 2 (no transcript).
+pub fn prepared_ptau(d: &Path, power: u32) {
+    ptau_chain(d, power, false, &[By::Zkr("alice")]);
+    zkr_ok(
+        d,
+        &[
+            "ptau",
+            "prepare",
+            "p1.ptau",
+            "final.ptau",
+            "--no-transcript",
+        ],
+    );
+}
+
 /// The first byte at which two iden3 containers with `magic` differ, named
 /// by the section holding it (`name` names a section id).
 pub fn first_difference(

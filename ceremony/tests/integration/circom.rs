@@ -20,17 +20,7 @@ const POWER: u32 = 13;
 fn circom_circuits_prove_with_zkr_and_verify_in_snarkjs_and_the_other_way() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    ptau_chain(d, POWER, false, &[By::Zkr("alice")]);
-    zkr_ok(
-        d,
-        &[
-            "ptau",
-            "prepare",
-            "p1.ptau",
-            "final.ptau",
-            "--no-transcript",
-        ],
-    );
+    prepared_ptau(d, POWER);
     let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/circuits");
     for name in CIRCUITS {
         for ext in ["circom", "json"] {

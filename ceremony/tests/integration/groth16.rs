@@ -22,17 +22,7 @@ const PUBLIC: usize = 2;
 /// (no contribution), `c1.zkey` (one zkr contribution), snarkjs's export of
 /// both verifying keys (`vk0.json`, `vk1.json`), and the witness `w.wtns`.
 pub fn setup(d: &Path) -> Vec<Fr> {
-    ptau_chain(d, 5, false, &[By::Zkr("alice")]);
-    zkr_ok(
-        d,
-        &[
-            "ptau",
-            "prepare",
-            "p1.ptau",
-            "final.ptau",
-            "--no-transcript",
-        ],
-    );
+    prepared_ptau(d, 5);
     export_cubic(d, "c.r1cs", PUBLIC);
     zkr_ok(d, &["zkey", "new", "c.r1cs", "final.ptau", "c0.zkey"]);
     zkr_ok(
@@ -45,6 +35,34 @@ pub fn setup(d: &Path) -> Vec<Fr> {
     let (_, z) = prover_synthesis(cubic(PUBLIC));
     wtns::write(&d.join("w.wtns"), &z).expect("write w.wtns");
     z
+}
+
+/// Proves `w.wtns` under `c1.zkey` with zkr (`proof.json`, `public.json`;
+/// `extra` arguments added) and with snarkjs (`sproof.json`, `spublic.json`).
+pub fn prove_both(d: &Path, extra: &[&str]) {
+    let mut args = vec![
+        "groth16",
+        "prove",
+        "c1.zkey",
+        "w.wtns",
+        "proof.json",
+        "public.json",
+        "--backend",
+        "cpu",
+    ];
+    args.extend_from_slice(extra);
+    zkr_ok(d, &args);
+    snarkjs_ok(
+        d,
+        &[
+            "groth16",
+            "prove",
+            "c1.zkey",
+            "w.wtns",
+            "sproof.json",
+            "spublic.json",
+        ],
+    );
 }
 
 fn json(d: &Path, file: &str) -> Value {
@@ -79,21 +97,7 @@ fn zkr_and_snarkjs_verify_each_others_proofs_and_both_refuse_tampering() {
     // snarkjs reads zkr's .wtns as the circuit's satisfying witness.
     snarkjs_ok(d, &["wtns", "check", "c.r1cs", "w.wtns"]);
 
-    zkr_ok(
-        d,
-        &[
-            "groth16",
-            "prove",
-            "c1.zkey",
-            "w.wtns",
-            "proof.json",
-            "public.json",
-            "--backend",
-            "cpu",
-            "--check",
-            "c.r1cs",
-        ],
-    );
+    prove_both(d, &["--check", "c.r1cs"]);
     let expected: Vec<Value> = cubic_public(PUBLIC).iter().map(decimal).collect();
     assert_eq!(
         json(d, "public.json"),
@@ -109,17 +113,6 @@ fn zkr_and_snarkjs_verify_each_others_proofs_and_both_refuse_tampering() {
         "zkr groth16 verify expected OK for its own proof"
     );
 
-    snarkjs_ok(
-        d,
-        &[
-            "groth16",
-            "prove",
-            "c1.zkey",
-            "w.wtns",
-            "sproof.json",
-            "spublic.json",
-        ],
-    );
     assert_eq!(
         json(d, "spublic.json"),
         Value::Array(expected),

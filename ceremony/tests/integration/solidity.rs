@@ -17,7 +17,7 @@ use serde_json::Value;
 use zkr_contracts::{compile, Anvil, GROTH16_VERIFIER_CONTRACT};
 
 use crate::common::*;
-use crate::groth16::setup;
+use crate::groth16::{prove_both, setup};
 
 sol! {
     /// snarkjs's generated verifier's interface for two public signals.
@@ -144,30 +144,7 @@ async fn snarkjs_and_zkr_solidity_verifiers_accept_zkr_proofs_on_anvil_and_refus
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
     setup(d);
-    zkr_ok(
-        d,
-        &[
-            "groth16",
-            "prove",
-            "c1.zkey",
-            "w.wtns",
-            "proof.json",
-            "public.json",
-            "--backend",
-            "cpu",
-        ],
-    );
-    snarkjs_ok(
-        d,
-        &[
-            "groth16",
-            "prove",
-            "c1.zkey",
-            "w.wtns",
-            "sproof.json",
-            "spublic.json",
-        ],
-    );
+    prove_both(d, &[]);
     snarkjs_ok(
         d,
         &[

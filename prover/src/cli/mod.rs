@@ -71,6 +71,10 @@ enum Command {
     /// Operator actions on the coordinator (its Admin API, under the admin
     /// token): revert batches.
     Admin(admin::AdminArgs),
+    /// Prove any circom circuit with zkr's Groth16 prover, from snarkjs's
+    /// files (.zkey, .wtns), and verify or export a verifier as snarkjs does.
+    #[command(subcommand)]
+    Groth16(zkr_ceremony::cli::Groth16Command),
 }
 
 impl Cli {
@@ -90,6 +94,7 @@ impl Cli {
             Command::L1(args) => l1::run(args),
             Command::Key(args) => key::run(args),
             Command::Admin(args) => admin::run(args),
+            Command::Groth16(command) => zkr_ceremony::cli::groth16(command),
         }
     }
 }

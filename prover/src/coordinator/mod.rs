@@ -1243,21 +1243,28 @@ impl Coordinator {
         kinds
     }
 
-    /// Leases a job to `worker` if one is ready; otherwise says when the first
-    /// job it could take that is backing off after a failure may be leased.
-    fn try_acquire(
+    /// Leases a job to `worker` in memory if one is ready (no I/O: most polls
+    /// of a woken fleet find nothing); otherwise says when the first job it
+    /// could take that is backing off after a failure may be leased.
+    fn try_lease(
         &self,
         worker: u64,
         secret: &[u8],
-    ) -> Result<Result<Assignment, Option<u64>>, JobError> {
+    ) -> Result<Result<JobRecord, Option<u64>>, JobError> {
         let mut inner = self.lock();
         self.authenticate(&inner, worker, secret)?;
         let kinds = self.kinds_for(&inner, worker);
         let now = now_ms();
-        let Some(job) = inner.queue.acquire(worker, &kinds, now) else {
-            return Ok(Err(inner.queue.next_retry_ms(&kinds, now)));
-        };
-        self.persist(&mut inner, std::slice::from_ref(&job))?;
+        Ok(inner
+            .queue
+            .acquire(worker, &kinds, now)
+            .ok_or_else(|| inner.queue.next_retry_ms(&kinds, now)))
+    }
+
+    /// Stores a lease [`Coordinator::try_lease`] granted and reads what the
+    /// worker needs to prove it (blocking: a store commit and reads).
+    fn record_lease(&self, job: JobRecord) -> Result<Assignment, JobError> {
+        self.persist(&mut self.lock(), std::slice::from_ref(&job))?;
         let what = || format!("job {}", job.id);
         let (witness, range) = match job.kind {
             JobKind::BatchProof => (
@@ -1285,11 +1292,11 @@ impl Coordinator {
                 (proof, (range.first, range.last))
             }
         };
-        Ok(Ok(Assignment {
+        Ok(Assignment {
             job,
             witness,
             range,
-        }))
+        })
     }
 
     /// The witness of an aggregate job: its step and its children's stored proofs.
@@ -1328,13 +1335,15 @@ impl Coordinator {
             let notified = self.jobs_ready.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            // Off the async threads: a lease is a store commit, and a witness a store read.
-            let (coord, key) = (self.clone(), secret.to_vec());
-            let tried = tokio::task::spawn_blocking(move || coord.try_acquire(worker, &key))
-                .await
-                .map_err(|e| JobError::Internal(e.to_string()))?;
-            let retry_at = match tried? {
-                Ok(a) => return Ok(Some(a)),
+            let retry_at = match self.try_lease(worker, secret)? {
+                Ok(job) => {
+                    // Off the async threads: a lease is a store commit, and a witness a store read.
+                    let coord = self.clone();
+                    return tokio::task::spawn_blocking(move || coord.record_lease(job))
+                        .await
+                        .map_err(|e| JobError::Internal(e.to_string()))?
+                        .map(Some);
+                }
                 Err(retry_at) => retry_at,
             };
             // A job backing off after a failure wakes the poll when its wait ends.

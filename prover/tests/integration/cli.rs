@@ -269,3 +269,27 @@ fn key_new_sign_and_verify_round_trip_and_a_changed_operation_or_chain_is_refuse
         text(&out.stderr)
     );
 }
+
+#[test]
+fn groth16_verify_refuses_files_that_are_not_a_key_naming_the_file() {
+    // The full prove/verify round trips against snarkjs are zkr-ceremony's
+    // tests; this checks that `zkr groth16` reaches the same commands.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let vk = dir.path().join("vk.json");
+    std::fs::write(&vk, r#"{"protocol": "groth16", "curve": "bn128"}"#).expect("write");
+    std::fs::write(dir.path().join("public.json"), "[]").expect("write");
+    std::fs::write(dir.path().join("proof.json"), "{}").expect("write");
+    let out = zkr(&[
+        "groth16",
+        "verify",
+        path(&vk),
+        path(&dir.path().join("public.json")),
+        path(&dir.path().join("proof.json")),
+    ]);
+    let err = text(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("vk.json") && err.contains("\"IC\" is missing"),
+        "expected a refusal naming vk.json and its missing IC, got {}: {err}",
+        out.status
+    );
+}
