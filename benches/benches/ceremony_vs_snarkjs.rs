@@ -16,7 +16,7 @@
 //! ZKR_CEREMONY_SNARKJS_PREPARE_MAX=16 ...   # skip snarkjs's prepare above power 16
 //! ```
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
