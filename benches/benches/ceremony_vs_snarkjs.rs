@@ -20,7 +20,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, ensure, Context, Result};
+use anyhow::{ensure, Context, Result};
 use ark_bn254::Fr;
 use ark_relations::lc;
 use ark_relations::r1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
@@ -80,12 +80,7 @@ fn snarkjs(cli: &Path, dir: &Path, args: &[&str]) -> Result<()> {
         .current_dir(dir)
         .output()
         .context("running node (snarkjs)")?;
-    // snarkjs reports some failures on stdout with exit status 0.
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    if !out.status.success() || text.contains("[ERROR]") {
-        bail!("snarkjs {args:?} failed ({}):\n{text}", out.status);
-    }
+    reference::checked(&format!("snarkjs {args:?}"), &out)?;
     Ok(())
 }
 

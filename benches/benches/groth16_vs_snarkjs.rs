@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, ensure, Context, Result};
+use anyhow::{ensure, Context, Result};
 use ark_bn254::Fr;
 use ark_ff::Field;
 use ark_relations::lc;
@@ -127,16 +127,7 @@ fn measure(
         .output()
         .with_context(|| format!("running {}", program.display()))?;
     let wall = start.elapsed();
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    // snarkjs reports some failures on stdout with exit status 0.
-    if !out.status.success() || text.contains("[ERROR]") {
-        bail!(
-            "{} {args:?} failed ({}):\n{text}",
-            program.display(),
-            out.status
-        );
-    }
+    let text = reference::checked(&format!("{} {args:?}", program.display()), &out)?;
     let peak_kib = text
         .lines()
         .find_map(|l| l.strip_prefix("PEAK_KIB="))

@@ -87,11 +87,11 @@ pub fn read(path: &Path) -> Result<Vec<Fr>, WtnsError> {
     if n8 as usize != N8 || header.len() != 4 + N8 + 4 {
         let prime = header
             .get(4..4 + n8 as usize)
-            .map_or_else(|| "unreadable".to_string(), num_decimal);
+            .map_or_else(|| "unreadable".to_string(), decimal);
         return Err(field(prime));
     }
     if header[4..4 + N8] != modulus[..] {
-        return Err(field(num_decimal(&header[4..4 + N8])));
+        return Err(field(decimal(&header[4..4 + N8])));
     }
     let wires = le_u32(&header[4 + N8..]);
     let expected = wires as u64 * N8 as u64;
@@ -139,38 +139,7 @@ pub fn write(path: &Path, values: &[Fr]) -> Result<(), BinFileError> {
     w.finish()
 }
 
-/// A little-endian unsigned integer in decimal (for naming a prime).
-fn num_decimal(le: &[u8]) -> String {
-    // Repeated division by 10 on the byte string, most significant first.
-    let mut digits = Vec::new();
-    let mut n: Vec<u8> = le.iter().rev().copied().collect();
-    while n.iter().any(|&b| b != 0) {
-        let mut rem = 0u32;
-        for b in n.iter_mut() {
-            let cur = (rem << 8) | *b as u32;
-            *b = (cur / 10) as u8;
-            rem = cur % 10;
-        }
-        digits.push(b'0' + rem as u8);
-    }
-    if digits.is_empty() {
-        return "0".into();
-    }
-    digits.reverse();
-    String::from_utf8(digits).unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_prime_is_named_in_decimal() {
-        assert_eq!(
-            num_decimal(&Fr::MODULUS.to_bytes_le()),
-            Fr::MODULUS.to_string()
-        );
-        assert_eq!(num_decimal(&[0, 1]), "256");
-        assert_eq!(num_decimal(&[]), "0");
-    }
+/// A little-endian unsigned integer in decimal (to name a prime).
+fn decimal(le: &[u8]) -> String {
+    num_bigint::BigUint::from_bytes_le(le).to_string()
 }

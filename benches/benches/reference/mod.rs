@@ -3,8 +3,9 @@
 
 use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
+use std::process::Output;
 
-use anyhow::{ensure, Context, Result};
+use anyhow::{bail, ensure, Context, Result};
 
 /// The pinned snarkjs CLI (`ceremony/tests/snarkjs`, installed by `scripts/test.sh`).
 pub fn snarkjs_cli() -> Result<PathBuf> {
@@ -45,4 +46,16 @@ pub fn number(name: &str, default: u32, min: u32) -> Result<u32> {
     };
     ensure!(n >= min, "{name}: at least {min}");
     Ok(n)
+}
+
+/// The text (stdout, then stderr) of a finished command `what`, or an error
+/// with it when the command failed; snarkjs reports some failures on stdout
+/// with exit status 0, so an `[ERROR]` line fails too.
+pub fn checked(what: &str, out: &Output) -> Result<String> {
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() || text.contains("[ERROR]") {
+        bail!("{what} failed ({}):\n{text}", out.status);
+    }
+    Ok(text)
 }

@@ -12,7 +12,6 @@ use std::str::FromStr;
 
 use ark_bn254::{Bn254, Fq, Fq2, Fr, G1Affine, G2Affine};
 use ark_ec::short_weierstrass::{Affine, SWCurveConfig};
-use ark_ec::AffineRepr;
 use ark_ff::{BigInt, One, PrimeField, Zero};
 use ark_groth16::{Proof, VerifyingKey};
 use serde_json::Value;
@@ -54,46 +53,52 @@ fn fq2(v: &Value, what: &str) -> Result<Fq2, String> {
     ))
 }
 
-/// A G1 point `[x, y, z]`: z = 1 (affine) or z = 0 (infinity).
+/// A G1 point `[x, y, z]`: z = 1 (affine), or `[0, 1, 0]` (infinity).
 pub fn g1(v: &Value, what: &str) -> Result<G1Affine, String> {
     let a = array(v, 3, what)?;
-    let (x, y, z): (Fq, Fq, Fq) = (
-        element(&a[0], &format!("{what}.x"))?,
-        element(&a[1], &format!("{what}.y"))?,
-        element(&a[2], &format!("{what}.z"))?,
-    );
-    let p = if z.is_zero() {
-        G1Affine::zero()
-    } else if z.is_one() {
-        G1Affine::new_unchecked(x, y)
-    } else {
-        return Err(format!("{what}: z must be 1 or 0 (infinity), got {z}"));
-    };
-    checked(p, what)
+    let coordinate = |i: usize, name: &str| element::<Fq>(&a[i], &format!("{what}.{name}"));
+    point(
+        coordinate(0, "x")?,
+        coordinate(1, "y")?,
+        coordinate(2, "z")?,
+        what,
+    )
 }
 
-/// A G2 point `[[x0, x1], [y0, y1], [z0, z1]]`: z = 1 or z = 0 (infinity).
+/// A G2 point `[[x0, x1], [y0, y1], [z0, z1]]`: z = 1, or `[[0, 0], [1, 0], [0, 0]]` (infinity).
 pub fn g2(v: &Value, what: &str) -> Result<G2Affine, String> {
     let a = array(v, 3, what)?;
-    let (x, y, z) = (
-        fq2(&a[0], &format!("{what}.x"))?,
-        fq2(&a[1], &format!("{what}.y"))?,
-        fq2(&a[2], &format!("{what}.z"))?,
-    );
-    let p = if z.is_zero() {
-        G2Affine::zero()
-    } else if z.is_one() {
-        G2Affine::new_unchecked(x, y)
-    } else {
-        return Err(format!("{what}: z must be 1 or 0 (infinity), got {z}"));
-    };
-    checked(p, what)
+    let coordinate = |i: usize, name: &str| fq2(&a[i], &format!("{what}.{name}"));
+    point(
+        coordinate(0, "x")?,
+        coordinate(1, "y")?,
+        coordinate(2, "z")?,
+        what,
+    )
 }
 
-fn checked<P: SWCurveConfig>(p: Affine<P>, what: &str) -> Result<Affine<P>, String> {
-    if p.infinity {
-        return Ok(p);
+/// The point `(x, y, z)` as snarkjs writes it: affine with z = 1, or the
+/// point at infinity in its one encoding `(0, 1, 0)` (any other x and y
+/// with z = 0 would be a second encoding of it); on the curve and in the
+/// prime-order subgroup.
+fn point<P: SWCurveConfig>(
+    x: P::BaseField,
+    y: P::BaseField,
+    z: P::BaseField,
+    what: &str,
+) -> Result<Affine<P>, String> {
+    if z.is_zero() {
+        if x.is_zero() && y.is_one() {
+            return Ok(Affine::identity());
+        }
+        return Err(format!(
+            "{what}: the point at infinity must be written (0, 1, 0), got x = {x}, y = {y}"
+        ));
     }
+    if !z.is_one() {
+        return Err(format!("{what}: z must be 1, or 0 for infinity; got {z}"));
+    }
+    let p = Affine::<P>::new_unchecked(x, y);
     if !p.is_on_curve() {
         return Err(format!("{what}: the point is not on the curve"));
     }

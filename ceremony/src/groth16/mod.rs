@@ -134,9 +134,8 @@ fn rows(zkey: &ZkeyFile, z: &[Fr]) -> Result<Rows, CeremonyError> {
             section::COEFS
         ))
     };
-    if !n.is_power_of_two() {
-        return Err(bad(format!("the domain size {n} is not a power of two")));
-    }
+    // The header's decoder checked that `n` is a power of two, and the H
+    // section's size bounds it by the file's.
     let count = le_u32(
         &zkey
             .bin

@@ -178,6 +178,28 @@ fn zkr_and_snarkjs_verify_each_others_proofs_and_both_refuse_tampering() {
         ],
     );
     assert_mentions(&err, &["proof_off.json", "pi_a", "not on the curve"]);
+    // The point at infinity has one encoding, (0, 1, 0).
+    let mut proof = json(d, "proof.json");
+    proof["pi_a"] = serde_json::json!(["5", "7", "0"]);
+    write_json(d, "proof_inf.json", &proof);
+    let err = zkr_err(
+        d,
+        &[
+            "groth16",
+            "verify",
+            "vk1.json",
+            "public.json",
+            "proof_inf.json",
+        ],
+    );
+    assert_mentions(
+        &err,
+        &[
+            "proof_inf.json",
+            "pi_a",
+            "infinity must be written (0, 1, 0)",
+        ],
+    );
 }
 
 /// `x + r` in decimal: the same field element, not in canonical form.
@@ -232,6 +254,23 @@ fn prove_refuses_bad_witnesses_and_unfinished_keys_naming_the_file() {
     assert_mentions(
         &prove("c1.zkey", "bls.wtns", &[]),
         &["bls.wtns", "another field", bls],
+    );
+
+    // A value not below r (a second encoding of it), and a first wire that
+    // is not the constant one. Values start after the container header (12),
+    // section 1 (12 + 40) and section 2's header (12).
+    const VALUES: usize = 76;
+    patch_bytes(&d.join("w.wtns"), &d.join("wide.wtns"), |b| {
+        b[VALUES + 32..VALUES + 64].fill(0xff)
+    });
+    assert_mentions(
+        &prove("c1.zkey", "wide.wtns", &[]),
+        &["wide.wtns", "wire 1", "not below the field's prime"],
+    );
+    patch_bytes(&d.join("w.wtns"), &d.join("two.wtns"), |b| b[VALUES] = 2);
+    assert_mentions(
+        &prove("c1.zkey", "two.wtns", &[]),
+        &["two.wtns", "wire 0 must be the constant 1"],
     );
 
     // Not a witness file at all.

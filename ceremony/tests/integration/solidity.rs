@@ -14,7 +14,7 @@ use alloy::rpc::types::TransactionRequest;
 use alloy::sol;
 use alloy::sol_types::SolCall;
 use serde_json::Value;
-use zkr_contracts::{compile, Anvil, GROTH16_VERIFIER_CONTRACT};
+use zkr_contracts::{compile, deploy, Anvil, GROTH16_VERIFIER_CONTRACT};
 
 use crate::common::*;
 use crate::groth16::{prove_both, setup};
@@ -84,19 +84,10 @@ impl Node {
             "{name}: solc warned:\n{}",
             compiled.warnings.join("\n")
         );
-        let tx = TransactionRequest::default()
-            .from(self.from)
-            .with_deploy_code(compiled.bytecode.clone());
-        let receipt = self
-            .provider
-            .send_transaction(tx)
+        deploy(&self.provider, self.from, &compiled, &[])
             .await
-            .expect("send the deployment")
-            .get_receipt()
-            .await
-            .expect("deployment receipt");
-        assert!(receipt.status(), "deploying {name} reverted");
-        receipt.contract_address.expect("a contract address")
+            .unwrap_or_else(|e| panic!("deploying {name}: {e}"))
+            .address
     }
 
     fn verify_tx(&self, verifier: Address, p: &Calldata) -> TransactionRequest {

@@ -140,7 +140,7 @@ impl Queue {
             config,
         };
         for j in jobs {
-            q.put(j);
+            q.push(j);
         }
         q
     }
@@ -150,20 +150,11 @@ impl Queue {
         self.config
     }
 
-    /// Adds a new job, or replaces an unfinished one by its new state.
+    /// Adds a new job, or replaces an unfinished one by its new state: the
+    /// one place a job's state changes, which keeps the counts and the lease
+    /// index in step and lets a done job go.
     pub fn push(&mut self, job: JobRecord) {
-        self.put(job);
-    }
-
-    /// The one place a job's state changes: keeps the counts and the lease
-    /// index in step, and lets a done job go.
-    fn put(&mut self, job: JobRecord) {
-        if let Some(old) = self.jobs.remove(&job.id) {
-            *self.counts.slot(&old.state) -= 1;
-            if let JobState::Leased(l) = old.state {
-                self.leases.remove(&l.lease_id);
-            }
-        }
+        self.take(job.id);
         *self.counts.slot(&job.state) += 1;
         match job.state {
             JobState::Done => {}
@@ -181,7 +172,7 @@ impl Queue {
     fn change(&mut self, id: u64, f: impl FnOnce(&mut JobRecord)) -> Option<JobRecord> {
         let mut job = self.jobs.get(&id)?.clone();
         f(&mut job);
-        self.put(job.clone());
+        self.push(job.clone());
         Some(job)
     }
 
@@ -189,17 +180,21 @@ impl Queue {
     /// done ones included (those are only counted); a worker's lease on one
     /// ends with it.
     pub fn remove(&mut self, ids: &[u64]) {
-        for id in ids {
-            match self.jobs.remove(id) {
-                Some(old) => {
-                    *self.counts.slot(&old.state) -= 1;
-                    if let JobState::Leased(l) = old.state {
-                        self.leases.remove(&l.lease_id);
-                    }
-                }
-                None => self.counts.done = self.counts.done.saturating_sub(1),
+        for &id in ids {
+            if self.take(id).is_none() {
+                self.counts.done = self.counts.done.saturating_sub(1);
             }
         }
+    }
+
+    /// Takes unfinished job `id` out, uncounted and its lease unindexed.
+    fn take(&mut self, id: u64) -> Option<JobRecord> {
+        let old = self.jobs.remove(&id)?;
+        *self.counts.slot(&old.state) -= 1;
+        if let JobState::Leased(l) = old.state {
+            self.leases.remove(&l.lease_id);
+        }
+        Some(old)
     }
 
     /// An unfinished job (a done one is not held).

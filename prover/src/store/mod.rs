@@ -34,13 +34,13 @@ const WRAP_PROOFS: TableDefinition<u64, &[u8]> = TableDefinition::new("coord_wra
 const WORKERS: TableDefinition<u64, &[u8]> = TableDefinition::new("coord_workers");
 /// The settings the data directory's circuits were made for (capacity, chain id).
 const SETTINGS: TableDefinition<&str, u64> = TableDefinition::new("coord_settings");
-/// What undoes each accepted batch's state changes ([`StateUndo`]), by batch number.
 /// Sealed ranges by status label, kept in step with every range written or
 /// dropped, so that reading them (each metrics scrape) walks no ranges.
 const RANGE_COUNTS: TableDefinition<&str, u64> = TableDefinition::new("coord_range_counts");
 /// The key in [`RANGE_COUNTS`] saying its counts are complete (a directory
 /// from before they were kept is counted once, at open).
 const RANGES_COUNTED: &str = "counted";
+/// What undoes each accepted batch's state changes ([`StateUndo`]), by batch number.
 const UNDO: TableDefinition<u64, &[u8]> = TableDefinition::new("coord_state_undo");
 
 /// File name of the database inside the data directory.

@@ -185,9 +185,9 @@ fn wrap_setup_coordinator_worker_and_proof_wrap_a_range_end_to_end() {
         "expected an early request refused as not wrapped yet, got {why}"
     );
 
-    let out_file = dir.path().join("r1.wrap");
-    let out = succeeded(
-        &client(
+    // `zkr proof --wrap --verify` of range 1..1, written to `out`, checked with `keys`.
+    let fetch_wrapped = |out: &Path, keys: &Path, guard: Duration| {
+        client(
             &url,
             &[
                 "proof",
@@ -195,13 +195,17 @@ fn wrap_setup_coordinator_worker_and_proof_wrap_a_range_end_to_end() {
                 "1..1",
                 "--wrap",
                 "-o",
-                path(&out_file),
+                path(out),
                 "--verify",
                 "--wrap-keys",
-                path(&keys),
+                path(keys),
             ],
-            Duration::from_secs(300),
-        ),
+            guard,
+        )
+    };
+    let out_file = dir.path().join("r1.wrap");
+    let out = succeeded(
+        &fetch_wrapped(&out_file, &keys, Duration::from_secs(300)),
         "proof --wrap --verify",
     );
     assert!(
@@ -223,19 +227,9 @@ fn wrap_setup_coordinator_worker_and_proof_wrap_a_range_end_to_end() {
     vk[last] ^= 1;
     std::fs::write(tampered.join("wrap.vk"), vk).expect("wrap.vk altered");
     let why = failed(
-        &client(
-            &url,
-            &[
-                "proof",
-                "--range",
-                "1..1",
-                "--wrap",
-                "-o",
-                path(&dir.path().join("r1-tampered.wrap")),
-                "--verify",
-                "--wrap-keys",
-                path(&tampered),
-            ],
+        &fetch_wrapped(
+            &dir.path().join("r1-tampered.wrap"),
+            &tampered,
             Duration::from_secs(120),
         ),
         "proof --wrap --verify with an altered wrap.vk",

@@ -127,31 +127,8 @@ pub fn prove_rows<R: RngCore + CryptoRng>(
     let r = Fr::rand(rng);
     let s = Fr::rand(rng);
     let inputs = pk.vk.gamma_abc_g1.len();
-    let variables = z.len();
-    for (query, got, expected) in [
-        ("a_query", pk.a_query.len(), variables),
-        ("b_g1_query", pk.b_g1_query.len(), variables),
-        ("b_g2_query", pk.b_g2_query.len(), variables),
-        (
-            "l_query",
-            pk.l_query.len(),
-            variables.saturating_sub(inputs),
-        ),
-    ] {
-        if got != expected {
-            return Err(Groth16Error::QueryLength {
-                query,
-                expected,
-                got,
-            });
-        }
-    }
-    let n = rows.a.len();
-    let form = qap::QuotientForm::of_key(pk.h_query.len(), n).ok_or(Groth16Error::QueryLength {
-        query: "h_query",
-        expected: n,
-        got: pk.h_query.len(),
-    })?;
+    let witness = z.len().saturating_sub(inputs);
+    let form = check_queries(pk, z.len(), witness, rows.a.len())?;
     let h = qap::quotient_of_rows(backend, rows, form)?;
     msms(backend, pk, z, inputs, h, r, s)
 }
@@ -244,11 +221,23 @@ fn check_key(
 ) -> Result<qap::QuotientForm, Groth16Error> {
     let variables = matrices.num_instance_variables + matrices.num_witness_variables;
     let n = qap::domain_size(matrices.num_constraints, matrices.num_instance_variables)?;
+    check_queries(pk, variables, matrices.num_witness_variables, n)
+}
+
+/// Checks the key's query lengths against a circuit of `variables` wires
+/// (`witness` of them private) on a domain of `n` rows, and tells which
+/// quotient its `h_query` takes.
+fn check_queries(
+    pk: &ProvingKey,
+    variables: usize,
+    witness: usize,
+    n: usize,
+) -> Result<qap::QuotientForm, Groth16Error> {
     for (query, got, expected) in [
         ("a_query", pk.a_query.len(), variables),
         ("b_g1_query", pk.b_g1_query.len(), variables),
         ("b_g2_query", pk.b_g2_query.len(), variables),
-        ("l_query", pk.l_query.len(), matrices.num_witness_variables),
+        ("l_query", pk.l_query.len(), witness),
     ] {
         if got != expected {
             return Err(Groth16Error::QueryLength {
@@ -261,7 +250,7 @@ fn check_key(
     // n − 1 points: arkworks' powers of τ; n: a .zkey's odd-coset Lagrange points.
     qap::QuotientForm::of_key(pk.h_query.len(), n).ok_or(Groth16Error::QueryLength {
         query: "h_query",
-        expected: n - 1,
+        expected: n.saturating_sub(1),
         got: pk.h_query.len(),
     })
 }
